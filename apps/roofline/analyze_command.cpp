@@ -1,0 +1,174 @@
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "local_backend.hpp"
+#include "roofline/core/report.hpp"
+
+#include <iostream>
+#include <memory>
+#include <optional>
+
+namespace roofline::cli {
+namespace {
+
+struct analyze_options {
+    std::string shape;
+    std::string m, n, k;
+    std::string precision = "FP16";
+    bool all_precisions = false;
+    std::string hardware;
+    std::string a_precision, b_precision, out_precision;
+    std::string beta = "0";
+    std::string format = "table";
+    bool predict_only = false;
+    std::string mode = "cold";
+    std::size_t iterations = 30;
+    bool keep_samples = false;
+    bool no_verify = false;
+    bool no_cache = false;
+    bool corrupt_for_test = false;
+};
+
+std::optional<precision_id> optional_precision(const std::string& text, const char* field) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    try {
+        return parse_precision(text);
+    } catch (const std::invalid_argument& e) {
+        throw usage_error(std::string(field) + ": " + e.what());
+    }
+}
+
+void run_analyze(const analyze_options& o, const global_options& global) {
+    std::int64_t m = 0;
+    std::int64_t n = 0;
+    std::int64_t k = 0;
+    if (!o.shape.empty()) {
+        if (!o.m.empty() || !o.n.empty() || !o.k.empty()) {
+            throw usage_error("give either --shape MxNxK or -M/-N/-K, not both");
+        }
+        parse_shape(o.shape, m, n, k);
+    } else {
+        if (o.m.empty() || o.n.empty() || o.k.empty()) {
+            throw usage_error("a shape is required: --shape MxNxK or all of -M, -N and -K");
+        }
+        m = parse_dimension(o.m, "M");
+        n = parse_dimension(o.n, "N");
+        k = parse_dimension(o.k, "K");
+    }
+    const auto format = parse_format(o.format);
+    std::vector<precision_id> precisions;
+    try {
+        precisions = o.all_precisions ? default_sweep() : parse_precision_list(o.precision);
+    } catch (const std::invalid_argument& e) {
+        throw usage_error(std::string("--precision: ") + e.what());
+    }
+    const auto a = optional_precision(o.a_precision, "--a-precision");
+    const auto b = optional_precision(o.b_precision, "--b-precision");
+    const auto out = optional_precision(o.out_precision, "--out-precision");
+    const double beta = parse_number(o.beta, "--beta");
+    if (o.iterations < 1 || o.iterations > 100000) {
+        throw usage_error("--iterations must be an integer in [1, 100000]");
+    }
+    measure_options mopt;
+    try {
+        mopt.mode = parse_timing_mode(o.mode);
+    } catch (const std::invalid_argument& e) {
+        throw usage_error(std::string("--mode: ") + e.what());
+    }
+    mopt.samples = o.iterations;
+    mopt.min_samples = std::min<std::size_t>(mopt.min_samples, o.iterations);
+    mopt.keep_samples = o.keep_samples;
+    mopt.verify = !o.no_verify;
+    mopt.use_algorithm_cache = !o.no_cache;
+    mopt.corrupt_result_for_test = o.corrupt_for_test;
+
+    const auto registry = load_registry(global.data_dir);
+    std::unique_ptr<gemm_backend> backend;
+    std::string why_no_gpu = "--predict-only";
+    if (!o.predict_only) {
+        backend = make_local_backend(why_no_gpu);
+    }
+    const hardware_entry* hw = nullptr;
+    if (!o.hardware.empty()) {
+        hw = &registry.at(o.hardware, "--hardware");
+    } else if (backend) {
+        const auto dev = backend->device();
+        hw = registry.match_device(dev.name, dev.compute_capability);
+        if (hw == nullptr) {
+            std::cerr << "note: '" << dev.name << "' (sm " << dev.compute_capability
+                      << ") is not in the registry; roofs from h100-sxm. Pass --hardware KEY to choose.\n";
+        }
+    }
+    if (hw == nullptr) {
+        hw = &registry.at(backend ? "h100-sxm" : "b10");
+    }
+
+    std::vector<analysis_point> points;
+    for (const auto p : precisions) {
+        auto problem = make_problem(m, n, k, p, a, b, out, beta);
+        try {
+            validate(problem);
+        } catch (const std::invalid_argument& e) {
+            throw usage_error(e.what());
+        }
+        if (backend) {
+            auto pt = backend->measure(problem, mopt);
+            pt.hardware_key = hw->key;
+            pt.roof = estimate(*hw, pt.problem, pt.traffic);
+            points.push_back(std::move(pt));
+        } else {
+            points.push_back(predict(*hw, problem));
+        }
+    }
+
+    switch (format) {
+    case output_format::json:
+        std::cout << analysis_document(*hw, points).dump(2) << '\n';
+        break;
+    case output_format::csv:
+        std::cout << points_csv(points);
+        break;
+    case output_format::table:
+        std::cout << points_table(*hw, points);
+        if (!backend) {
+            std::cout << "(predicted from the roofline model: " << why_no_gpu << ")\n";
+        }
+        break;
+    }
+}
+
+} // namespace
+
+void add_analyze_command(CLI::App& app, const global_options& global) {
+    auto opts = std::make_shared<analyze_options>();
+    auto* cmd = app.add_subcommand("analyze", "Place a GEMM on the roofline: predicted, and measured when a GPU is "
+                                              "present");
+    cmd->add_option("--shape", opts->shape, "MxNxK, e.g. 4096x4096x4096");
+    cmd->add_option("-M", opts->m, "Rows of A and D (1..2147483647)");
+    cmd->add_option("-N", opts->n, "Columns of B and D (1..2147483647)");
+    cmd->add_option("-K", opts->k, "Shared dimension (1..2147483647)");
+    cmd->add_option("-p,--precision", opts->precision,
+                    "One precision, a comma list, or 'all' (" + valid_precision_names(true) + ")");
+    cmd->add_flag("--all-precisions", opts->all_precisions,
+                  "The seed's sweep: FP16, FP8_E4M3, NVFP4, INT8, INT4 (overrides --precision)");
+    cmd->add_option("--hardware", opts->hardware,
+                    "Registry key or alias for the roofs (default: the local GPU's entry, else b10)");
+    cmd->add_option("--a-precision", opts->a_precision, "Precision of A (mixed precision, e.g. INT4 weights)");
+    cmd->add_option("--b-precision", opts->b_precision, "Precision of B");
+    cmd->add_option("--out-precision", opts->out_precision, "Precision of D (default: the input's default)");
+    cmd->add_option("--beta", opts->beta, "beta of D = alpha*A*B + beta*C; non-zero adds C's traffic (default 0)");
+    cmd->add_option("--format", opts->format, "table, json or csv");
+    cmd->add_flag("--predict-only", opts->predict_only, "Do not measure even when a GPU is present");
+    cmd->add_option("--mode", opts->mode, "cold (L2 flushed before each sample; default) or hot");
+    cmd->add_option("--iterations", opts->iterations, "Timed samples per precision (default 30)");
+    cmd->add_flag("--samples", opts->keep_samples, "Keep every timing sample in the JSON");
+    cmd->add_flag("--no-verify", opts->no_verify, "Skip the check against a reference (result: not_verified)");
+    cmd->add_flag("--no-cache", opts->no_cache, "Search algorithms again instead of using the on-disk choice");
+    cmd->add_flag("--corrupt-result-for-test", opts->corrupt_for_test,
+                  "Test hook: corrupt one output element; verification must report 'incorrect'")
+        ->group("");
+    cmd->callback([opts, &global] { run_analyze(*opts, global); });
+}
+
+} // namespace roofline::cli

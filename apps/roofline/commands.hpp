@@ -1,0 +1,16 @@
+// Each subcommand registers itself on the CLI11 app and runs from its callback.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace roofline::cli {
+
+struct global_options {
+    std::string data_dir; // --hardware-dir: registry files instead of the built-in ones
+};
+
+void add_analyze_command(CLI::App& app, const global_options& global);
+void add_hardware_command(CLI::App& app, const global_options& global);
+
+} // namespace roofline::cli

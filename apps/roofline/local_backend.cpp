@@ -1,0 +1,18 @@
+#include "local_backend.hpp"
+
+#ifdef ROOFLINE_HAVE_CUDA
+#include "roofline/cuda/backend.hpp"
+#endif
+
+namespace roofline::cli {
+
+std::unique_ptr<gemm_backend> make_local_backend(std::string& why) {
+#ifdef ROOFLINE_HAVE_CUDA
+    return cuda::make_backend(why);
+#else
+    why = "this build has no CUDA backend (built without nvcc); predictions only";
+    return nullptr;
+#endif
+}
+
+} // namespace roofline::cli

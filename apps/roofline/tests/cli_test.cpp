@@ -1,0 +1,145 @@
+// Runs the real `roofline` binary and checks its outputs, exit codes and error messages.
+#include <array>
+#include <cstdio>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct run_result {
+    int code = -1;
+    std::string out; // stdout and stderr together
+};
+
+run_result run(const std::string& args) {
+    const std::string cmd = std::string(ROOFLINE_BIN) + " " + args + " 2>&1";
+    run_result r;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (pipe == nullptr) {
+        return r;
+    }
+    std::array<char, 4096> buf{};
+    while (const auto n = fread(buf.data(), 1, buf.size(), pipe)) {
+        r.out.append(buf.data(), n);
+    }
+    const int status = pclose(pipe);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+// stdout only, for JSON
+nlohmann::json run_json(const std::string& args) {
+    const std::string cmd = std::string(ROOFLINE_BIN) + " " + args + " 2>/dev/null";
+    std::string out;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    while (const auto n = fread(buf.data(), 1, buf.size(), pipe)) {
+        out.append(buf.data(), n);
+    }
+    EXPECT_EQ(pclose(pipe), 0) << args;
+    return nlohmann::json::parse(out);
+}
+
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+} // namespace
+
+TEST(cli, json_reproduces_issue_examples) {
+    const auto doc = run_json("analyze --predict-only --shape 4096x4096x4096 --precision fp16,fp8,nvfp4,int8 "
+                              "--hardware b10 --format json");
+    ASSERT_EQ(doc["points"].size(), 4U);
+    EXPECT_NEAR(doc["points"][0]["ai"].get<double>(), 1365.33333, 1e-4);
+    EXPECT_EQ(doc["points"][1]["ai"].get<double>(), 2048.0);
+    EXPECT_EQ(doc["points"][2]["ai"].get<double>(), 2621.44);
+    EXPECT_NEAR(doc["points"][3]["ai"].get<double>(), 1365.33333, 1e-4);
+    for (const auto& p : doc["points"]) {
+        EXPECT_EQ(p["source"], "predicted");
+        for (const char* f : {"precision", "flops", "bytes", "ai", "tflops", "time_us", "bound"}) {
+            EXPECT_TRUE(p.contains(f)) << f;
+        }
+    }
+    EXPECT_EQ(doc["hardware"]["key"], "b10");
+    EXPECT_TRUE(doc["hardware"]["roofs"].is_array());
+    EXPECT_EQ(doc["schema_version"], 1);
+}
+
+TEST(cli, table_and_csv_show_the_same_figures) {
+    const auto t = run("analyze --predict-only -M 4096 -N 4096 -K 4096 --precision fp8 --hardware h100-sxm");
+    EXPECT_EQ(t.code, 0) << t.out;
+    EXPECT_TRUE(contains(t.out, "2048.00")) << t.out;
+    EXPECT_TRUE(contains(t.out, "predicted")) << t.out;
+    EXPECT_TRUE(contains(t.out, "compute")) << t.out;
+    const auto c = run("analyze --predict-only --shape 4096x4096x4096 --precision nvfp4 --hardware b10 --format csv");
+    EXPECT_EQ(c.code, 0) << c.out;
+    EXPECT_TRUE(contains(c.out, ",2621.44,")) << c.out;
+    EXPECT_TRUE(contains(c.out, "label,precision,")) << c.out;
+}
+
+TEST(cli, sweep_is_the_seeds_five) {
+    const auto doc =
+        run_json("analyze --predict-only --shape 1x4096x4096 --all-precisions --hardware h100-sxm --format json");
+    ASSERT_EQ(doc["points"].size(), 5U);
+    EXPECT_EQ(doc["points"][2]["precision"], "NVFP4");
+    EXPECT_EQ(doc["points"][2]["disposition"], "not_supported");
+    EXPECT_TRUE(doc["points"][2]["tflops"].is_null());
+    EXPECT_EQ(doc["points"][0]["bound"], "memory");
+}
+
+TEST(cli, rejects_bad_input_naming_the_field) {
+    struct bad_case {
+        const char* args;
+        const char* expect;
+    };
+    for (const auto& c : std::array<bad_case, 10>{{
+             {"analyze --shape 0x4096x4096", "M must be an integer in [1, 2147483647]"},
+             {"analyze --shape 4096x-1x4096", "N must be an integer in [1, 2147483647]"},
+             {"analyze --shape 4096x4096xabc", "K must be an integer in [1, 2147483647]"},
+             {"analyze --shape 4096x4096x2147483648", "too large"},
+             {"analyze --shape 4096x4096x99999999999999999999", "too large"},
+             {"analyze --shape 4096x4096", "--shape must be MxNxK"},
+             {"analyze --shape 8x8x8 --precision fp7", "unknown precision 'fp7'"},
+             {"analyze --shape 8x8x8 --hardware nope", "unknown hardware 'nope'; valid keys:"},
+             {"analyze --shape 8x8x8 --format xml", "--format must be one of table, json, csv"},
+             {"analyze -M 8 -N 8", "a shape is required"},
+         }}) {
+        const auto r = run(std::string(c.args) + " --predict-only");
+        EXPECT_EQ(r.code, 2) << c.args << "\n" << r.out;
+        EXPECT_TRUE(contains(r.out, c.expect)) << c.args << "\n" << r.out;
+    }
+    EXPECT_EQ(run("frobnicate").code, 2);
+}
+
+TEST(cli, mixed_precision_and_beta) {
+    const auto doc = run_json("analyze --predict-only --shape 16x4096x4096 --precision fp16 --b-precision int4 "
+                              "--hardware h100-sxm --format json");
+    EXPECT_EQ(doc["points"][0]["precision"], "FP16xINT4->FP16");
+    EXPECT_EQ(doc["points"][0]["b_bytes"], 4096 * 4096 / 2);
+    const auto beta = run_json("analyze --predict-only --shape 64x64x64 --precision fp8 --out-precision fp32 --beta 1 "
+                               "--hardware h100-sxm --format json");
+    EXPECT_EQ(beta["points"][0]["c_bytes"], 64 * 64 * 4);
+}
+
+TEST(cli, hardware_list_and_show) {
+    const auto l = run("hardware list");
+    EXPECT_EQ(l.code, 0);
+    EXPECT_TRUE(contains(l.out, "h100-sxm"));
+    EXPECT_TRUE(contains(l.out, "b10"));
+    const auto s = run("hardware show b10");
+    EXPECT_EQ(s.code, 0) << s.out;
+    EXPECT_TRUE(contains(s.out, "source:")) << s.out;
+    const auto j = run_json("hardware show gb10 --format json");
+    EXPECT_EQ(j["key"], "b10");
+    EXPECT_TRUE(j["peaks"].contains("NVFP4"));
+    const auto bad = run("hardware show nope");
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_TRUE(contains(bad.out, "valid keys"));
+}
+
+TEST(cli, bad_registry_directory_names_file_and_field) {
+    const auto r = run("--hardware-dir " + std::string(ROOFLINE_SOURCE_DIR) + "/libs/core/tests/bad_hardware hardware list");
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_TRUE(contains(r.out, "broken.json")) << r.out;
+    EXPECT_TRUE(contains(r.out, "peaks.FP16.tflops")) << r.out;
+}
