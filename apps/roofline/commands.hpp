@@ -12,5 +12,8 @@ struct global_options {
 
 void add_analyze_command(CLI::App& app, const global_options& global);
 void add_hardware_command(CLI::App& app, const global_options& global);
+void add_worker_command(CLI::App& app, const global_options& global);   // worker_command.cpp (GPU engine)
+void add_ceilings_command(CLI::App& app, const global_options& global); // ceilings_command.cpp (telemetry)
+void add_serve_command(CLI::App& app, const global_options& global);    // serve_command.cpp (server)
 
 } // namespace roofline::cli

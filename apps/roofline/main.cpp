@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
                    "(also $ROOFLINE_HARDWARE_DIR)");
     roofline::cli::add_analyze_command(app, global);
     roofline::cli::add_hardware_command(app, global);
+    roofline::cli::add_worker_command(app, global);
+    roofline::cli::add_ceilings_command(app, global);
+    roofline::cli::add_serve_command(app, global);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -14,6 +14,19 @@
 
 namespace roofline {
 
+// Watches the timed region of a measurement (NVML telemetry implements it). The backend calls begin() right
+// before the first timed sample and end() right after the last, from the thread that runs the GPU work.
+class measurement_probe {
+  public:
+    measurement_probe() = default;
+    measurement_probe(const measurement_probe&) = delete;
+    measurement_probe& operator=(const measurement_probe&) = delete;
+    virtual ~measurement_probe() = default;
+    virtual void begin() = 0;
+    // gemm_count: GEMMs launched in the region; timed_s: GPU time they took (sum of samples).
+    [[nodiscard]] virtual telemetry_summary end(std::size_t gemm_count, double timed_s) = 0;
+};
+
 struct measure_options {
     timing_mode mode = timing_mode::cold;
     std::size_t min_samples = 10;   // never fewer (nvbench's floor)
@@ -27,6 +40,7 @@ struct measure_options {
     bool use_algorithm_cache = true;
     std::filesystem::path cache_dir; // empty: $XDG_CACHE_HOME/roofline or ~/.cache/roofline
     bool corrupt_result_for_test = false; // test hook: flip an output element to prove verification bites
+    measurement_probe* probe = nullptr;   // not owned; null: no telemetry
 };
 
 class gemm_backend {
