@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need and is missing, from Debian's packages (and the web app's from npm).
+# Usage: scripts/install_deps.sh [--test]   (--test adds the browser for the end-to-end tests)
+set -euo pipefail
+
+packages=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libcli11-dev libgtest-dev libcpp-httplib-dev
+          libsqlite3-dev nodejs npm)
+if [[ "${1:-}" == "--test" ]]; then
+    packages+=(chromium)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# npm counts as present when a working npm is on PATH (Node images ship it outside dpkg).
+if command -v npm >/dev/null 2>&1; then
+    missing=("${missing[@]/npm/}")
+    missing=("${missing[@]/nodejs/}")
+fi
+missing=(${missing[@]+"${missing[@]}"})
+if ((${#missing[@]} > 0)); then
+    echo "installing: ${missing[*]}"
+    sudo_cmd=()
+    [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Every test: install what is missing, build with warnings as errors, run the C++ tests (ctest), the web app's
+# unit tests and its end-to-end browser tests against the real server. GPU tests skip with a printed reason
+# where no GPU is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install_deps.sh --test
+scripts/build.sh ci
+ctest --preset ci -j 2
+if [[ -f web/package.json ]]; then
+    (cd web && npm test && ROOFLINE_BIN="$PWD/../build/ci/apps/roofline/roofline" npm run e2e)
+fi
