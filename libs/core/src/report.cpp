@@ -1,5 +1,6 @@
 #include "roofline/core/report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -443,9 +444,18 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
 }
 
 std::string hardware_table(const std::vector<hardware_entry>& entries) {
+    std::size_t key_w = 4;
+    std::size_t name_w = 5;
+    std::size_t arch_w = 5;
+    for (const auto& h : entries) {
+        key_w = std::max(key_w, h.key.size() + 2);
+        name_w = std::max(name_w, h.name.size() + 2);
+        arch_w = std::max(arch_w, h.architecture.size() + 2);
+    }
     std::ostringstream out;
-    out << pad("key", 16) << pad("name", 38) << pad("arch", 10) << pad("cc", 5) << pad("mem BW", 12, true)
-        << pad("BF16 TFLOP/s", 14, true) << pad("FP8", 8, true) << pad("NVFP4", 8, true) << '\n';
+    out << pad("key", key_w) << pad("name", name_w) << pad("arch", arch_w) << pad("cc", 5) << pad("mem BW", 12, true)
+        << pad("BF16", 8, true) << pad("FP8", 8, true) << pad("NVFP4", 8, true) << pad("INT8", 8, true)
+        << pad("INT4", 8, true) << '\n';
     const auto peak = [](const hardware_entry& h, precision_id id) {
         const auto& pk = h.peak(id);
         if (!pk.supported) {
@@ -454,12 +464,17 @@ std::string hardware_table(const std::vector<hardware_entry>& entries) {
         return pk.flops_per_s ? fixed(*pk.flops_per_s / 1e12, 0) : std::string("?");
     };
     for (const auto& h : entries) {
-        out << pad(h.key, 16) << pad(h.name, 38) << pad(h.architecture, 10) << pad(h.compute_capability, 5)
-            << pad(format_si(h.memory_bandwidth_bytes_per_s.value.value_or(0), "B/s"), 12, true)
-            << pad(peak(h, precision_id::bf16), 14, true) << pad(peak(h, precision_id::fp8_e4m3), 8, true)
-            << pad(peak(h, precision_id::nvfp4), 8, true) << '\n';
+        out << pad(h.key, key_w) << pad(h.name, name_w) << pad(h.architecture, arch_w)
+            << pad(h.compute_capability, 5)
+            << pad(format_si(h.memory_bandwidth_bytes_per_s.value.value_or(0), "B/s"), 12, true);
+        for (const auto id : {precision_id::bf16, precision_id::fp8_e4m3, precision_id::nvfp4, precision_id::int8,
+                              precision_id::int4}) {
+            out << pad(peak(h, id), 8, true);
+        }
+        out << '\n';
     }
-    out << "(dense peaks; '-' = not supported by the hardware, '?' = supported but not published)\n";
+    out << "(dense peaks in TFLOP/s or TOPS; '-' = not supported by the hardware, '?' = supported but not "
+           "published)\n";
     return out.str();
 }
 
