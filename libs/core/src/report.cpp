@@ -404,7 +404,7 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
     out << "Hardware: " << hw.name << " (" << hw.key << "), memory roof "
         << format_si(hw.memory_bandwidth_bytes_per_s.value.value_or(0.0), "B/s") << "\n\n";
     out << pad("precision", 22) << pad("shape", 18) << pad("FLOPs", 12, true) << pad("bytes", 12, true)
-        << pad("AI FLOP/B", 11, true) << pad("roof TFLOP/s", 14, true) << pad("bound", 9, true)
+        << pad("AI FLOP/B", 11, true) << pad("roof TFLOP/s", 14, true) << pad("bound", 12, true)
         << pad("time us", 12, true) << pad("TFLOP/s", 10, true) << pad("% roof", 8, true) << "  source\n";
     std::vector<std::string> messages;
     for (const auto& p : points) {
@@ -419,7 +419,8 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
             if (p.roof->attainable_flops_per_s > 0) {
                 roof = fixed(p.roof->attainable_flops_per_s / 1e12, 2);
             }
-            if (const auto f = fraction_of_roof(*p.roof, p.flops_per_s()); f && p.time_s > 0) {
+            if (const auto f = fraction_of_roof(*p.roof, p.flops_per_s());
+                f && p.time_s > 0 && p.source == point_source::measured) {
                 pct = fixed(*f * 100.0, 1);
             }
         }
@@ -427,7 +428,7 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
             << pad(format_si(to_double(p.traffic.flops), "", 4), 12, true)
             << pad(format_si(to_double(p.traffic.bytes()), "", 4), 12, true)
             << pad(fixed(p.traffic.arithmetic_intensity(), 2), 11, true) << pad(roof, 14, true)
-            << pad(bound, 9, true) << pad(time_us, 12, true) << pad(tflops, 10, true) << pad(pct, 8, true) << "  "
+            << pad(bound, 12, true) << pad(time_us, 12, true) << pad(tflops, 10, true) << pad(pct, 8, true) << "  "
             << to_string(p.source);
         if (p.status != disposition::passed) {
             out << " (" << to_string(p.status) << ")";
