@@ -1,0 +1,175 @@
+// The hardware registry as the app sees it: data/hardware/*.json (the same files the C++ core reads), parsed into
+// entries, and the roofs derived from them exactly as libs/core/src/roofline_model.cpp does (roof_for).
+import { GEMM_INPUTS, info, type PrecisionName } from './precision';
+import type { HardwareRoofs, Roof } from './types';
+
+export interface Peak {
+  precision: PrecisionName;
+  supported: boolean;
+  /** Dense FLOP/s; null while supported means "not published". */
+  flopsPerS: number | null;
+  source: string;
+  note: string;
+  reason: string;
+}
+
+export interface HardwareEntry {
+  key: string;
+  name: string;
+  aliases: string[];
+  architecture: string;
+  computeCapability: string;
+  memoryType: string;
+  memoryBandwidthBytesPerS: number;
+  peaks: Peak[];
+}
+
+interface RawFigure {
+  value: number | null;
+}
+interface RawPeak {
+  supported?: boolean;
+  tflops?: number | null;
+  source?: string;
+  note?: string;
+  reason?: string;
+}
+interface RawEntry {
+  key: string;
+  name: string;
+  aliases?: string[];
+  architecture: string;
+  compute_capability: string;
+  memory_type: string;
+  memory_bandwidth_bytes_per_s: RawFigure;
+  peaks: Record<string, RawPeak>;
+}
+
+/** Parses one registry file; throws naming the file and field, like the core's registry_error. */
+export function parseHardwareEntry(raw: unknown, file: string): HardwareEntry {
+  const e = raw as RawEntry;
+  const fail = (field: string, what: string): never => {
+    throw new Error(`${file}: ${field}: ${what}`);
+  };
+  if (typeof e !== 'object' || e === null) fail('(document)', 'must be a JSON object');
+  if (typeof e.key !== 'string' || !e.key) fail('key', 'missing');
+  const bw = e.memory_bandwidth_bytes_per_s?.value;
+  if (typeof bw !== 'number' || !(bw > 0)) fail('memory_bandwidth_bytes_per_s.value', 'is required (the memory roof)');
+  if (typeof e.peaks !== 'object' || e.peaks === null) fail('peaks', 'must be an object keyed by precision name');
+  const peaks: Peak[] = GEMM_INPUTS.map((p) => {
+    const rp = e.peaks[p.name];
+    if (!rp) return fail(`peaks.${p.name}`, 'missing');
+    const supported = rp.supported !== false;
+    return {
+      precision: p.name,
+      supported,
+      // The core multiplies the file's TFLOP/s by 1e12 the same way; keep the operation identical.
+      flopsPerS: supported && typeof rp.tflops === 'number' ? rp.tflops * 1e12 : null,
+      source: rp.source ?? '',
+      note: rp.note ?? '',
+      reason: rp.reason ?? '',
+    };
+  });
+  return {
+    key: e.key,
+    name: e.name,
+    aliases: e.aliases ?? [],
+    architecture: e.architecture,
+    computeCapability: e.compute_capability,
+    memoryType: e.memory_type,
+    memoryBandwidthBytesPerS: bw as number,
+    peaks,
+  };
+}
+
+export function peakOf(hw: HardwareEntry, p: PrecisionName): Peak {
+  const pk = hw.peaks.find((x) => x.precision === p);
+  if (!pk) throw new Error(`precision ${p} is not a GEMM input`);
+  return pk;
+}
+
+export interface PrecisionRoof {
+  precision: PrecisionName;
+  available: boolean;
+  bandwidthBytesPerS: number;
+  peakFlopsPerS: number;
+  ridgeAi: number;
+  reason: string;
+}
+
+/** roof_for in roofline_model.cpp, including its reason texts. */
+export function roofFor(hw: HardwareEntry, p: PrecisionName): PrecisionRoof {
+  const r: PrecisionRoof = {
+    precision: p,
+    available: false,
+    bandwidthBytesPerS: hw.memoryBandwidthBytesPerS,
+    peakFlopsPerS: 0,
+    ridgeAi: 0,
+    reason: '',
+  };
+  const pk = peakOf(hw, p);
+  if (!pk.supported) {
+    r.reason = `${hw.name} has no ${info(p).name}: ${pk.reason}`;
+    return r;
+  }
+  if (pk.flopsPerS === null) {
+    r.reason =
+      `${hw.name}: no published ${info(p).name} peak (${pk.note}); ` +
+      'run `roofline ceilings` on the GPU to measure one';
+    return r;
+  }
+  r.available = true;
+  r.peakFlopsPerS = pk.flopsPerS;
+  r.ridgeAi = r.bandwidthBytesPerS > 0 ? r.peakFlopsPerS / r.bandwidthBytesPerS : 0;
+  return r;
+}
+
+/** The `hardware` object of an Analyze answer, built locally (roofs_json in report.cpp, unrounded). */
+export function roofsOf(hw: HardwareEntry): HardwareRoofs {
+  const roofs: Roof[] = hw.peaks.map((pk) => {
+    const r = roofFor(hw, pk.precision);
+    const base: Roof = {
+      precision: pk.precision,
+      colour: info(pk.precision).colour,
+      available: r.available,
+      bandwidth_bytes_per_s: r.bandwidthBytesPerS,
+    };
+    return r.available
+      ? { ...base, peak_flops_per_s: r.peakFlopsPerS, peak_tflops: r.peakFlopsPerS / 1e12, ridge_ai: r.ridgeAi }
+      : { ...base, reason: r.reason };
+  });
+  return { key: hw.key, name: hw.name, memory_bandwidth_bytes_per_s: hw.memoryBandwidthBytesPerS, roofs };
+}
+
+export class Registry {
+  readonly entries: readonly HardwareEntry[];
+
+  constructor(entries: HardwareEntry[]) {
+    const seen = new Set<string>();
+    for (const e of entries) {
+      for (const n of [e.key, ...e.aliases].map((s) => s.toLowerCase())) {
+        if (seen.has(n)) throw new Error(`hardware name '${n}' is used by two entries`);
+        seen.add(n);
+      }
+    }
+    this.entries = [...entries].sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  find(keyOrAlias: string): HardwareEntry | undefined {
+    const w = keyOrAlias.toLowerCase();
+    return this.entries.find((e) => e.key === w || e.aliases.some((a) => a.toLowerCase() === w));
+  }
+
+  at(keyOrAlias: string): HardwareEntry {
+    const e = this.find(keyOrAlias);
+    if (!e) {
+      throw new Error(`unknown hardware '${keyOrAlias}'; valid keys: ${this.entries.map((x) => x.key).join(', ')}`);
+    }
+    return e;
+  }
+}
+
+/** Builds the registry from {path: parsed JSON} as Vite's import.meta.glob gives it. */
+export function registryFromFiles(files: Record<string, unknown>): Registry {
+  return new Registry(Object.entries(files).map(([path, json]) => parseHardwareEntry(json, path)));
+}
