@@ -1,0 +1,78 @@
+// The client against a fake fetch: real Response objects with streamed bodies, so the SSE path, the error body
+// mapping and the unreachable case are exercised as the browser would see them.
+import { describe, expect, it } from 'vitest';
+import { ApiClient, ApiError, ApiUnreachable } from './api';
+import { makeProblem, predictPoint } from './model';
+import { registry } from './registry';
+
+const streamed = (chunks: string[], status = 200) =>
+  new Response(
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        const enc = new TextEncoder();
+        chunks.forEach((s) => c.enqueue(enc.encode(s)));
+        c.close();
+      },
+    }),
+    { status, headers: { 'Content-Type': 'text/event-stream' } },
+  );
+
+const point = predictPoint(registry.at('h100-sxm'), makeProblem(64, 64, 64, 'FP16'));
+const answer = { schema_version: 1, run_id: 3, measured: [], predicted: [point] };
+
+describe('ApiClient.analyzeStream', () => {
+  it('reports each event and resolves with the done answer', async () => {
+    let seen: RequestInfo | URL = '';
+    const api = new ApiClient('', async (url) => {
+      seen = url;
+      const body = [
+        'event: queued\ndata: {"position":0}\n\n',
+        'event: started\ndata: {"precision":"FP16","index":0,"total":1}\n\n',
+        `event: point\ndata: ${JSON.stringify(point)}\n\n`,
+        `event: done\ndata: ${JSON.stringify(answer)}\n\n`,
+      ].join('');
+      return streamed([body.slice(0, 37), body.slice(37, 200), body.slice(200)]);
+    });
+    const log: string[] = [];
+    const done = await api.analyzeStream(
+      { hardware_key: 'h100-sxm', run_all_precisions: true },
+      { M: 64, N: 64, K: 64, precision: 'FP16' },
+      {
+        onQueued: (p) => log.push(`queued ${p}`),
+        onStarted: (p, i, n) => log.push(`started ${p} ${i}/${n}`),
+        onPoint: (p) => log.push(`point ${p.precision}`),
+      },
+    );
+    expect(String(seen)).toBe('/api/analyze/stream?run_all_precisions=true&hardware_key=h100-sxm');
+    expect(log).toEqual(['queued 0', 'started FP16 0/1', 'point FP16']);
+    expect(done.run_id).toBe(3);
+  });
+
+  it('maps an error body to ApiError with its field', async () => {
+    const api = new ApiClient('', async () =>
+      new Response(JSON.stringify({ error: { code: 'invalid_value', message: 'M must be ≥ 1', field: 'M' } }), {
+        status: 422,
+      }),
+    );
+    const err = await api
+      .analyzeStream({ run_all_precisions: false }, { M: 0, N: 1, K: 1, precision: 'FP16' }, {})
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).field).toBe('M');
+    expect((err as ApiError).status).toBe(422);
+  });
+
+  it('calls a stream that ends without done unreachable (server died)', async () => {
+    const api = new ApiClient('', async () => streamed(['event: queued\ndata: {"position":0}\n\n']));
+    await expect(
+      api.analyzeStream({ run_all_precisions: false }, { M: 1, N: 1, K: 1, precision: 'FP16' }, {}),
+    ).rejects.toBeInstanceOf(ApiUnreachable);
+  });
+
+  it('calls a refused connection unreachable', async () => {
+    const api = new ApiClient('', async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(api.health()).rejects.toBeInstanceOf(ApiUnreachable);
+  });
+});
