@@ -11,14 +11,12 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
+    # Node and npm count as present when they are on PATH (images often ship them outside dpkg).
+    if [[ "$p" == nodejs || "$p" == npm ]] && command -v "${p/nodejs/node}" >/dev/null 2>&1; then
+        continue
+    fi
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# npm counts as present when a working npm is on PATH (Node images ship it outside dpkg).
-if command -v npm >/dev/null 2>&1; then
-    missing=("${missing[@]/npm/}")
-    missing=("${missing[@]/nodejs/}")
-fi
-missing=(${missing[@]+"${missing[@]}"})
 if ((${#missing[@]} > 0)); then
     echo "installing: ${missing[*]}"
     sudo_cmd=()
