@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Our cuBLASLt engine against PyTorch on the same GPU, in the same call, with the same method.
+
+Both sides: random inputs, the TN layout (A row-major M x K, B stored N x K, i.e. column-major K x N), cold
+samples (one write over an L2-sized buffer before each sample), CUDA events around each GEMM, batches queued
+behind a GPU-side wait so launch latency is not timed, median of 30 samples.
+
+  ours   `roofline analyze ... --format json` (cold, default options: 30 samples, early stop under 0.5% spread)
+  torch  torch.matmul (FP16/BF16), torch._scaled_mm (FP8 E4M3 x E4M3 -> BF16, per-tensor scales 1.0,
+         use_fast_accum=False: its default and ours), torch._int_mm (INT8 -> INT32, B transposed: TN)
+
+Also: the decode shape 1x4096x4096 FP16, the default 5-precision sweep through `roofline worker` (wall time,
+process start excluded, cold then warm algorithm cache) and three repeats of one measurement.
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+SHAPES = [2048, 4096, 8192]
+PRECISIONS = ["FP16", "BF16", "FP8_E4M3", "INT8"]
+H100_BF16_PEAK = 989.5e12
+H100_FP8_PEAK = 1979e12
+H100_HBM_BW = 3.35e12
+SAMPLES = 30
+BATCH = 10
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- ours
+def run_cli(binary, shape, precisions, cache_home):
+    m, n, k = shape
+    env = dict(os.environ, XDG_CACHE_HOME=cache_home)
+    cmd = [binary, "analyze", "--shape", f"{m}x{n}x{k}", "-p", ",".join(precisions), "--format", "json",
+           "--hardware", "h100-sxm"]
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}): {out.stderr}")
+    doc = json.loads(out.stdout)
+    points = {}
+    for p in doc["points"]:
+        points[p["a_precision"]] = p
+    return points, wall
+
+
+class Worker:
+    """`roofline worker` over pipes: one JSON request per line, one answer per line."""
+
+    def __init__(self, binary):
+        self.proc = subprocess.Popen([binary, "worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=sys.stderr, text=True, bufsize=1)
+        self.next_id = 0
+
+    def ask(self, request):
+        self.next_id += 1
+        request = dict(request, id=self.next_id)
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("worker closed its stdout")
+        answer = json.loads(line)
+        assert answer.get("id") == self.next_id, answer
+        return answer
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def problem(m, n, k, p):
+    defaults = {"FP16": "FP16", "BF16": "BF16", "FP8_E4M3": "BF16", "NVFP4": "BF16", "INT8": "INT32",
+                "INT4": "INT32"}
+    return {"M": m, "N": n, "K": k, "a_precision": p, "b_precision": p, "out_precision": defaults[p]}
+
+
+# ---------------------------------------------------------------- torch
+def make_inputs(prec, m, n, k):
+    dev = "cuda"
+    if prec in ("FP16", "BF16"):
+        dt = torch.float16 if prec == "FP16" else torch.bfloat16
+        a = (torch.rand(m, k, device=dev) * 2 - 1).to(dt)
+        bt = (torch.rand(n, k, device=dev) * 2 - 1).to(dt)
+        return a, bt
+    if prec == "FP8_E4M3":
+        a = (torch.rand(m, k, device=dev) * 2 - 1).to(torch.float8_e4m3fn)
+        bt = (torch.rand(n, k, device=dev) * 2 - 1).to(torch.float8_e4m3fn)
+        return a, bt
+    if prec == "INT8":
+        a = torch.randint(-127, 128, (m, k), device=dev, dtype=torch.int8)
+        bt = torch.randint(-127, 128, (n, k), device=dev, dtype=torch.int8)
+        return a, bt
+    raise ValueError(prec)
+
+
+def torch_op(prec, a, bt, layout="TN"):
+    b = bt.t()  # K x N, column-major: the TN layout
+    if layout == "NN":
+        b = bt.t().contiguous()
+    if prec in ("FP16", "BF16"):
+        return lambda: torch.matmul(a, b)
+    if prec == "FP8_E4M3":
+        one = torch.ones((), device="cuda", dtype=torch.float32)
+        return lambda: torch._scaled_mm(a, b, scale_a=one, scale_b=one, out_dtype=torch.bfloat16)
+    if prec == "INT8":
+        return lambda: torch._int_mm(a, b)
+    raise ValueError(prec)
+
+
+def time_torch(fn, flush, samples=SAMPLES, cold=True):
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    fn()
+    torch.cuda.synchronize()
+    per = time.perf_counter() - t0
+    for _ in range(int(min(200, max(0, 0.02 / max(per, 1e-6))))):
+        fn()
+    torch.cuda.synchronize()
+    starts = [torch.cuda.Event(enable_timing=True) for _ in range(samples)]
+    ends = [torch.cuda.Event(enable_timing=True) for _ in range(samples)]
+    for b0 in range(0, samples, BATCH):
+        # GPU-side wait (~2 ms at boost clock) while Python queues the batch: the same role as our blocking kernel.
+        torch.cuda._sleep(4_000_000)
+        for i in range(b0, min(samples, b0 + BATCH)):
+            if cold:
+                flush.zero_()
+            starts[i].record()
+            fn()
+            ends[i].record()
+    torch.cuda.synchronize()
+    return [s.elapsed_time(e) * 1e-3 for s, e in zip(starts, ends)]
+
+
+def flops(m, n, k):
+    return 2.0 * m * n * k
+
+
+def geomean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--out", default=".")
+    ap.add_argument("--quick", action="store_true", help="skip the 8192^3 shapes")
+    args = ap.parse_args()
+
+    props = torch.cuda.get_device_properties(0)
+    l2 = props.L2_cache_size
+    flush = torch.empty(l2, dtype=torch.uint8, device="cuda")
+    results = {"device": props.name, "torch": torch.__version__, "l2_bytes": l2, "points": []}
+    cli_cache = tempfile.mkdtemp(prefix="rc_cli_")
+
+    shapes = SHAPES[:2] if args.quick else SHAPES
+    rows = []
+    for s in shapes:
+        ours, wall = run_cli(args.bin, (s, s, s), PRECISIONS, cli_cache)
+        log(f"ours {s}^3: CLI wall {wall:.2f} s")
+        for prec in PRECISIONS:
+            p = ours[prec]
+            a, bt = make_inputs(prec, s, s, s)
+            t_tn = statistics.median(time_torch(torch_op(prec, a, bt, "TN"), flush))
+            t_nn = None
+            if prec in ("FP16", "BF16"):
+                t_nn = statistics.median(time_torch(torch_op(prec, a, bt, "NN"), flush))
+            del a, bt
+            f = flops(s, s, s)
+            ours_t = p["time_s"] or float("nan")
+            row = {"shape": f"{s}^3", "precision": prec, "disposition": p["disposition"], "ours_s": ours_t,
+                   "ours_tflops": f / ours_t / 1e12, "torch_s": t_tn, "torch_tflops": f / t_tn / 1e12,
+                   "torch_nn_tflops": (f / t_nn / 1e12) if t_nn else None, "ratio": t_tn / ours_t,
+                   "algorithm": p["measured"]["algorithm"] if p.get("measured") else "",
+                   "candidates": p["measured"]["candidates_timed"] if p.get("measured") else 0,
+                   "samples": p["measured"]["timing"]["samples"] if p.get("measured") else 0,
+                   "spread": p["measured"]["timing"]["relative_spread"] if p.get("measured") else 0,
+                   "rel_err": (p["measured"]["error"] or {}).get("relative_error") if p.get("measured") else None,
+                   "message": p["message"]}
+            rows.append(row)
+            log(json.dumps(row))
+    results["points"] = rows
+
+    # Decode: memory-bound, 1 x 4096 x 4096 FP16, cold.
+    dec, _ = run_cli(args.bin, (1, 4096, 4096), ["FP16"], cli_cache)
+    d = dec["FP16"]
+    a, bt = make_inputs("FP16", 1, 4096, 4096)
+    t_dec_torch_tn = statistics.median(time_torch(torch_op("FP16", a, bt, "TN"), flush))
+    t_dec_torch_nn = statistics.median(time_torch(torch_op("FP16", a, bt, "NN"), flush))
+    dec_bytes = d["bytes"]
+    decode = {"ours_s": d["time_s"], "ours_bw": dec_bytes / d["time_s"], "torch_tn_s": t_dec_torch_tn,
+              "torch_tn_bw": dec_bytes / t_dec_torch_tn, "torch_nn_s": t_dec_torch_nn,
+              "torch_nn_bw": dec_bytes / t_dec_torch_nn, "bytes": dec_bytes,
+              "algorithm": d["measured"]["algorithm"], "disposition": d["disposition"]}
+    results["decode"] = decode
+    log(json.dumps(decode))
+
+    # The default sweep through the worker: process start and CUDA context excluded (a device request first).
+    sweep = {}
+    sweep_cache = tempfile.mkdtemp(prefix="rc_sweep_")
+    opts = {"mode": "cold", "cache_dir": sweep_cache}
+    sweep_precisions = ["FP16", "FP8_E4M3", "NVFP4", "INT8", "INT4"]
+    for label in ("cold_cache", "warm_cache_same_worker", "warm_cache_new_worker"):
+        if label != "warm_cache_same_worker":
+            if label == "warm_cache_new_worker":
+                w.close()
+            w = Worker(args.bin)
+            w.ask({"command": "device"})
+        t0 = time.perf_counter()
+        answers = [w.ask({"problem": problem(4096, 4096, 4096, p), "options": opts}) for p in sweep_precisions]
+        wall = time.perf_counter() - t0
+        sweep[label] = {"wall_s": wall,
+                        "points": [(a["point"]["a_precision"], a["point"]["disposition"], a["point"]["tflops"],
+                                    a["point"]["measured"]["algorithm_from_cache"] if a["point"]["measured"] else None)
+                                   for a in answers]}
+        log(label, json.dumps(sweep[label]))
+    results["sweep"] = sweep
+
+    # Three repeats of the same measurement (same worker, cached algorithm).
+    repeats = {}
+    for p, s in (("FP16", 4096), ("BF16", 8192)):
+        ts = []
+        for _ in range(3):
+            a = w.ask({"problem": problem(s, s, s, p), "options": opts})
+            ts.append(a["point"]["time_s"])
+        repeats[f"{p} {s}^3"] = {"medians_s": ts, "max_over_min": max(ts) / min(ts)}
+    w.close()
+    results["repeats"] = repeats
+    with open(os.path.join(args.out, "bench.json"), "w") as f:
+        json.dump(results, f, indent=1)
+
+    # ------------------------------------------------------------ the table
+    print()
+    print(f"device: {props.name} ({props.multi_processor_count} SMs, L2 {l2 / 2**20:.0f} MiB), torch {torch.__version__}")
+    print("ours: roofline analyze (cuBLASLt, TN, autotuned); torch: same TN layout; both cold, median of 30")
+    print(f"{'shape':>7} {'precision':>9} {'ours TFLOP/s':>12} {'torch TFLOP/s':>13} {'ratio':>6} "
+          f"{'torch NN':>9} {'rel err':>8}  ours algorithm")
+    for r in rows:
+        nn = f"{r['torch_nn_tflops']:9.1f}" if r["torch_nn_tflops"] else f"{'-':>9}"
+        err = f"{r['rel_err']:8.1e}" if r["rel_err"] is not None else f"{'-':>8}"
+        print(f"{r['shape']:>7} {r['precision']:>9} {r['ours_tflops']:12.1f} {r['torch_tflops']:13.1f} "
+              f"{r['ratio']:6.3f} {nn} {err}  {r['algorithm']}")
+    ratios = [r["ratio"] for r in rows if r["ratio"] == r["ratio"]]
+    print(f"geomean ratio ours/torch over {len(ratios)} points: {geomean(ratios):.3f}; "
+          f"min {min(ratios):.3f}; points >= 0.98: {sum(x >= 0.98 for x in ratios)}/{len(ratios)}")
+    for r in rows:
+        if r["shape"] == "8192^3" and r["precision"] == "BF16":
+            print(f"BF16 8192^3: {r['ours_tflops']:.1f} TFLOP/s = {100 * r['ours_tflops'] * 1e12 / H100_BF16_PEAK:.1f}% "
+                  f"of 989.5 (dense datasheet)")
+        if r["shape"] == "8192^3" and r["precision"] == "FP8_E4M3":
+            print(f"FP8 8192^3: {r['ours_tflops']:.1f} TFLOP/s = {100 * r['ours_tflops'] * 1e12 / H100_FP8_PEAK:.1f}% "
+                  f"of 1979 (dense datasheet)")
+    print(f"decode 1x4096x4096 FP16 cold: ours {decode['ours_s'] * 1e6:.1f} us = {decode['ours_bw'] / 1e12:.3f} TB/s "
+          f"({100 * decode['ours_bw'] / H100_HBM_BW:.1f}% of 3.35 TB/s); torch TN {decode['torch_tn_bw'] / 1e12:.3f} "
+          f"TB/s, torch NN {decode['torch_nn_bw'] / 1e12:.3f} TB/s; ours/torch TN "
+          f"{decode['torch_tn_s'] / decode['ours_s']:.3f}, ours/torch NN {decode['torch_nn_s'] / decode['ours_s']:.3f}")
+    print(f"  ours decode algorithm: {decode['algorithm']}")
+    for label, v in sweep.items():
+        print(f"sweep 4096^3 (FP16, FP8_E4M3, NVFP4, INT8, INT4) {label}: {v['wall_s']:.3f} s wall; "
+              + ", ".join(f"{p} {d}" + (f" {t:.0f}" if t else "") for p, d, t, _ in v["points"]))
+    for k, v in repeats.items():
+        print(f"repeat {k}: medians " + ", ".join(f"{t * 1e6:.1f} us" for t in v["medians_s"]) +
+              f"; max/min {v['max_over_min']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
