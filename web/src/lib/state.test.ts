@@ -45,6 +45,14 @@ describe('reducer', () => {
     expect(s.points).toHaveLength(2);
   });
 
+  it('replaces the provisional points of a stream by the stored run', () => {
+    let s = initialState();
+    const provisional = makePlotPoint(measured(4096), 'server', null, 5);
+    s = reducer(s, { type: 'addPoints', points: [provisional] });
+    s = reducer(s, { type: 'addPoints', points: [makePlotPoint(measured(4096), 'server', 9)], replace: [provisional.id] });
+    expect(s.points.map((p) => p.runId)).toEqual([9]);
+  });
+
   it('clears measured points only, or everything', () => {
     let s = initialState();
     s = reducer(s, {

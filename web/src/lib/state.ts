@@ -90,7 +90,8 @@ export function makePlotPoint(
 }
 
 export type Action =
-  | { type: 'addPoints'; points: PlotPoint[] }
+  /** `replace`: ids to drop first (the provisional points a stream showed before its run id was known). */
+  | { type: 'addPoints'; points: PlotPoint[]; replace?: string[] }
   | { type: 'clearMeasured' }
   | { type: 'clearAll' }
   | { type: 'removePoint'; id: string }
@@ -103,7 +104,8 @@ export type Action =
 export function reducer(state: AppState, action: Action): AppState {
   switch (action.type) {
     case 'addPoints': {
-      const byId = new Map(state.points.map((p) => [p.id, p]));
+      const drop = new Set(action.replace ?? []);
+      const byId = new Map(state.points.filter((p) => !drop.has(p.id)).map((p) => [p.id, p]));
       for (const p of action.points) byId.set(p.id, p);
       // Replacing keeps the original position in the list; new points go to the end.
       return { ...state, points: [...byId.values()] };

@@ -1,0 +1,251 @@
+// End-to-end tests: the built app in Debian's chromium against the real `roofline serve` (prediction-only
+// here: no GPU). Each test gets a fresh page with empty localStorage.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export const SWEEP_LABEL = 'Run all precisions (FP16, FP8, NVFP4, INT8, INT4)';
+const COLOURS = {
+  FP16: '#f97316',
+  BF16: '#fb923c',
+  FP8_E4M3: '#22c55e',
+  FP8_E5M2: '#16a34a',
+  NVFP4: '#a855f7',
+  INT8: '#06b6d4',
+  INT4: '#3b82f6',
+};
+
+// --- helpers ---------------------------------------------------------------------------------------------
+export async function setShape(page, m, n, k) {
+  await page.locator('input[name=M]').fill(String(m));
+  await page.locator('input[name=N]').fill(String(n));
+  await page.locator('input[name=K]').fill(String(k));
+}
+
+export async function analyze(page) {
+  // A finished analysis shows the done state; wait for a *new* one by clearing the old text first.
+  const before = await page.locator('[data-testid=progress]').count();
+  await page.getByRole('button', { name: 'Analyze GEMM' }).click();
+  if (before > 0) await page.waitForTimeout(50);
+  await page.locator('[data-testid=progress].progress-done').waitFor({ timeout: 15000 });
+}
+
+async function points(page) {
+  return page.locator('[data-testid=point]').evaluateAll((els) =>
+    els.map((el) => ({
+      precision: el.getAttribute('data-precision'),
+      source: el.getAttribute('data-source'),
+      origin: el.getAttribute('data-origin'),
+      colour: el.getAttribute('data-colour'),
+      stroke: el.querySelector('path, circle:not([fill=transparent])')?.getAttribute('stroke'),
+      label: el.getAttribute('aria-label'),
+    })),
+  );
+}
+
+async function waitPoints(page, n) {
+  await page.waitForFunction((k) => document.querySelectorAll('[data-testid=point]').length === k, n, { timeout: 10000 });
+  return points(page);
+}
+
+async function setPrecisions(page, wanted) {
+  for (const box of await page.locator('fieldset.precisions input[type=checkbox]').all()) {
+    const name = (await box.evaluate((el) => el.closest('label').querySelector('span:not(.swatch)').textContent)).trim();
+    const want = wanted.some((w) => w.replace('_', ' ') === name);
+    if ((await box.isChecked()) !== want) await box.click();
+  }
+}
+
+// --- tests -------------------------------------------------------------------------------------------------
+export const tests = [
+  {
+    name: 'the page loads from the server and reports the API online, prediction-only',
+    async run({ page }) {
+      await page.getByTestId('api-status').filter({ hasText: 'API online' }).waitFor();
+      assert.match(await page.getByTestId('api-status').innerText(), /prediction-only/);
+      assert.equal(await page.getByTestId('api-offline').count(), 0);
+    },
+  },
+  {
+    name: 'one shape gives one point in the precision colour',
+    async run({ page }) {
+      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
+      await setShape(page, 4096, 4096, 4096);
+      await setPrecisions(page, ['FP16']);
+      await analyze(page);
+      const pts = await waitPoints(page, 1);
+      assert.equal(pts[0].precision, 'FP16');
+      assert.equal(pts[0].source, 'predicted');
+      assert.equal(pts[0].origin, 'server');
+      assert.equal(pts[0].stroke, COLOURS.FP16);
+      const row = page.locator('[data-testid=result-row][data-precision=FP16]');
+      assert.equal(await row.getAttribute('data-disposition'), 'passed');
+      assert.match(await row.innerText(), /989\.5\s*TFLOP\/s/); // compute-bound on H100 SXM: at the FP16 peak
+    },
+  },
+  {
+    name: 'the sweep gives one point per supported precision, each in its colour, and says why the others have none',
+    async run({ page }) {
+      await page.getByLabel('Hardware (roofs)').selectOption('b10');
+      await setShape(page, 4096, 4096, 4096);
+      await page.getByLabel(SWEEP_LABEL, { exact: true }).check();
+      await analyze(page);
+      // GB10 has no INT4 tensor-core rate: four points, and an INT4 row that says so.
+      let pts = await waitPoints(page, 4);
+      assert.deepEqual(pts.map((p) => p.precision).sort(), ['FP16', 'FP8_E4M3', 'INT8', 'NVFP4']);
+      for (const p of pts) assert.equal(p.stroke, COLOURS[p.precision], `${p.precision} colour`);
+      const int4 = page.locator('[data-testid=result-row][data-precision=INT4]');
+      assert.equal(await int4.getAttribute('data-disposition'), 'not_supported');
+      assert.match(await int4.innerText(), /has no INT4/);
+      assert.equal(await page.locator('[data-testid=result-row]').count(), 5);
+      // RTX 4090 has INT4 (and no NVFP4): after its sweep all five sweep colours are on the plot.
+      await page.getByLabel('Hardware (roofs)').selectOption('rtx-4090');
+      await analyze(page);
+      pts = await waitPoints(page, 8);
+      const colours = new Set(pts.map((p) => p.stroke));
+      assert.deepEqual([...colours].sort(), Object.values({
+        FP16: COLOURS.FP16, FP8_E4M3: COLOURS.FP8_E4M3, NVFP4: COLOURS.NVFP4, INT8: COLOURS.INT8, INT4: COLOURS.INT4,
+      }).sort());
+      assert.equal(
+        await page.locator('[data-testid=result-row][data-precision=NVFP4]').getAttribute('data-disposition'),
+        'not_supported',
+      );
+    },
+  },
+  {
+    name: 'shape A then shape B: both stay on the plot, and survive a reload',
+    async run({ page }) {
+      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
+      await setShape(page, 4096, 4096, 4096);
+      await analyze(page);
+      await setShape(page, 1, 4096, 4096);
+      await analyze(page);
+      let pts = await waitPoints(page, 2);
+      assert.ok(pts.some((p) => p.label.includes('4096³')));
+      assert.ok(pts.some((p) => p.label.includes('1×4096×4096')));
+      const labels = await page.locator('[data-testid=point-label]').allInnerTexts();
+      assert.ok(labels.includes('4096³ FP16') && labels.includes('1×4096×4096 FP16'), `labels: ${labels}`);
+      await page.reload();
+      pts = await waitPoints(page, 2);
+      assert.equal(pts.length, 2);
+    },
+  },
+  {
+    name: 'Clear measured removes measured points only; Clear all empties the plot',
+    async run({ page }) {
+      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
+      await analyze(page);
+      await waitPoints(page, 1);
+      // Prediction-only servers make no measured points, so take the stored predicted point and mark a copy as
+      // measured: this checks the button's behaviour, not a figure.
+      await page.evaluate(() => {
+        const key = 'roofline-calc:state';
+        const s = JSON.parse(localStorage.getItem(key));
+        const p = structuredClone(s.points[0]);
+        p.id = 'fixture-measured';
+        p.point.source = 'measured';
+        p.point.label = p.point.label.replace('(predicted)', '(measured)');
+        p.point.tflops = p.point.tflops / 2;
+        s.points.push(p);
+        localStorage.setItem(key, JSON.stringify(s));
+      });
+      await page.reload();
+      let pts = await waitPoints(page, 2);
+      assert.deepEqual(pts.map((p) => p.source).sort(), ['measured', 'predicted']);
+      await page.getByRole('button', { name: 'Clear measured' }).click();
+      pts = await waitPoints(page, 1);
+      assert.equal(pts[0].source, 'predicted');
+      assert.equal(await page.getByRole('button', { name: 'Clear measured' }).isDisabled(), true);
+      await page.getByRole('button', { name: 'Clear all' }).click();
+      await waitPoints(page, 0);
+      await page.reload();
+      assert.equal(await page.locator('[data-testid=point]').count(), 0);
+    },
+  },
+  {
+    name: 'Export CSV gives the points with the same columns and figures as the CLI',
+    async run({ page, server }) {
+      await page.getByLabel('Hardware (roofs)').selectOption('b10');
+      await page.getByLabel(SWEEP_LABEL, { exact: true }).check();
+      await analyze(page);
+      await waitPoints(page, 4);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export CSV' }).click(),
+      ]);
+      assert.match(download.suggestedFilename(), /^roofline-points-.*\.csv$/);
+      const csv = readFileSync(await download.path(), 'utf8');
+      const cli = spawnSync(
+        server.bin,
+        ['analyze', '--predict-only', '--shape', '4096x4096x4096', '--all-precisions', '--hardware', 'b10', '--format', 'csv'],
+        { encoding: 'utf8' },
+      );
+      assert.equal(cli.status, 0, cli.stderr);
+      // Same header, and the same rows (the app keeps all five, the not-supported INT4 included).
+      const sortLines = (t) => t.trim().split('\n').slice(1).sort();
+      assert.equal(csv.split('\n')[0], cli.stdout.split('\n')[0]);
+      assert.deepEqual(sortLines(csv), sortLines(cli.stdout));
+    },
+  },
+  {
+    name: 'points show their figures in a tooltip on hover and on keyboard focus; the legend hides a precision',
+    async run({ page }) {
+      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
+      await setPrecisions(page, ['FP16', 'INT8']);
+      await analyze(page);
+      await waitPoints(page, 2);
+      const fp16 = page.locator('[data-testid=point][data-precision=FP16]');
+      await fp16.hover();
+      const tip = page.getByTestId('tooltip');
+      await tip.waitFor();
+      const text = await tip.innerText();
+      for (const want of ['4096 × 4096 × 4096', 'FP16', 'FLOP/byte', 'TFLOP/s', 'µs', '% of roof', 'compute']) {
+        assert.ok(text.includes(want), `tooltip lacks "${want}": ${text}`);
+      }
+      await page.mouse.move(0, 0);
+      await tip.waitFor({ state: 'detached' });
+      await page.locator('[data-testid=point][data-precision=INT8]').focus();
+      await tip.waitFor();
+      assert.match(await tip.innerText(), /INT8/);
+      await page.locator('[data-testid=legend-item][data-precision=INT8]').click();
+      const pts = await waitPoints(page, 1);
+      assert.equal(pts[0].precision, 'FP16');
+      assert.equal(await page.locator('[data-testid=legend-item][data-precision=INT8]').getAttribute('aria-pressed'), 'false');
+    },
+  },
+  {
+    name: 'history lists the stored run and plots it again',
+    async run({ page }) {
+      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
+      await setShape(page, 2048, 2048, 2048);
+      await analyze(page);
+      await waitPoints(page, 1);
+      await page.getByRole('button', { name: 'Clear all' }).click();
+      await waitPoints(page, 0);
+      const row = page.getByTestId('history').locator('tr', { hasText: '2048³' }).first();
+      await row.waitFor();
+      await row.getByRole('button', { name: /^Plot run/ }).click();
+      const pts = await waitPoints(page, 1);
+      assert.match(pts[0].label, /2048³/);
+    },
+  },
+  {
+    name: 'server stopped: the "API offline" banner shows and the local model still adds a predicted point',
+    ownServer: true,
+    async run({ page, server }) {
+      await page.getByTestId('api-status').filter({ hasText: 'API online' }).waitFor();
+      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
+      await setShape(page, 8192, 8192, 8192);
+      await server.stop();
+      await page.getByRole('button', { name: 'Analyze GEMM' }).click();
+      await page.getByTestId('api-offline').waitFor({ timeout: 10000 });
+      assert.match(await page.getByTestId('api-offline').innerText(), /API offline/);
+      const pts = await waitPoints(page, 1);
+      assert.equal(pts[0].origin, 'local');
+      assert.equal(pts[0].source, 'predicted');
+      assert.equal(pts[0].stroke, COLOURS.FP16);
+      // 8192³ FP16 on H100 SXM at the 989.5 TFLOP/s roof: the core's figure (1111.18 µs).
+      assert.match(await page.locator('[data-testid=result-row][data-precision=FP16]').innerText(), /1\.11\s*ms/);
+    },
+  },
+];

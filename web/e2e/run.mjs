@@ -1,0 +1,74 @@
+// `npm run e2e`: builds the app if needed, starts the real server (ROOFLINE_BIN), runs every browser test in
+// Debian's chromium and ends with "N passed, N failed"; exits non-zero on any failure.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { WEB, buildIfNeeded, launchBrowser, serverBinary, startServer } from './harness.mjs';
+import { tests } from './app.e2e.mjs';
+
+const only = process.argv[2];
+let passed = 0;
+let failed = 0;
+const started = Date.now();
+
+let bin;
+try {
+  bin = serverBinary();
+  buildIfNeeded();
+} catch (e) {
+  console.error(`e2e setup failed: ${e.message}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+console.log(`# server: ${bin}`);
+
+const shots = join(WEB, 'test-results');
+mkdirSync(shots, { recursive: true });
+
+let shared = null;
+const browser = await launchBrowser();
+try {
+  for (const t of tests) {
+    if (only && !t.name.includes(only)) continue;
+    const t0 = Date.now();
+    let server = null;
+    let page = null;
+    try {
+      if (t.ownServer) {
+        server = await startServer(bin);
+      } else {
+        shared ??= await startServer(bin);
+        server = shared;
+      }
+      page = await browser.context.newPage();
+      page.setDefaultTimeout(10000);
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${server.url}/`);
+      await page.evaluate(() => localStorage.clear());
+      await page.reload();
+      await page.getByRole('button', { name: 'Analyze GEMM' }).waitFor();
+      await t.run({ page, server });
+      if (errors.length > 0) throw new Error(`uncaught errors in the page: ${errors.join('; ')}`);
+      passed++;
+      console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${t.name} (${Date.now() - t0} ms)\n     ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n     ')}`);
+      if (server) console.log(`     server log tail:\n${server.log().split('\n').slice(-8).map((l) => `       ${l}`).join('\n')}`);
+      if (page) {
+        const file = join(shots, `${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
+        await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+        console.log(`     screenshot: ${file}`);
+      }
+    } finally {
+      await page?.close().catch(() => undefined);
+      if (t.ownServer && server) await server.stop();
+    }
+  }
+} finally {
+  await shared?.stop();
+  await browser.close();
+}
+console.log(`# e2e took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -1,0 +1,114 @@
+// Stored runs from the server (GET /api/runs): reload any of them onto the plot, or delete it.
+import { useEffect, useState } from 'react';
+import type { ApiClient } from '../lib/api';
+import { formatShape } from '../lib/format';
+import { info, isPrecisionName } from '../lib/precision';
+import type { RunSummary } from '../lib/types';
+
+interface Props {
+  api: ApiClient;
+  online: boolean;
+  /** Bumped after each analysis so the list refreshes. */
+  version: number;
+  onLoad(id: number): Promise<void>;
+}
+
+export function HistoryPanel({ api, online, version, onLoad }: Props) {
+  const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [total, setTotal] = useState(0);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState<number | null>(null);
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    if (!online) return;
+    let live = true;
+    api
+      .runs({ limit: 50 })
+      .then((r) => {
+        if (!live) return;
+        setRuns(r.runs);
+        setTotal(r.total);
+        setError('');
+      })
+      .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [api, online, version, reload]);
+
+  const act = async (id: number, what: () => Promise<void>) => {
+    setBusy(id);
+    try {
+      await what();
+      setError('');
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <section className="card history" aria-labelledby="history-h">
+      <h2 id="history-h">
+        History <span className="hint">{online ? `${total} stored run${total === 1 ? '' : 's'}` : 'needs the API'}</span>
+      </h2>
+      {error && <p className="error">{error}</p>}
+      {online && runs.length === 0 && !error && <p className="muted small">No stored runs yet.</p>}
+      {!online && <p className="muted small">The server keeps every run; its history shows here when the API is online.</p>}
+      {online && runs.length > 0 && (
+        <div className="table-scroll">
+          <table className="runs" data-testid="history">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">when</th>
+                <th scope="col">shape</th>
+                <th scope="col">precisions</th>
+                <th scope="col">hardware</th>
+                <th scope="col">
+                  <span className="sr-only">actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((r) => (
+                <tr key={r.id}>
+                  <td>{r.id}</td>
+                  <td title={r.created_at}>{new Date(r.created_at).toLocaleString()}</td>
+                  <td>{formatShape(r.M, r.N, r.K)}</td>
+                  <td>
+                    {r.precisions.map((p) => (
+                      <span key={p} className="tag" style={{ color: isPrecisionName(p) ? info(p).colour : undefined }}>
+                        {p}
+                      </span>
+                    ))}
+                  </td>
+                  <td>
+                    {r.hardware_key}
+                    {r.backend === 'gpu' ? ` · ${r.device_name ?? 'GPU'}` : ' · predicted'}
+                  </td>
+                  <td className="row-actions">
+                    <button type="button" disabled={busy === r.id} onClick={() => void act(r.id, () => onLoad(r.id))}
+                      aria-label={`Plot run ${r.id}`}>
+                      Plot
+                    </button>
+                    <button type="button" className="danger" disabled={busy === r.id}
+                      aria-label={`Delete run ${r.id}`}
+                      onClick={() => void act(r.id, async () => {
+                        await api.deleteRun(r.id);
+                        setReload((x) => x + 1);
+                      })}>
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
