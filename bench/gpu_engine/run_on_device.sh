@@ -27,13 +27,13 @@ if ! "$BIN" --version >/dev/null 2>&1; then
 fi
 "$BIN" --version
 if [ "${RUN_TESTS:-1}" = 1 ]; then
-  timeout 300 "$TESTS" >"$OUT/gpu_tests.log" 2>&1
+  timeout 200 "$TESTS" >"$OUT/gpu_tests.log" 2>&1
   echo "gpu tests exit code $?"
   grep -E "^\[ (device|sweep) |^\[  (FAILED|PASSED|SKIPPED) |Failure|Expected|Which is|Value of|rel err" \
     "$OUT/gpu_tests.log" | head -60
 fi
 if [ "${BENCH:-1}" = 1 ]; then
-  PYTHONUNBUFFERED=1 timeout 400 python3 bench/gpu_engine/bench.py --bin "$BIN" --out "$OUT" ${BENCH_ARGS:-} \
+  PYTHONUNBUFFERED=1 timeout 340 python3 bench/gpu_engine/bench.py --bin "$BIN" --out "$OUT" ${BENCH_ARGS:-} \
     2>"$OUT/bench.log" | tee "$OUT/bench_table.txt"
   echo "bench exit code ${PIPESTATUS[0]}"
   tail -5 "$OUT/bench.log"
