@@ -8,6 +8,7 @@ import { makeProblem, predictPoint, validateProblem } from '../lib/model';
 import { isPrecisionName, type PrecisionName } from '../lib/precision';
 import { DEFAULT_HARDWARE, registry } from '../lib/registry';
 import {
+  DEFAULT_FORM,
   MEASURED_HARDWARE,
   formPrecisions,
   loadState,
@@ -61,6 +62,17 @@ export function App() {
     const id = window.setInterval(() => void checkHealth(), apiStatus === 'online' ? 10000 : 4000);
     return () => window.clearInterval(id);
   }, [apiStatus, checkHealth]);
+
+  // The first answer from a server with a GPU points the picker at that GPU, unless the user already chose.
+  const adoptedDefault = useRef(false);
+  useEffect(() => {
+    const key = health?.default_hardware_key;
+    if (!key || adoptedDefault.current) return;
+    adoptedDefault.current = true;
+    if (state.form.hardware === DEFAULT_FORM.hardware && key !== DEFAULT_FORM.hardware && registry.find(key)) {
+      dispatch({ type: 'setForm', patch: { hardware: key } });
+    }
+  }, [health, state.form.hardware]);
 
   const measuredProfile: HardwareRoofs | null = health?.measured_profile ?? null;
   const form = state.form;

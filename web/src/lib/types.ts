@@ -157,6 +157,8 @@ export interface Health {
   nvml: { available: boolean; reason?: string };
   queue_length: number;
   queue_capacity: number;
+  /** The registry entry the server uses when none is named: the local GPU's, else b10. */
+  default_hardware_key?: string;
   /** Not in docs/API.md yet: the local measured profile's roofs, when `roofline ceilings` has run. */
   measured_profile?: HardwareRoofs | null;
 }
