@@ -153,6 +153,28 @@ def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
 
 
+def ours_point(worker, m, n, k, prec, opts):
+    a = worker.ask({"problem": problem(m, n, k, prec), "options": opts})
+    if "error" in a:
+        raise RuntimeError(a["error"])
+    return a["point"]
+
+
+class ClockLog:
+    """nvidia-smi sampling SM clock, power and throttle reasons every 50 ms while a section runs."""
+
+    def __init__(self, path):
+        self.f = open(path, "w")
+        self.proc = subprocess.Popen(
+            ["nvidia-smi", "--query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu,clocks_event_reasons.active",
+             "--format=csv,noheader,nounits", "-lms", "50"], stdout=self.f, stderr=subprocess.DEVNULL)
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait()
+        self.f.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -164,80 +186,117 @@ def main():
     l2 = props.L2_cache_size
     flush = torch.empty(l2, dtype=torch.uint8, device="cuda")
     results = {"device": props.name, "torch": torch.__version__, "l2_bytes": l2, "points": []}
-    cli_cache = tempfile.mkdtemp(prefix="rc_cli_")
-
+    cache = tempfile.mkdtemp(prefix="rc_cache_")
     shapes = SHAPES[:2] if args.quick else SHAPES
+
+    # 1. The CLI as users run it (fresh algorithm cache): one process per shape.
+    cli = {}
+    for s in shapes:
+        pts, wall = run_cli(args.bin, (s, s, s), PRECISIONS, cache)
+        log(f"CLI {s}^3: {wall:.2f} s wall")
+        for prec, p in pts.items():
+            cli[(s, prec)] = p
+            if p["disposition"] != "passed":
+                log(f"CLI {s}^3 {prec}: {p['disposition']}: {p['message']}")
+
+    # 2. Ours (worker, cached algorithm from step 1) and torch interleaved A B A B per point, so that clock and
+    #    power drift hits both sides alike; each side's figure is the mean of its two medians.
+    worker = Worker(args.bin)
+    worker.ask({"command": "device"})
+    opts = {"mode": "cold", "cache_dir": os.path.join(cache, "roofline")}
     rows = []
     for s in shapes:
-        ours, wall = run_cli(args.bin, (s, s, s), PRECISIONS, cli_cache)
-        log(f"ours {s}^3: CLI wall {wall:.2f} s")
         for prec in PRECISIONS:
-            p = ours[prec]
             a, bt = make_inputs(prec, s, s, s)
-            t_tn = statistics.median(time_torch(torch_op(prec, a, bt, "TN"), flush))
-            t_nn = None
-            if prec in ("FP16", "BF16"):
-                t_nn = statistics.median(time_torch(torch_op(prec, a, bt, "NN"), flush))
-            del a, bt
             f = flops(s, s, s)
-            ours_t = p["time_s"] or float("nan")
-            row = {"shape": f"{s}^3", "precision": prec, "disposition": p["disposition"], "ours_s": ours_t,
-                   "ours_tflops": f / ours_t / 1e12, "torch_s": t_tn, "torch_tflops": f / t_tn / 1e12,
-                   "torch_nn_tflops": (f / t_nn / 1e12) if t_nn else None, "ratio": t_tn / ours_t,
-                   "algorithm": p["measured"]["algorithm"] if p.get("measured") else "",
-                   "candidates": p["measured"]["candidates_timed"] if p.get("measured") else 0,
-                   "samples": p["measured"]["timing"]["samples"] if p.get("measured") else 0,
-                   "spread": p["measured"]["timing"]["relative_spread"] if p.get("measured") else 0,
-                   "rel_err": (p["measured"]["error"] or {}).get("relative_error") if p.get("measured") else None,
+            ours_t, tn_t, nn_t, pts = [], [], [], []
+            for _ in range(2):
+                p = ours_point(worker, s, s, s, prec, opts)
+                pts.append(p)
+                ours_t.append(p["time_s"] or float("nan"))
+                tn_t.append(statistics.median(time_torch(torch_op(prec, a, bt, "TN"), flush)))
+                if prec in ("FP16", "BF16"):
+                    nn_t.append(statistics.median(time_torch(torch_op(prec, a, bt, "NN"), flush)))
+            del a, bt
+            o = statistics.mean(ours_t)
+            tn = statistics.mean(tn_t)
+            nn = statistics.mean(nn_t) if nn_t else None
+            best_torch = min(tn, nn) if nn else tn
+            p = pts[-1]
+            c = cli.get((s, prec), {})
+            row = {"shape": f"{s}^3", "precision": prec, "disposition": p["disposition"], "ours_s": o,
+                   "ours_tflops": f / o / 1e12, "ours_medians_s": ours_t,
+                   "cli_tflops": (f / c["time_s"] / 1e12) if c.get("time_s") else None,
+                   "torch_tn_s": tn, "torch_tn_tflops": f / tn / 1e12, "torch_tn_medians_s": tn_t,
+                   "torch_nn_tflops": (f / nn / 1e12) if nn else None,
+                   "ratio": best_torch / o, "ratio_tn": tn / o,
+                   "layout": (p.get("measured") or {}).get("layout"),
+                   "algorithm": (p.get("measured") or {}).get("algorithm", ""),
+                   "candidates": (c.get("measured") or {}).get("candidates_timed"),
+                   "spread": (p.get("measured") or {}).get("timing", {}).get("relative_spread"),
+                   "rel_err": ((p.get("measured") or {}).get("error") or {}).get("relative_error"),
                    "message": p["message"]}
             rows.append(row)
             log(json.dumps(row))
     results["points"] = rows
 
-    # Decode: memory-bound, 1 x 4096 x 4096 FP16, cold.
-    dec, _ = run_cli(args.bin, (1, 4096, 4096), ["FP16"], cli_cache)
-    d = dec["FP16"]
+    # 3. Decode: memory-bound, 1 x 4096 x 4096 FP16, cold; torch in both layouts.
     a, bt = make_inputs("FP16", 1, 4096, 4096)
-    t_dec_torch_tn = statistics.median(time_torch(torch_op("FP16", a, bt, "TN"), flush))
-    t_dec_torch_nn = statistics.median(time_torch(torch_op("FP16", a, bt, "NN"), flush))
+    dec_o, dec_tn, dec_nn = [], [], []
+    for _ in range(2):
+        d = ours_point(worker, 1, 4096, 4096, "FP16", opts)
+        dec_o.append(d["time_s"])
+        dec_tn.append(statistics.median(time_torch(torch_op("FP16", a, bt, "TN"), flush)))
+        dec_nn.append(statistics.median(time_torch(torch_op("FP16", a, bt, "NN"), flush)))
     dec_bytes = d["bytes"]
-    decode = {"ours_s": d["time_s"], "ours_bw": dec_bytes / d["time_s"], "torch_tn_s": t_dec_torch_tn,
-              "torch_tn_bw": dec_bytes / t_dec_torch_tn, "torch_nn_s": t_dec_torch_nn,
-              "torch_nn_bw": dec_bytes / t_dec_torch_nn, "bytes": dec_bytes,
+    o, tn, nn = statistics.mean(dec_o), statistics.mean(dec_tn), statistics.mean(dec_nn)
+    decode = {"ours_s": o, "ours_bw": dec_bytes / o, "torch_tn_s": tn, "torch_tn_bw": dec_bytes / tn,
+              "torch_nn_s": nn, "torch_nn_bw": dec_bytes / nn, "bytes": dec_bytes, "layout": d["measured"]["layout"],
               "algorithm": d["measured"]["algorithm"], "disposition": d["disposition"]}
     results["decode"] = decode
     log(json.dumps(decode))
+    worker.close()
 
-    # The default sweep through the worker: process start and CUDA context excluded (a device request first).
+    # 4. The default sweep through the worker: process start and CUDA context excluded (a device request first).
     sweep = {}
     sweep_cache = tempfile.mkdtemp(prefix="rc_sweep_")
-    opts = {"mode": "cold", "cache_dir": sweep_cache}
+    sopts = {"mode": "cold", "cache_dir": sweep_cache}
     sweep_precisions = ["FP16", "FP8_E4M3", "NVFP4", "INT8", "INT4"]
+    w = None
     for label in ("cold_cache", "warm_cache_same_worker", "warm_cache_new_worker"):
         if label != "warm_cache_same_worker":
-            if label == "warm_cache_new_worker":
+            if w is not None:
                 w.close()
             w = Worker(args.bin)
             w.ask({"command": "device"})
         t0 = time.perf_counter()
-        answers = [w.ask({"problem": problem(4096, 4096, 4096, p), "options": opts}) for p in sweep_precisions]
+        answers = [w.ask({"problem": problem(4096, 4096, 4096, p), "options": sopts}) for p in sweep_precisions]
         wall = time.perf_counter() - t0
         sweep[label] = {"wall_s": wall,
                         "points": [(a["point"]["a_precision"], a["point"]["disposition"], a["point"]["tflops"],
                                     a["point"]["measured"]["algorithm_from_cache"] if a["point"]["measured"] else None)
                                    for a in answers]}
         log(label, json.dumps(sweep[label]))
+    w.close()
     results["sweep"] = sweep
 
-    # Three repeats of the same measurement (same worker, cached algorithm).
+    # 5. Three repeats of the same measurement, back to back, with our default warm-up and a longer one; clocks
+    #    logged meanwhile.
     repeats = {}
-    for p, s in (("FP16", 4096), ("BF16", 8192)):
-        ts = []
-        for _ in range(3):
-            a = w.ask({"problem": problem(s, s, s, p), "options": opts})
-            ts.append(a["point"]["time_s"])
-        repeats[f"{p} {s}^3"] = {"medians_s": ts, "max_over_min": max(ts) / min(ts)}
-    w.close()
+    clocks = ClockLog(os.path.join(args.out, "clocks_repeats.csv"))
+    for warm in ("default", "0.3"):
+        env_warm = None if warm == "default" else warm
+        if env_warm:
+            os.environ["ROOFLINE_WARMUP_SECONDS"] = env_warm
+        w = Worker(args.bin)
+        w.ask({"command": "device"})
+        for p, s in (("FP16", 4096), ("BF16", 8192)):
+            ts = [ours_point(w, s, s, s, p, opts)["time_s"] for _ in range(3)]
+            repeats[f"{p} {s}^3 warm-up {warm}"] = {"medians_s": ts, "max_over_min": max(ts) / min(ts)}
+            log(f"repeat {p} {s}^3 warm-up {warm}: {ts}")
+        w.close()
+        os.environ.pop("ROOFLINE_WARMUP_SECONDS", None)
+    clocks.close()
     results["repeats"] = repeats
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         json.dump(results, f, indent=1)
@@ -245,17 +304,22 @@ def main():
     # ------------------------------------------------------------ the table
     print()
     print(f"device: {props.name} ({props.multi_processor_count} SMs, L2 {l2 / 2**20:.0f} MiB), torch {torch.__version__}")
-    print("ours: roofline analyze (cuBLASLt, TN, autotuned); torch: same TN layout; both cold, median of 30")
-    print(f"{'shape':>7} {'precision':>9} {'ours TFLOP/s':>12} {'torch TFLOP/s':>13} {'ratio':>6} "
-          f"{'torch NN':>9} {'rel err':>8}  ours algorithm")
+    print("ours: roofline worker (cuBLASLt, autotuned over candidates and, for 16-bit inputs, layouts); torch TN: same "
+          "TN layout; torch NN: torch.matmul of row-major A @ B. Cold, median of 30, each side the mean of 2 "
+          "interleaved runs. ratio = ours / best torch")
+    print(f"{'shape':>7} {'precision':>9} {'ours':>7} {'(CLI)':>7} {'torch TN':>8} {'torch NN':>8} {'ratio':>6} "
+          f"{'vs TN':>6} {'rel err':>8} lay cand  ours algorithm")
     for r in rows:
-        nn = f"{r['torch_nn_tflops']:9.1f}" if r["torch_nn_tflops"] else f"{'-':>9}"
+        nn = f"{r['torch_nn_tflops']:8.1f}" if r["torch_nn_tflops"] else f"{'-':>8}"
+        cl = f"{r['cli_tflops']:7.1f}" if r["cli_tflops"] else f"{'-':>7}"
         err = f"{r['rel_err']:8.1e}" if r["rel_err"] is not None else f"{'-':>8}"
-        print(f"{r['shape']:>7} {r['precision']:>9} {r['ours_tflops']:12.1f} {r['torch_tflops']:13.1f} "
-              f"{r['ratio']:6.3f} {nn} {err}  {r['algorithm']}")
+        print(f"{r['shape']:>7} {r['precision']:>9} {r['ours_tflops']:7.1f} {cl} {r['torch_tn_tflops']:8.1f} {nn} "
+              f"{r['ratio']:6.3f} {r['ratio_tn']:6.3f} {err} {r['layout'] or '-':>3} {r['candidates'] or 0:>4}  "
+              f"{r['algorithm']}")
     ratios = [r["ratio"] for r in rows if r["ratio"] == r["ratio"]]
-    print(f"geomean ratio ours/torch over {len(ratios)} points: {geomean(ratios):.3f}; "
-          f"min {min(ratios):.3f}; points >= 0.98: {sum(x >= 0.98 for x in ratios)}/{len(ratios)}")
+    if ratios:
+        print(f"(TFLOP/s) geomean ratio ours/best-torch over {len(ratios)} points: {geomean(ratios):.3f}; "
+              f"min {min(ratios):.3f}; points >= 0.98: {sum(x >= 0.98 for x in ratios)}/{len(ratios)}")
     for r in rows:
         if r["shape"] == "8192^3" and r["precision"] == "BF16":
             print(f"BF16 8192^3: {r['ours_tflops']:.1f} TFLOP/s = {100 * r['ours_tflops'] * 1e12 / H100_BF16_PEAK:.1f}% "
@@ -264,8 +328,8 @@ def main():
             print(f"FP8 8192^3: {r['ours_tflops']:.1f} TFLOP/s = {100 * r['ours_tflops'] * 1e12 / H100_FP8_PEAK:.1f}% "
                   f"of 1979 (dense datasheet)")
     print(f"decode 1x4096x4096 FP16 cold: ours {decode['ours_s'] * 1e6:.1f} us = {decode['ours_bw'] / 1e12:.3f} TB/s "
-          f"({100 * decode['ours_bw'] / H100_HBM_BW:.1f}% of 3.35 TB/s); torch TN {decode['torch_tn_bw'] / 1e12:.3f} "
-          f"TB/s, torch NN {decode['torch_nn_bw'] / 1e12:.3f} TB/s; ours/torch TN "
+          f"({100 * decode['ours_bw'] / H100_HBM_BW:.1f}% of 3.35 TB/s), layout {decode['layout']}; torch TN "
+          f"{decode['torch_tn_bw'] / 1e12:.3f} TB/s, torch NN {decode['torch_nn_bw'] / 1e12:.3f} TB/s; ours/torch TN "
           f"{decode['torch_tn_s'] / decode['ours_s']:.3f}, ours/torch NN {decode['torch_nn_s'] / decode['ours_s']:.3f}")
     print(f"  ours decode algorithm: {decode['algorithm']}")
     for label, v in sweep.items():

@@ -11,7 +11,7 @@ export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH
 BIN=build/engine/apps/roofline/roofline
 TESTS=build/engine/libs/cuda/cuda_gpu_tests
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.draw,power.limit,temperature.gpu \
-  --format=csv | tee "$OUT/gpu_before.csv"
+  --format=csv
 if ! "$BIN" --version >/dev/null 2>&1; then
   echo "carried binary missing or not runnable here; building for sm_90"
   ldd "$BIN" 2>&1 | tee "$OUT/ldd.txt"
@@ -32,6 +32,10 @@ if [ "${RUN_TESTS:-1}" = 1 ]; then
   grep -E "^\[ (device|sweep) |^\[  (FAILED|PASSED|SKIPPED) |Failure|Expected|Which is|Value of|rel err" \
     "$OUT/gpu_tests.log" | head -60
 fi
+# FP8 diagnosis: cuBLASLt's own log of one small FP8 GEMM (what it rejected, if anything).
+CUBLASLT_LOG_LEVEL=5 CUBLASLT_LOG_FILE="$OUT/cublaslt_fp8.log" XDG_CACHE_HOME=/tmp/rc_diag \
+  "$BIN" analyze --shape 256x256x256 -p fp8_e4m3 --format json --hardware h100-sxm |
+  python3 -c 'import json,sys; [print("fp8 diag:", p["disposition"], p["message"][:300]) for p in json.load(sys.stdin)["points"]]'
 if [ "${BENCH:-1}" = 1 ]; then
   PYTHONUNBUFFERED=1 timeout 340 python3 bench/gpu_engine/bench.py --bin "$BIN" --out "$OUT" ${BENCH_ARGS:-} \
     2>"$OUT/bench.log" | tee "$OUT/bench_table.txt"

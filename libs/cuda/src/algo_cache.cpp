@@ -57,6 +57,7 @@ algo_cache::algo_cache(std::filesystem::path file) : m_file(std::move(file)) {
             for (std::size_t i = 0; i < r.algo.size(); ++i) {
                 r.algo[i] = from_hex(words[i].get<std::string>());
             }
+            r.layout = e.at("layout").get<std::string>();
             r.description = e.value("description", "");
             r.median_s = e.value("median_s", 0.0);
             r.candidates = e.value("candidates", std::size_t{0});
@@ -93,6 +94,7 @@ bool algo_cache::store(const std::string& key, const algo_record& record, std::s
             words.push_back(to_hex(w));
         }
         entries[k] = {{"algo", words},
+                      {"layout", r.layout},
                       {"description", r.description},
                       {"median_s", r.median_s},
                       {"candidates", r.candidates}};

@@ -14,6 +14,7 @@ namespace roofline::cuda {
 
 struct algo_record {
     std::array<std::uint64_t, 8> algo{}; // cublasLtMatmulAlgo_t::data, opaque
+    std::string layout;                  // the operand layout it was chosen in ("TN", "TT", ...)
     std::string description;             // the algorithm in words, as measured
     double median_s = 0.0;               // its time during the search
     std::size_t candidates = 0;          // how many candidates the search timed
@@ -21,7 +22,7 @@ struct algo_record {
 
 class algo_cache {
   public:
-    static constexpr int schema_version = 1;
+    static constexpr int schema_version = 2;
 
     explicit algo_cache(std::filesystem::path file);
 

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -38,8 +40,30 @@ constexpr std::size_t workspace_bytes = 32 * mib;
 constexpr std::size_t batch_samples = 10;
 constexpr std::uint64_t block_timeout_ns = 5'000'000'000ull;
 constexpr std::size_t candidate_samples = 5;
-constexpr double warmup_seconds = 0.02;
+constexpr double default_warmup_seconds = 0.02;
 constexpr int max_sample_side = 64; // verification grid: up to 64 × 64 elements of D
+constexpr std::size_t scalar_slot = 256; // bytes between the device scalars (FP8 scales), each 256-byte aligned
+
+// Warm-up before the timed samples, in seconds of GPU work; $ROOFLINE_WARMUP_SECONDS overrides (0 to 10).
+double warmup_seconds() {
+    if (const char* env = std::getenv("ROOFLINE_WARMUP_SECONDS"); env != nullptr && *env != '\0') {
+        try {
+            return std::clamp(std::stod(env), 0.0, 10.0);
+        } catch (const std::exception&) {
+            return default_warmup_seconds;
+        }
+    }
+    return default_warmup_seconds;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+    std::string s;
+    for (const auto& x : parts) {
+        s += (s.empty() ? "" : ",") + x;
+    }
+    return s;
+}
+
 
 template <auto destroy>
 struct call_deleter {
@@ -57,6 +81,30 @@ using layout_ptr =
 using pref_ptr = std::unique_ptr<std::remove_pointer_t<cublasLtMatmulPreference_t>,
                                  call_deleter<cublasLtMatmulPreferenceDestroy>>;
 using host_ptr = std::unique_ptr<int, call_deleter<cudaFreeHost>>;
+
+// The plan's layouts, narrowed by $ROOFLINE_LAYOUTS ("TN,TT": tests force each layout through the
+// verification; anything the plan does not offer is ignored, and an empty result falls back to the plan's).
+std::vector<std::string> searched_layouts(const gemm_plan& plan) {
+    const char* env = std::getenv("ROOFLINE_LAYOUTS");
+    if (env == nullptr || *env == '\0') {
+        return plan.layouts;
+    }
+    std::vector<std::string> out;
+    const std::string wanted = std::string(",") + env + ",";
+    for (const auto& l : plan.layouts) {
+        if (wanted.find("," + l + ",") != std::string::npos) {
+            out.push_back(l);
+        }
+    }
+    return out.empty() ? plan.layouts : out;
+}
+
+// The cuBLASLt descriptors of one problem in one layout. Owns them; freed together.
+struct problem_descs {
+    std::string layout;
+    desc_ptr desc;
+    layout_ptr a, b, c, d;
+};
 
 // This object owns a CUDA allocation that must be freed exactly once: copies are deleted, moves hand it over.
 class device_buffer {
@@ -121,12 +169,14 @@ std::string driver_version_text() {
     std::ifstream in("/proc/driver/nvidia/version");
     std::string line;
     if (in && std::getline(in, line)) {
-        const auto at = line.find("Kernel Module");
-        if (at != std::string::npos) {
-            std::istringstream words(line.substr(at + std::strlen("Kernel Module")));
-            std::string version;
-            if (words >> version) {
-                return version;
+        // "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build ...": the first
+        // word made of digits and dots (with at least one dot) is the version.
+        std::istringstream words(line);
+        std::string w;
+        while (words >> w) {
+            const bool digits_and_dots = w.find_first_not_of("0123456789.") == std::string::npos;
+            if (digits_and_dots && w.find('.') != std::string::npos && std::isdigit(static_cast<unsigned char>(w[0]))) {
+                return w;
             }
         }
     }
@@ -275,7 +325,7 @@ class cublaslt_backend final : public gemm_backend {
         m_flush = device_buffer(static_cast<std::size_t>(std::max(m_props.l2CacheSize, 1 << 20)));
         m_pairs = device_buffer(sizeof(double) * 2 * max_sample_side * max_sample_side);
         m_counter = device_buffer(sizeof(unsigned long long));
-        m_scalars = device_buffer(sizeof(float) * m_host_scalars.size());
+        m_scalars = device_buffer(scalar_slot * m_host_scalars.size());
         int* host = nullptr;
         ROOFLINE_CUDA_CALL(cudaHostAlloc(reinterpret_cast<void**>(&host), 2 * sizeof(int), cudaHostAllocMapped));
         m_host_flags.reset(host);
@@ -327,7 +377,7 @@ class cublaslt_backend final : public gemm_backend {
             return pt;
         }
         const gemm_plan& plan = *planned.plan;
-        m.layout = plan.layout;
+        m.layout = plan.layouts.front();
         m.notes = plan.notes;
         try {
             run(problem, plan, options, pt, m);
@@ -375,7 +425,7 @@ class cublaslt_backend final : public gemm_backend {
         return m_identity.name + "|driver " + m_identity.driver_version + "|cuBLASLt " + m_identity.cublaslt_version +
                "|" + p.shape_label() + "|" + type_name(plan.a_type) + " x " + type_name(plan.b_type) + " -> " +
                type_name(plan.d_type) + " (C " + type_name(plan.c_type) + ", compute " +
-               std::to_string(static_cast<int>(plan.compute)) + ")|" + plan.layout + "|" +
+               std::to_string(static_cast<int>(plan.compute)) + ")|layouts " + join(searched_layouts(plan)) + "|" +
                std::string(to_string(mode)) + (p.reads_c() ? "|beta" : "") + "|workspace " +
                std::to_string(workspace_bytes);
     }
@@ -429,6 +479,48 @@ class cublaslt_backend final : public gemm_backend {
         return out;
     }
 
+    std::unique_ptr<problem_descs> make_descs(const gemm_plan& plan, const std::string& layout, std::int64_t M,
+                                              std::int64_t N, std::int64_t K, const void* a_scales,
+                                              const void* b_scales) const {
+        auto s = std::make_unique<problem_descs>();
+        s->layout = layout;
+        const bool a_k = a_contiguous_along_k(layout);
+        const bool b_k = b_contiguous_along_k(layout);
+        cublasLtMatmulDesc_t raw = nullptr;
+        ROOFLINE_CUBLAS_CALL(cublasLtMatmulDescCreate(&raw, plan.compute, plan.scale_type));
+        s->desc.reset(raw);
+        set_desc(raw, CUBLASLT_MATMUL_DESC_TRANSA, a_k ? CUBLAS_OP_T : CUBLAS_OP_N);
+        set_desc(raw, CUBLASLT_MATMUL_DESC_TRANSB, b_k ? CUBLAS_OP_N : CUBLAS_OP_T);
+        const auto* scalars = static_cast<const char*>(m_scalars.get());
+        if (plan.tensor_scaled_fp8) {
+            set_desc(raw, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, static_cast<const void*>(scalars));
+            set_desc(raw, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, static_cast<const void*>(scalars + scalar_slot));
+            set_desc(raw, CUBLASLT_MATMUL_DESC_FAST_ACCUM, std::int8_t{0});
+        }
+        if (plan.d_scaled) {
+            set_desc(raw, CUBLASLT_MATMUL_DESC_D_SCALE_POINTER, static_cast<const void*>(scalars + 2 * scalar_slot));
+        }
+        if (plan.block_scaled) {
+            const auto mode = static_cast<std::int32_t>(plan.block_scale_mode);
+            set_desc(raw, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, mode);
+            set_desc(raw, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, mode);
+            set_desc(raw, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, a_scales);
+            set_desc(raw, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, b_scales);
+        }
+        const auto make_layout = [](cudaDataType_t t, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
+            cublasLtMatrixLayout_t l = nullptr;
+            ROOFLINE_CUBLAS_CALL(cublasLtMatrixLayoutCreate(&l, t, static_cast<std::uint64_t>(rows),
+                                                            static_cast<std::uint64_t>(cols), ld));
+            return layout_ptr(l);
+        };
+        // Stored shapes: op(A) = T means A is kept K × M (lda = K), op(B) = N means B is kept K × N (ldb = K).
+        s->a = a_k ? make_layout(plan.a_type, K, M, K) : make_layout(plan.a_type, M, K, M);
+        s->b = b_k ? make_layout(plan.b_type, K, N, K) : make_layout(plan.b_type, N, K, N);
+        s->c = make_layout(plan.c_type, M, N, M);
+        s->d = make_layout(plan.d_type, M, N, M);
+        return s;
+    }
+
     void run(const gemm_problem& p, const gemm_plan& plan, const measure_options& o, analysis_point& pt,
              measurement& m) {
         const std::int64_t M = p.m;
@@ -446,7 +538,9 @@ class cublaslt_backend final : public gemm_backend {
         const double need_a = bytes_of(plan.a_type, M, K);
         const double need_b = bytes_of(plan.b_type, N, K);
         const double need_d = bytes_of(plan.d_type, M, N);
-        const double need_c = p.reads_c() ? bytes_of(plan.c_type, M, N) : 0.0;
+        // C is read only when beta != 0; when C's type differs from D's (FP8 output) it still needs its own buffer,
+        // since cuBLASLt accepts C aliasing D only with identical layouts.
+        const double need_c = p.reads_c() || plan.c_type != plan.d_type ? bytes_of(plan.c_type, M, N) : 0.0;
         double need_scales = 0.0;
         if (plan.block_scaled) {
             // Scale tensors are tiled in 128 × 4 blocks (cuBLASLt's block-scaling layout): round both sides up.
@@ -495,41 +589,17 @@ class cublaslt_backend final : public gemm_backend {
         const double d_scale =
             plan.d_scaled ? 3.0 / (plan.input_range * plan.input_range * std::sqrt(static_cast<double>(K))) : 1.0;
         m_host_scalars = {1.0f, 1.0f, static_cast<float>(d_scale), 1.0f};
-        ROOFLINE_CUDA_CALL(cudaMemcpyAsync(m_scalars.get(), m_host_scalars.data(),
-                                           sizeof(float) * m_host_scalars.size(), cudaMemcpyHostToDevice, stream));
+        // One scalar per 256-byte slot: cuBLASLt refuses FP8 kernels (CUBLAS_STATUS_NOT_SUPPORTED at launch) when a
+        // scale pointer is only 4-byte aligned.
+        ROOFLINE_CUDA_CALL(cudaMemcpy2DAsync(m_scalars.get(), scalar_slot, m_host_scalars.data(), sizeof(float),
+                                             sizeof(float), m_host_scalars.size(), cudaMemcpyHostToDevice, stream));
 
-        // 3. The cuBLASLt problem: TN, column-major, so A is stored K × M (lda = K) and B is K × N (ldb = K).
-        cublasLtMatmulDesc_t raw_desc = nullptr;
-        ROOFLINE_CUBLAS_CALL(cublasLtMatmulDescCreate(&raw_desc, plan.compute, plan.scale_type));
-        const desc_ptr desc(raw_desc);
-        set_desc(desc.get(), CUBLASLT_MATMUL_DESC_TRANSA, CUBLAS_OP_T);
-        set_desc(desc.get(), CUBLASLT_MATMUL_DESC_TRANSB, CUBLAS_OP_N);
-        float* scalars = m_scalars.as<float>();
-        if (plan.tensor_scaled_fp8) {
-            set_desc(desc.get(), CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, static_cast<const void*>(scalars));
-            set_desc(desc.get(), CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, static_cast<const void*>(scalars + 1));
-            set_desc(desc.get(), CUBLASLT_MATMUL_DESC_FAST_ACCUM, std::int8_t{0});
+        // 3. The cuBLASLt problem, one set of descriptors per layout to search (column-major throughout).
+        const void* c_ptr = p.reads_c() || plan.c_type != plan.d_type ? c.get() : d.get();
+        std::vector<std::unique_ptr<problem_descs>> setups;
+        for (const auto& layout : searched_layouts(plan)) {
+            setups.push_back(make_descs(plan, layout, M, N, K, a_scales.get(), b_scales.get()));
         }
-        if (plan.d_scaled) {
-            set_desc(desc.get(), CUBLASLT_MATMUL_DESC_D_SCALE_POINTER, static_cast<const void*>(scalars + 2));
-        }
-        if (plan.block_scaled) {
-            const auto mode = static_cast<std::int32_t>(plan.block_scale_mode);
-            set_desc(desc.get(), CUBLASLT_MATMUL_DESC_A_SCALE_MODE, mode);
-            set_desc(desc.get(), CUBLASLT_MATMUL_DESC_B_SCALE_MODE, mode);
-            set_desc(desc.get(), CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, static_cast<const void*>(a_scales.get()));
-            set_desc(desc.get(), CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, static_cast<const void*>(b_scales.get()));
-        }
-        const auto make_layout = [](cudaDataType_t t, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
-            cublasLtMatrixLayout_t l = nullptr;
-            ROOFLINE_CUBLAS_CALL(cublasLtMatrixLayoutCreate(&l, t, static_cast<std::uint64_t>(rows),
-                                                            static_cast<std::uint64_t>(cols), ld));
-            return layout_ptr(l);
-        };
-        const auto a_layout = make_layout(plan.a_type, K, M, K);
-        const auto b_layout = make_layout(plan.b_type, K, N, K);
-        const auto c_layout = make_layout(plan.c_type, M, N, M);
-        const auto d_layout = make_layout(plan.d_type, M, N, M);
 
         // alpha = 1 and beta in the scale type (host pointers).
         const double alpha_d = 1.0;
@@ -544,16 +614,14 @@ class cublaslt_backend final : public gemm_backend {
         const void* beta = plan.scale_type == CUDA_R_64F   ? static_cast<const void*>(&beta_d)
                            : plan.scale_type == CUDA_R_32I ? static_cast<const void*>(&beta_i)
                                                            : static_cast<const void*>(&beta_f);
-        // With beta = 0 cuBLASLt does not read C; D's pointer stands in for it.
-        const void* c_ptr = p.reads_c() ? c.get() : d.get();
-        std::size_t run_workspace = 0;
-        const auto launch_with = [&](const cublasLtMatmulAlgo_t& algo) {
-            ROOFLINE_CUBLAS_CALL(cublasLtMatmul(m_handle.get(), desc.get(), alpha, a.get(), a_layout.get(), b.get(),
-                                                b_layout.get(), beta, c_ptr, c_layout.get(), d.get(), d_layout.get(),
-                                                &algo, m_workspace.get(), run_workspace, stream));
+        const auto launch_with = [&](const problem_descs& s, const cublasLtMatmulAlgo_t& algo, std::size_t ws) {
+            ROOFLINE_CUBLAS_CALL(cublasLtMatmul(m_handle.get(), s.desc.get(), alpha, a.get(), s.a.get(), b.get(),
+                                                s.b.get(), beta, c_ptr, s.c.get(), d.get(), s.d.get(), &algo,
+                                                m_workspace.get(), ws, stream));
         };
 
-        // 4. The algorithm: the cached choice when it still validates, else time the heuristic's candidates.
+        // 4. The algorithm: the cached choice when it still validates, else time the heuristic's candidates in
+        //    every layout of the plan.
         const auto key = cache_key(p, plan, o.mode);
         algo_cache& cache = cache_for(default_cache_dir(o.cache_dir));
         if (!cache.load_warning().empty()) {
@@ -561,21 +629,29 @@ class cublaslt_backend final : public gemm_backend {
         }
         bool timed_out = false;
         std::optional<cublasLtMatmulAlgo_t> chosen;
+        const problem_descs* chosen_setup = nullptr;
         std::size_t chosen_workspace = 0;
         if (o.use_algorithm_cache) {
             if (const auto rec = cache.find(key)) {
+                const problem_descs* setup = nullptr;
+                for (const auto& s : setups) {
+                    setup = s->layout == rec->layout ? s.get() : setup;
+                }
                 cublasLtMatmulAlgo_t algo{};
                 std::memcpy(algo.data, rec->algo.data(), sizeof algo.data);
                 cublasLtMatmulHeuristicResult_t check{};
-                const auto st = cublasLtMatmulAlgoCheck(m_handle.get(), desc.get(), a_layout.get(), b_layout.get(),
-                                                        c_layout.get(), d_layout.get(), &algo, &check);
+                const auto st = setup == nullptr
+                                    ? CUBLAS_STATUS_INVALID_VALUE
+                                    : cublasLtMatmulAlgoCheck(m_handle.get(), setup->desc.get(), setup->a.get(),
+                                                              setup->b.get(), setup->c.get(), setup->d.get(), &algo,
+                                                              &check);
                 if (st == CUBLAS_STATUS_SUCCESS && check.state == CUBLAS_STATUS_SUCCESS &&
                     check.workspaceSize <= workspace_bytes) {
-                    run_workspace = check.workspaceSize;
                     try {
-                        launch_with(algo);
+                        launch_with(*setup, algo, check.workspaceSize);
                         ROOFLINE_CUDA_CALL(cudaStreamSynchronize(stream));
                         chosen = algo;
+                        chosen_setup = setup;
                         chosen_workspace = check.workspaceSize;
                         m.algorithm_from_cache = true;
                         m.candidates_timed = 0;
@@ -602,60 +678,72 @@ class cublaslt_backend final : public gemm_backend {
             ROOFLINE_CUBLAS_CALL(cublasLtMatmulPreferenceSetAttribute(
                 pref.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws));
             const int requested = static_cast<int>(std::clamp<std::size_t>(o.max_candidates, 1, 64));
-            std::vector<cublasLtMatmulHeuristicResult_t> results(static_cast<std::size_t>(requested));
-            int returned = 0;
-            const auto st =
-                cublasLtMatmulAlgoGetHeuristic(m_handle.get(), desc.get(), a_layout.get(), b_layout.get(),
-                                               c_layout.get(), d_layout.get(), pref.get(), requested, results.data(),
-                                               &returned);
-            if (st == CUBLAS_STATUS_NOT_SUPPORTED || (st == CUBLAS_STATUS_SUCCESS && returned == 0)) {
-                pt.status = disposition::not_supported;
-                pt.message = "cuBLASLt " + m_identity.cublaslt_version + " has no kernel for " + type_name(plan.a_type) +
-                             " x " + type_name(plan.b_type) + " -> " + type_name(plan.d_type) + " at " +
-                             p.shape_label() + " in the " + plan.layout + " layout on " + m_identity.name + " (sm_" +
-                             std::to_string(m_props.major) + std::to_string(m_props.minor) +
-                             "); 8-bit and 4-bit inputs want M, N and K multiples of 16 (INT8: of 4)";
-                return;
-            }
-            ROOFLINE_CUBLAS_CALL(st);
             double best = std::numeric_limits<double>::infinity();
             std::string last_error;
             std::size_t ran = 0;
-            for (int i = 0; i < returned; ++i) {
-                const auto& r = results[static_cast<std::size_t>(i)];
-                if (r.state != CUBLAS_STATUS_SUCCESS || r.workspaceSize > workspace_bytes) {
-                    continue;
+            std::size_t offered = 0;
+            std::string per_layout;
+            for (const auto& s : setups) {
+                std::vector<cublasLtMatmulHeuristicResult_t> results(static_cast<std::size_t>(requested));
+                int returned = 0;
+                const auto st = cublasLtMatmulAlgoGetHeuristic(m_handle.get(), s->desc.get(), s->a.get(), s->b.get(),
+                                                               s->c.get(), s->d.get(), pref.get(), requested,
+                                                               results.data(), &returned);
+                if (st == CUBLAS_STATUS_NOT_SUPPORTED) {
+                    returned = 0;
+                } else {
+                    ROOFLINE_CUBLAS_CALL(st);
                 }
-                run_workspace = r.workspaceSize;
-                try {
-                    launch_with(r.algo); // first launch: loads the kernel's module, stays out of the timing
-                    const auto times = time_samples([&] { launch_with(r.algo); }, candidate_samples, o.mode, timed_out);
-                    ++ran;
-                    const double med = median_of(times);
-                    if (med < best) {
-                        best = med;
-                        chosen = r.algo;
-                        chosen_workspace = r.workspaceSize;
+                offered += static_cast<std::size_t>(returned);
+                per_layout += (per_layout.empty() ? "" : ", ") + s->layout + " " + std::to_string(returned);
+                for (int i = 0; i < returned; ++i) {
+                    const auto& r = results[static_cast<std::size_t>(i)];
+                    if (r.state != CUBLAS_STATUS_SUCCESS || r.workspaceSize > workspace_bytes) {
+                        continue;
                     }
-                } catch (const cublas_error& e) {
-                    last_error = e.what();
-                    ROOFLINE_CUDA_CALL(cudaStreamSynchronize(stream));
+                    try {
+                        launch_with(*s, r.algo, r.workspaceSize); // loads the kernel's module, not timed
+                        const auto times = time_samples([&] { launch_with(*s, r.algo, r.workspaceSize); },
+                                                        candidate_samples, o.mode, timed_out);
+                        ++ran;
+                        const double med = median_of(times);
+                        if (med < best) {
+                            best = med;
+                            chosen = r.algo;
+                            chosen_setup = s.get();
+                            chosen_workspace = r.workspaceSize;
+                        }
+                    } catch (const cublas_error& e) {
+                        last_error = e.what();
+                        ROOFLINE_CUDA_CALL(cudaStreamSynchronize(stream));
+                    }
                 }
+            }
+            if (offered == 0) {
+                pt.status = disposition::not_supported;
+                pt.message = "cuBLASLt " + m_identity.cublaslt_version + " has no kernel for " + type_name(plan.a_type) +
+                             " x " + type_name(plan.b_type) + " -> " + type_name(plan.d_type) + " at " +
+                             p.shape_label() + " on " + m_identity.name + " (sm_" + std::to_string(m_props.major) +
+                             std::to_string(m_props.minor) +
+                             ") in any searched layout; 8-bit and 4-bit inputs want M, N and K multiples of 16 (INT8: "
+                             "of 4)";
+                return;
             }
             if (!chosen) {
                 pt.status = disposition::failed;
-                pt.message = "none of the " + std::to_string(returned) + " cuBLASLt candidates ran" +
+                pt.message = "none of the " + std::to_string(offered) + " cuBLASLt candidates ran" +
                              (last_error.empty() ? std::string() : ": " + last_error);
                 return;
             }
             m.candidates_timed = ran;
-            m.notes.push_back("algorithm search: " + std::to_string(ran) + " of " + std::to_string(returned) +
-                              " cuBLASLt heuristic candidates (asked for " + std::to_string(requested) +
-                              ", workspace up to " + format_bytes(workspace_bytes) + ") timed " +
-                              std::to_string(candidate_samples) + " times each (" + std::string(to_string(o.mode)) +
-                              "), fastest median kept");
+            m.notes.push_back("algorithm search: " + std::to_string(ran) + " of " + std::to_string(offered) +
+                              " cuBLASLt heuristic candidates (asked for up to " + std::to_string(requested) +
+                              " per layout; offered: " + per_layout + "; workspace up to " +
+                              format_bytes(workspace_bytes) + ") timed " + std::to_string(candidate_samples) +
+                              " times each (" + std::string(to_string(o.mode)) + "), fastest median kept");
             algo_record rec;
             std::memcpy(rec.algo.data(), chosen->data, sizeof chosen->data);
+            rec.layout = chosen_setup->layout;
             rec.description = describe_algo(*chosen, chosen_workspace);
             rec.median_s = best;
             rec.candidates = ran;
@@ -664,10 +752,12 @@ class cublaslt_backend final : public gemm_backend {
                 m.notes.push_back("algorithm not cached: " + why);
             }
         }
-        run_workspace = chosen_workspace;
         const cublasLtMatmulAlgo_t algo = *chosen;
+        const problem_descs& setup = *chosen_setup;
+        m.layout = setup.layout;
+        m.notes.push_back(describe_layout(setup.layout));
         m.algorithm = describe_algo(algo, chosen_workspace);
-        const auto launch = [&] { launch_with(algo); };
+        const auto launch = [&] { launch_with(setup, algo, chosen_workspace); };
 
         // 5. Verify: poison D, run once, compare sampled elements with an FP64 reference and scan all of D for
         //    poison left behind. A wrong result gets no speed.
@@ -693,6 +783,8 @@ class cublaslt_backend final : public gemm_backend {
             args.m = M;
             args.n = N;
             args.k = K;
+            args.a_k_major = a_contiguous_along_k(setup.layout);
+            args.b_k_major = b_contiguous_along_k(setup.layout);
             args.scale = d_scale;
             args.beta = p.beta * d_scale;
             args.sample_rows = static_cast<int>(std::min<std::int64_t>(M, max_sample_side));
@@ -765,9 +857,10 @@ class cublaslt_backend final : public gemm_backend {
         // 6. Warm up: at least warmup_seconds of GPU work, so clocks and caches settle before the timed samples.
         const auto warm = time_samples(launch, 3, timing_mode::hot, timed_out);
         const double per_launch = median_of(warm);
-        const auto extra = per_launch > 0
-                               ? static_cast<std::size_t>(std::clamp(std::ceil(warmup_seconds / per_launch), 0.0, 200.0))
-                               : std::size_t{0};
+        const double warm_s = warmup_seconds();
+        const auto extra = per_launch > 0 ? static_cast<std::size_t>(
+                                                std::clamp(std::ceil(warm_s / per_launch), 0.0, 100000.0))
+                                          : std::size_t{0};
         for (std::size_t i = 0; i < extra; ++i) {
             launch();
         }
@@ -821,7 +914,7 @@ class cublaslt_backend final : public gemm_backend {
                          std::string(info(plan.measured_b).name) + " B (same bytes, same tensor-core rate)";
         }
 
-        const double operands = need_a + need_b + need_c + need_d;
+        const double operands = need_a + need_b + (p.reads_c() ? need_c : 0.0) + need_d;
         if (o.mode == timing_mode::cold) {
             m.notes.push_back("cold: before each sample one cudaMemsetAsync over a " +
                               format_bytes(static_cast<double>(m_flush.bytes())) +

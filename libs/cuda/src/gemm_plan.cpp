@@ -61,6 +61,17 @@ std::optional<out_rule> pick_output(const gemm_problem& p, std::initializer_list
 
 } // namespace
 
+bool a_contiguous_along_k(const std::string& layout) { return !layout.empty() && layout[0] == 'T'; }
+bool b_contiguous_along_k(const std::string& layout) { return layout.size() > 1 && layout[1] == 'N'; }
+
+std::string describe_layout(const std::string& layout) {
+    const bool a_k = a_contiguous_along_k(layout);
+    const bool b_k = b_contiguous_along_k(layout);
+    return "layout " + layout + ": A is M x K " + (a_k ? "row-major (contiguous along K)" : "column-major (contiguous along M)") +
+           ", B is K x N " + (b_k ? "column-major (contiguous along K)" : "row-major (contiguous along N)") +
+           ", D is M x N column-major";
+}
+
 std::string type_name(cudaDataType_t type) {
     switch (type) {
     case CUDA_R_64F:
@@ -273,8 +284,12 @@ plan_result plan_gemm(const gemm_problem& p, int cc_major, int cc_minor) {
         return refuse(disposition::not_supported,
                       plan.needs_gpus + "; this GPU is sm_" + std::to_string(cc_major) + std::to_string(cc_minor));
     }
-    plan.notes.emplace_back("layout TN: A is M x K row-major and B is K x N column-major (both contiguous along K), "
-                            "D is M x N column-major");
+    // 16-, 32- and 64-bit floating inputs run in every layout: search them all (which one is fastest depends on
+    // the shape, e.g. the decode shape M = 1). 8- and 4-bit inputs are TN-only on Hopper, and we keep TN for them
+    // everywhere so that results compare across GPUs.
+    if (!plan.tensor_scaled_fp8 && !plan.block_scaled && !plan.integer) {
+        plan.layouts = {"TN", "TT", "NN", "NT"};
+    }
     plan_result r;
     r.plan = std::move(plan);
     return r;

@@ -36,7 +36,10 @@ struct gemm_plan {
     double input_range = 1.0;  // A and B drawn from [-range, range)
     double tolerance = 0.0;    // relative L2 error allowed; 0 = exact (integers)
     std::string tolerance_why; // how the tolerance was chosen
-    std::string layout = "TN";
+    // Operand layouts to search, cuBLAS notation: first letter op(A), second op(B); "TN" = A and B both contiguous
+    // along K (the only layout FP8/INT8 have on Hopper), "TT" = B contiguous along N (PyTorch's row-major A @ B),
+    // "NN" = A contiguous along M, "NT" = both contiguous along M/N. The fastest is kept and reported.
+    std::vector<std::string> layouts{"TN"};
     std::vector<std::string> notes;
 };
 
@@ -52,5 +55,8 @@ struct plan_result {
 // Bytes one operand of rows × k elements takes in `type` (E2M1 packs two per byte).
 [[nodiscard]] std::size_t storage_bytes(cudaDataType_t type, std::int64_t rows, std::int64_t cols);
 [[nodiscard]] std::string type_name(cudaDataType_t type);
+[[nodiscard]] bool a_contiguous_along_k(const std::string& layout); // op(A) = T
+[[nodiscard]] bool b_contiguous_along_k(const std::string& layout); // op(B) = N
+[[nodiscard]] std::string describe_layout(const std::string& layout);
 
 } // namespace roofline::cuda

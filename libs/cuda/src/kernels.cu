@@ -122,8 +122,8 @@ __device__ __forceinline__ std::int64_t spread_index(int s, int count, std::int6
     return count == 1 ? 0 : static_cast<std::int64_t>(s) * (extent - 1) / (count - 1);
 }
 
-// One warp per sampled element: the lanes stride over K (both operands are contiguous along K in the TN
-// layout, so the loads coalesce) and reduce in FP64.
+// One warp per sampled element: the lanes stride over K and reduce in FP64 (the loads coalesce for operands
+// contiguous along K; the others are strided, which costs little at 64 × 64 elements).
 __global__ void reference_kernel(reference_args args, double* pairs) {
     const int warp = static_cast<int>((static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32);
     const int lane = static_cast<int>(threadIdx.x % 32);
@@ -135,7 +135,9 @@ __global__ void reference_kernel(reference_args args, double* pairs) {
     const std::int64_t j = spread_index(warp % args.sample_cols, args.sample_cols, args.n);
     double sum = 0.0;
     for (std::int64_t kk = lane; kk < args.k; kk += 32) {
-        sum += load(args.a, i * args.k + kk, args.a_type) * load(args.b, j * args.k + kk, args.b_type);
+        const std::int64_t at_a = args.a_k_major ? i * args.k + kk : kk * args.m + i;
+        const std::int64_t at_b = args.b_k_major ? j * args.k + kk : kk * args.n + j;
+        sum += load(args.a, at_a, args.a_type) * load(args.b, at_b, args.b_type);
     }
     for (int offset = 16; offset > 0; offset /= 2) {
         sum += __shfl_down_sync(0xFFFFFFFFu, sum, offset);

@@ -17,8 +17,9 @@ void fill_random(void* data, std::int64_t elements, cudaDataType_t type, double 
                  cudaStream_t stream);
 
 // The check of D against an FP64 reference from the same stored inputs, on a grid of sample_rows × sample_cols
-// elements spread evenly over D (first and last row and column included). Layout "TN": A(i,k) = a[i·K + k],
-// B(k,j) = b[j·K + k], C(i,j), D(i,j) = c/d[j·M + i]. Writes pairs (d, ref) per sampled element to `pairs`
+// elements spread evenly over D (first and last row and column included). A(i,k) = a[i·K + k] when A is
+// contiguous along K, else a[k·M + i]; B(k,j) = b[j·K + k] when B is contiguous along K, else b[k·N + j];
+// C(i,j), D(i,j) = c/d[j·M + i]. Writes pairs (d, ref) per sampled element to `pairs`
 // (device, 2·sample_rows·sample_cols doubles), with ref = scale·Σ A·B + beta·C (c may be null when beta = 0).
 struct reference_args {
     const void* a = nullptr;
@@ -30,6 +31,8 @@ struct reference_args {
     const void* d = nullptr;
     cudaDataType_t d_type = CUDA_R_32F;
     std::int64_t m = 0, n = 0, k = 0;
+    bool a_k_major = true;
+    bool b_k_major = true;
     double scale = 1.0;
     double beta = 0.0;
     int sample_rows = 0;

@@ -22,6 +22,7 @@ algo_record sample_record() {
     for (std::size_t i = 0; i < r.algo.size(); ++i) {
         r.algo[i] = 0xFEDCBA9876543210ull ^ i; // beyond 2^53: must survive JSON exactly
     }
+    r.layout = "TN";
     r.description = "cuBLASLt algo 66, tile 256x128";
     r.median_s = 1.25e-4;
     r.candidates = 16;
@@ -44,6 +45,7 @@ TEST(AlgoCache, RoundTripsThroughTheFile) {
     EXPECT_EQ(got->algo, sample_record().algo);
     EXPECT_EQ(got->description, sample_record().description);
     EXPECT_EQ(got->candidates, 16u);
+    EXPECT_EQ(got->layout, "TN");
     EXPECT_DOUBLE_EQ(got->median_s, 1.25e-4);
     std::filesystem::remove_all(dir);
 }
@@ -52,7 +54,7 @@ TEST(AlgoCache, CorruptFileIsIgnoredThenRewritten) {
     const auto dir = fresh_dir("corrupt");
     std::filesystem::create_directories(dir);
     const auto file = dir / "cublaslt_algorithms.json";
-    std::ofstream(file) << "{\"schema_version\": 1, \"entries\": {\"k\": {\"algo\": [\"0x1\"]}}"; // cut short
+    std::ofstream(file) << "{\"schema_version\": 2, \"entries\": {\"k\": {\"algo\": [\"0x1\"]}}"; // cut short
     algo_cache cache(file);
     EXPECT_NE(cache.load_warning().find("corrupt"), std::string::npos) << cache.load_warning();
     EXPECT_EQ(cache.size(), 0u);
@@ -68,7 +70,7 @@ TEST(AlgoCache, WrongShapeOfEntryCountsAsCorrupt) {
     const auto dir = fresh_dir("shape");
     std::filesystem::create_directories(dir);
     const auto file = dir / "cublaslt_algorithms.json";
-    std::ofstream(file) << R"({"schema_version": 1, "entries": {"k": {"algo": ["0x1", "0x2"]}}})";
+    std::ofstream(file) << R"({"schema_version": 2, "entries": {"k": {"layout": "TN", "algo": ["0x1", "0x2"]}}})";
     const algo_cache cache(file);
     EXPECT_FALSE(cache.load_warning().empty());
     EXPECT_FALSE(cache.find("k"));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -72,10 +73,12 @@ class CudaBackend : public ::testing::Test {
         EXPECT_LE(pt.measured->error->relative_error, pt.measured->error->tolerance);
         EXPECT_GT(pt.measured->error->checked_elements, 0u);
         EXPECT_FALSE(pt.measured->algorithm.empty());
-        EXPECT_EQ(pt.measured->layout, "TN");
+        EXPECT_EQ(pt.measured->layout.size(), 2u) << pt.measured->layout;
         EXPECT_FALSE(pt.measured->device.name.empty());
+        EXPECT_NE(pt.measured->device.driver_version.find('.'), std::string::npos) << pt.measured->device.driver_version;
         std::cout << "[ measured ] " << pt.label() << " " << pt.measured->timing.median_s * 1e6 << " us, "
-                  << pt.flops_per_s() / 1e12 << " TFLOP/s, rel err " << pt.measured->error->relative_error << "; "
+                  << pt.flops_per_s() / 1e12 << " TFLOP/s, rel err " << pt.measured->error->relative_error << ", "
+                  << pt.measured->layout << ", " << pt.measured->candidates_timed << " candidates; "
                   << pt.measured->algorithm << "\n";
     }
 
@@ -147,6 +150,21 @@ TEST_F(CudaBackend, MixedOutputsWhereCublasLtHasThem) {
     const auto bad = measure(make_problem(512, 512, 512, pid::fp16, pid::fp16, pid::int8));
     EXPECT_EQ(bad.status, disposition::not_supported) << describe(bad);
     EXPECT_FALSE(bad.message.empty());
+}
+
+TEST_F(CudaBackend, EveryLayoutVerifies) {
+    // Forces each layout in turn ($ROOFLINE_LAYOUTS), so the reference's indexing is checked for all four, and the
+    // corruption hook must still be caught in each.
+    for (const char* layout : {"TN", "TT", "NN", "NT"}) {
+        ::setenv("ROOFLINE_LAYOUTS", layout, 1);
+        const auto pt = measure(make_problem(384, 256, 512, pid::fp16, {}, {}, {}, 0.25));
+        expect_passed(pt);
+        EXPECT_EQ(pt.measured->layout, layout);
+        m_options.corrupt_result_for_test = true;
+        EXPECT_EQ(measure(make_problem(384, 256, 512, pid::bf16)).status, disposition::incorrect) << layout;
+        m_options.corrupt_result_for_test = false;
+    }
+    ::unsetenv("ROOFLINE_LAYOUTS");
 }
 
 TEST_F(CudaBackend, BetaReadsC) {

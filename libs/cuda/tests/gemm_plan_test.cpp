@@ -18,7 +18,7 @@ TEST(GemmPlan, EveryHopperPrecisionHasAPlan) {
                          pid::int8}) {
         const auto r = plan_for(p);
         ASSERT_TRUE(r.plan.has_value()) << to_string(p) << ": " << r.message;
-        EXPECT_EQ(r.plan->layout, "TN");
+        EXPECT_EQ(r.plan->layouts.front(), "TN");
         EXPECT_FALSE(r.plan->tolerance_why.empty());
     }
 }
@@ -31,6 +31,7 @@ TEST(GemmPlan, Int8IsExactWithInt32Output) {
     EXPECT_EQ(r.plan->compute, CUBLAS_COMPUTE_32I);
     EXPECT_EQ(r.plan->tolerance, 0.0);
     EXPECT_EQ(r.plan->input_range, 127.0);
+    EXPECT_EQ(r.plan->layouts, std::vector<std::string>{"TN"}); // INT8 is TN-only on Hopper
     // A long K shrinks the range so that K·r² stays under 2^30.
     const auto big = plan_gemm(make_problem(64, 64, 1 << 20, pid::int8), 9, 0);
     ASSERT_TRUE(big.plan);
@@ -109,6 +110,21 @@ TEST(GemmPlan, UnsupportedCombinationsExplainThemselves) {
     const auto fp8_on_ampere = plan_for(pid::fp8_e4m3, 8, 0);
     EXPECT_EQ(fp8_on_ampere.status, disposition::not_supported);
     EXPECT_TRUE(plan_for(pid::fp8_e4m3, 8, 9).plan);
+}
+
+TEST(GemmPlan, FloatInputsSearchEveryLayoutEightBitOnlyTN) {
+    const auto fp16 = plan_for(pid::fp16);
+    ASSERT_TRUE(fp16.plan);
+    EXPECT_EQ(fp16.plan->layouts.size(), 4u);
+    const auto fp8 = plan_for(pid::fp8_e4m3);
+    ASSERT_TRUE(fp8.plan);
+    EXPECT_EQ(fp8.plan->layouts, std::vector<std::string>{"TN"});
+    EXPECT_TRUE(a_contiguous_along_k("TN"));
+    EXPECT_TRUE(b_contiguous_along_k("TN"));
+    EXPECT_TRUE(a_contiguous_along_k("TT"));
+    EXPECT_FALSE(b_contiguous_along_k("TT"));
+    EXPECT_FALSE(a_contiguous_along_k("NN"));
+    EXPECT_NE(describe_layout("TT").find("row-major (contiguous along N)"), std::string::npos);
 }
 
 TEST(GemmPlan, StorageBytes) {
