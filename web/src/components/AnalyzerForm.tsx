@@ -90,7 +90,6 @@ export function AnalyzerForm(props: Props) {
         {dim('k', 'K', 'depth')}
       </div>
       <div className="presets" role="group" aria-label="Shape presets">
-        <span className="hint">presets</span>
         {PRESETS.map((p) => (
           <button key={p.label} type="button" className="chip" onClick={() => onChange({ m: p.m, n: p.n, k: p.k })}>
             {p.label}
@@ -110,17 +109,25 @@ export function AnalyzerForm(props: Props) {
             const checked = form.runAll ? DEFAULT_SWEEP.includes(p.name) : form.precisions.includes(p.name);
             const s = support(p.name);
             return (
-              <label key={p.name} className={`check precision${s ? ' dim-text' : ''}`} title={`${p.summary}${s ? ` — ${s} on ${hw?.name}` : ''}`}>
+              <label
+                key={p.name}
+                className={`check precision${s === 'not supported' ? ' unsupported' : s ? ' unknown' : ''}`}
+                title={`${p.summary}${s ? ` — ${s} on ${hw?.name}` : ''}`}
+              >
                 <input type="checkbox" checked={checked} onChange={() => toggle(p.name)} />
                 <span className="swatch" style={{ background: p.colour }} aria-hidden="true" />
-                <span>{p.displayName}</span>
+                <span className="pname">{p.displayName}</span>
                 {s && <span className="sr-only"> ({s} on the chosen hardware)</span>}
-                {s === 'not supported' && <span className="na" aria-hidden="true">n/a</span>}
-                {s === 'peak unknown' && <span className="na" aria-hidden="true">?</span>}
               </label>
             );
           })}
         </div>
+        {hw && GEMM_INPUTS.some((p) => support(p.name)) && (
+          <p className="precision-key" aria-hidden="true">
+            On this GPU: <span className="unsupported-key">struck</span> = not supported,{' '}
+            <span className="unknown-key">dotted</span> = no published peak (memory roof only)
+          </p>
+        )}
         {errors.precisions && (
           <span className="error" id={`${id}-p-err`}>
             {errors.precisions}

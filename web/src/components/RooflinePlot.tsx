@@ -10,11 +10,13 @@ import {
   decadeDomain,
   fitDomain,
   logTicks,
+  overlaps,
   placeLabels,
   spreadVertically,
   textWidth,
   zoomDomain,
   type Box,
+  type Segment,
 } from '../lib/plot';
 import { CATALOGUE, info, isPrecisionName } from '../lib/precision';
 import type { Action, Domain, PlotPoint } from '../lib/state';
@@ -177,33 +179,6 @@ export function RooflinePlot(props: Props) {
       return { set: s, bw: s.hw.memory_bandwidth_bytes_per_s as number, xEnd: ridges.length ? Math.max(...ridges) : domain.x[1] };
     });
   const memY = (ai: number, bw: number) => (ai * bw) / 1e12;
-  // Memory-roof labels run along their line near its lower-left end: the datasheet's above the line, a second
-  // GPU's below its own, so the two never sit on top of each other.
-  const memLabels = memLines.map((m, index) => {
-    const xa = Math.max(domain.x[0], (domain.y[0] * 1e12) / m.bw);
-    const xb = Math.min(m.xEnd, (domain.y[1] * 1e12) / m.bw, domain.x[1]);
-    if (!(xa < xb)) return null;
-    const text = `${m.set.prefix}memory ${formatSI(m.bw, 'B/s')}`;
-    const at = xa * (xb / xa) ** 0.06;
-    const px = x(at) + 4;
-    const py = y(memY(at, m.bw));
-    const rad = Math.atan2(y(memY(at * 10, m.bw)) - py, x(at * 10) - px);
-    const angle = (rad * 180) / Math.PI;
-    const below = index > 0;
-    const w = textWidth(text, 11);
-    // Axis-aligned box around the rotated text, for the point labels to keep clear of.
-    const cos = Math.cos(rad);
-    const sin = Math.sin(rad);
-    const off = below ? 13 : -5;
-    const ox = px - sin * off;
-    const oy = py + cos * off;
-    const corners = [[0, 0], [w, 0], [0, -11], [w, -11]].map(([a, b]) => [ox + a! * cos - b! * sin, oy + a! * sin + b! * cos]);
-    const xsC = corners.map((c) => c[0]!);
-    const ysC = corners.map((c) => c[1]!);
-    const box: Box = { x: Math.min(...xsC), y: Math.min(...ysC), w: Math.max(...xsC) - Math.min(...xsC), h: Math.max(...ysC) - Math.min(...ysC) };
-    return { key: m.set.kind, ox, oy, angle, text, box };
-  });
-
   // --- points -------------------------------------------------------------------------------------------
   const placedPoints = visiblePoints.map((p) => ({ p, px: x(p.point.ai), py: y(p.point.tflops as number) }));
   const onScreen = placedPoints.filter((q) => q.px >= -6 && q.px <= W + 6 && q.py >= -6 && q.py <= H + 6);
@@ -212,10 +187,44 @@ export function RooflinePlot(props: Props) {
     a.p.point.source === b.p.point.source ? b.p.addedAt - a.p.addedAt : a.p.point.source === 'measured' ? -1 : 1,
   );
   const markerBoxes: Box[] = onScreen.map((q) => ({ x: q.px - 6, y: q.py - 6, w: 12, h: 12 }));
+  // Memory-roof labels run along their line: the datasheet's above it, a second GPU's below its own, at the
+  // first spot (from the lower left) that covers no point.
+  const memLabels = memLines.map((m, index) => {
+    const xa = Math.max(domain.x[0], (domain.y[0] * 1e12) / m.bw);
+    const xb = Math.min(m.xEnd, (domain.y[1] * 1e12) / m.bw, domain.x[1]);
+    if (!(xa < xb)) return null;
+    const text = `${m.set.prefix}memory ${formatSI(m.bw, 'B/s')}`;
+    const w = textWidth(text, 11);
+    const below = index > 0;
+    const at = (frac: number) => {
+      const ai = xa * (xb / xa) ** frac;
+      const px = x(ai) + 4;
+      const py = y(memY(ai, m.bw));
+      const rad = Math.atan2(y(memY(ai * 10, m.bw)) - py, x(ai * 10) - px);
+      const cos = Math.cos(rad);
+      const sin = Math.sin(rad);
+      const off = below ? 13 : -5;
+      const ox = px - sin * off;
+      const oy = py + cos * off;
+      // Axis-aligned box around the rotated text, for the point labels to keep clear of.
+      const corners = [[0, 0], [w, 0], [0, -11], [w, -11]].map(([a, b]) => [ox + a! * cos - b! * sin, oy + a! * sin + b! * cos]);
+      const xsC = corners.map((c) => c[0]!);
+      const ysC = corners.map((c) => c[1]!);
+      const box: Box = { x: Math.min(...xsC), y: Math.min(...ysC), w: Math.max(...xsC) - Math.min(...xsC), h: Math.max(...ysC) - Math.min(...ysC) };
+      return { key: m.set.kind, ox, oy, angle: (rad * 180) / Math.PI, text, box };
+    };
+    const candidates = [0.05, 0.18, 0.31, 0.44, 0.57, 0.7].map(at);
+    return candidates.find((c) => !markerBoxes.some((b) => overlaps(b, c.box))) ?? candidates[0]!;
+  });
+  const lineSegments: Segment[] = [
+    ...memLines.map((m) => ({ x1: x(domain.x[0]), y1: y(memY(domain.x[0], m.bw)), x2: x(m.xEnd), y2: y(memY(m.xEnd, m.bw)) })),
+    ...roofLines.map((l) => ({ x1: x(l.ridge), y1: y(l.peak), x2: W, y2: y(l.peak) })),
+  ];
   const placedLabels = placeLabels(
     labelOrder.slice(0, 60).map((q) => ({ id: q.p.id, x: q.px, y: q.py, w: textWidth(pointLabel(q.p.point), 11) + 2, h: 13 })),
     { x: 0, y: 0, w: W, h: H },
     [...roofLabelBoxes, ...markerBoxes, ...memLabels.flatMap((l) => (l ? [l.box] : []))],
+    lineSegments,
   );
 
   // --- interaction --------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decadeDomain, fitDomain, logTicks, overlaps, placeLabels, spreadVertically, zoomDomain } from './plot';
+import { segmentHitsBox, decadeDomain, fitDomain, logTicks, overlaps, placeLabels, spreadVertically, zoomDomain } from './plot';
 
 describe('logTicks', () => {
   it('labels every decade in range and puts minor ticks between', () => {
@@ -68,5 +68,22 @@ describe('spreadVertically', () => {
     const ys = spreadVertically([195, 196, 197], 14, 0, 200);
     expect(Math.max(...ys)).toBeLessThanOrEqual(200);
     expect(new Set(ys).size).toBe(3);
+  });
+});
+
+describe('segmentHitsBox', () => {
+  const box = { x: 10, y: 10, w: 20, h: 10 };
+  it('sees segments through, into and past a box', () => {
+    expect(segmentHitsBox({ x1: 0, y1: 15, x2: 40, y2: 15 }, box)).toBe(true); // straight through
+    expect(segmentHitsBox({ x1: 0, y1: 0, x2: 15, y2: 15 }, box)).toBe(true); // ends inside
+    expect(segmentHitsBox({ x1: 0, y1: 40, x2: 40, y2: 30 }, box)).toBe(false); // below
+    expect(segmentHitsBox({ x1: 0, y1: 30, x2: 30, y2: 0 }, box, 0)).toBe(true); // diagonal across a corner region
+    expect(segmentHitsBox({ x1: 0, y1: 5, x2: 5, y2: 0 }, box)).toBe(false);
+  });
+  it('keeps labels off roof lines', () => {
+    const line = { x1: 0, y1: 150, x2: 400, y2: 150 };
+    const placed = placeLabels([{ id: 'p', x: 200, y: 150, w: 60, h: 12 }], { x: 0, y: 0, w: 400, h: 300 }, [], [line]);
+    expect(placed).toHaveLength(1);
+    expect(segmentHitsBox(line, placed[0]!.box)).toBe(false);
   });
 });

@@ -105,10 +105,47 @@ export interface PlacedLabel {
 
 /**
  * Greedy placement: each label tries eight spots around its anchor, then the same spots further out, and takes
- * the first that stays inside `bounds` and clear of `obstacles` and the labels already placed. A label with no
+ * the first that stays inside `bounds` and clear of `obstacles`, the roof `lines` and the labels already placed. A label with no
  * free spot is left out (its point keeps its tooltip) rather than drawn over another.
  */
-export function placeLabels(requests: LabelRequest[], bounds: Box, obstacles: Box[] = []): PlacedLabel[] {
+export interface Segment {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** Whether a line segment crosses a box (Liang–Barsky clipping), with `gap` pixels of margin around the box. */
+export function segmentHitsBox(s: Segment, b: Box, gap = 1): boolean {
+  const dx = s.x2 - s.x1;
+  const dy = s.y2 - s.y1;
+  let t0 = 0;
+  let t1 = 1;
+  const edges: [number, number][] = [
+    [-dx, s.x1 - (b.x - gap)],
+    [dx, b.x + b.w + gap - s.x1],
+    [-dy, s.y1 - (b.y - gap)],
+    [dy, b.y + b.h + gap - s.y1],
+  ];
+  for (const [p, q] of edges) {
+    if (p === 0) {
+      if (q < 0) return false;
+    } else {
+      const t = q / p;
+      if (p < 0) t0 = Math.max(t0, t);
+      else t1 = Math.min(t1, t);
+      if (t0 > t1) return false;
+    }
+  }
+  return true;
+}
+
+export function placeLabels(
+  requests: LabelRequest[],
+  bounds: Box,
+  obstacles: Box[] = [],
+  lines: Segment[] = [],
+): PlacedLabel[] {
   const placed: PlacedLabel[] = [];
   const taken = [...obstacles];
   for (const r of requests) {
@@ -127,7 +164,7 @@ export function placeLabels(requests: LabelRequest[], bounds: Box, obstacles: Bo
       ];
       for (const [x, y] of spots) {
         const box = { x, y, w: r.w, h: r.h };
-        if (inside(box, bounds) && !taken.some((t) => overlaps(box, t))) {
+        if (inside(box, bounds) && !taken.some((t) => overlaps(box, t)) && !lines.some((l) => segmentHitsBox(l, box))) {
           placed.push({ id: r.id, box, far: dist > r0 });
           taken.push(box);
           done = true;
