@@ -188,6 +188,40 @@ export const tests = [
     },
   },
   {
+    name: 'SVG and PNG export the chart as drawn; Zoom to fit and Compare change it',
+    async run({ page }) {
+      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
+      await setPrecisions(page, ['FP16', 'FP8_E4M3']);
+      await analyze(page);
+      await waitPoints(page, 2);
+      await page.getByLabel("Compare with a second GPU's roofs").selectOption('b200');
+      assert.ok((await page.locator('[data-testid=compute-roof]').count()) >= 4, 'H100 and B200 roofs both drawn');
+      const save = async (name) => {
+        const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name, exact: true }).click()]);
+        return { name: d.suggestedFilename(), bytes: readFileSync(await d.path()) };
+      };
+      const svg = await save('SVG');
+      assert.match(svg.name, /\.svg$/);
+      const text = svg.bytes.toString('utf8');
+      assert.ok(text.startsWith('<?xml') && text.includes('xmlns="http://www.w3.org/2000/svg"'));
+      for (const want of ['Arithmetic intensity (FLOP/byte)', 'Performance (TFLOP/s)', '#f97316', '#22c55e', 'NVIDIA B200']) {
+        assert.ok(text.includes(want), `SVG lacks ${want}`);
+      }
+      assert.ok(!text.includes('data-export="skip"'), 'interaction-only elements left in the SVG');
+      const png = await save('PNG');
+      assert.match(png.name, /\.png$/);
+      assert.deepEqual([...png.bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      assert.ok(png.bytes.length > 10000, `PNG only ${png.bytes.length} bytes`);
+      const ticksBefore = await page.locator('[data-testid=roofline-svg] text').allInnerTexts();
+      await page.getByRole('button', { name: 'Zoom to fit' }).click();
+      assert.equal(await page.getByRole('button', { name: 'Reset view' }).isDisabled(), false);
+      const ticksAfter = await page.locator('[data-testid=roofline-svg] text').allInnerTexts();
+      assert.notDeepEqual(ticksAfter, ticksBefore);
+      await page.getByRole('button', { name: 'Reset view' }).click();
+      assert.equal(await page.getByRole('button', { name: 'Reset view' }).isDisabled(), true);
+    },
+  },
+  {
     name: 'points show their figures in a tooltip on hover and on keyboard focus; the legend hides a precision',
     async run({ page }) {
       await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
