@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # One device call: use the carried build/engine binaries (built on the dev box for sm_90) or build here, run the
 # GPU tests, then bench.py (ours against PyTorch, same shapes, same method). Logs and bench.json go to $OUT.
-#   run with carry ["build/engine/apps/roofline/roofline", "build/engine/libs/cuda/cuda_gpu_tests"]
+#   run with carry ["build/engine/carry"]
 #   RUN_TESTS=0 skips the tests; BENCH=0 skips the bench; BENCH_ARGS=--quick skips 8192^3.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/gpu_engine_out}
 mkdir -p "$OUT"
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-BIN=build/engine/apps/roofline/roofline
-TESTS=build/engine/libs/cuda/cuda_gpu_tests
+# build/engine/carry/ holds the two binaries copied out of a build for sm_90 (what the device call carries).
+BIN=${BIN:-build/engine/carry/roofline}
+TESTS=${TESTS:-build/engine/carry/cuda_gpu_tests}
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.draw,power.limit,temperature.gpu \
   --format=csv
 if ! "$BIN" --version >/dev/null 2>&1; then
