@@ -26,9 +26,13 @@ import torch
 
 SHAPES = [2048, 4096, 8192]
 PRECISIONS = ["FP16", "BF16", "FP8_E4M3", "INT8"]
-H100_BF16_PEAK = 989.5e12
+H100_BF16_PEAK = 989.5e12  # H100 SXM and H200 (same SMs and clocks), dense datasheet
 H100_FP8_PEAK = 1979e12
-H100_HBM_BW = 3.35e12
+H100_HBM_BW = 3.35e12  # H100 SXM HBM3; the H200's HBM3e is 4.8 TB/s (memory_roof() picks by name)
+
+
+def memory_roof(name):
+    return 4.8e12 if "H200" in name else H100_HBM_BW
 SAMPLES = 30
 BATCH = 10
 
@@ -175,12 +179,71 @@ class ClockLog:
         self.f.close()
 
 
+def stability(args):
+    """Three repeats of the same measurement under several strategies, with the clocks logged: under the 700 W
+    cap the SM clock falls from ~1980 to ~1500 MHz within about a second of load, so the figure depends on how long
+    the GPU has been busy."""
+    cache = tempfile.mkdtemp(prefix="rc_stab_")
+    opts = {"mode": "cold", "cache_dir": cache}
+    cases = (("FP16", 4096), ("BF16", 8192))
+    out = {}
+    clocks = ClockLog(os.path.join(args.out, "clocks_stability.csv"))
+
+    def record(label, key, ts):
+        out.setdefault(label, {})[key] = {"medians_s": ts, "max_over_min": max(ts) / min(ts)}
+        print(f"{label:<44} {key:<10} " + ", ".join(f"{t * 1e6:8.1f}" for t in ts) + f"  max/min {max(ts) / min(ts):.4f}",
+              flush=True)
+
+    w = Worker(args.bin)  # fills the algorithm cache first
+    for p, s in cases:
+        ours_point(w, s, s, s, p, opts)
+    w.close()
+    time.sleep(2)
+    # A. separate processes after 2 s idle each (a user running the CLI again)
+    res = {c: [] for c in cases}
+    for _ in range(3):
+        w = Worker(args.bin)
+        w.ask({"command": "device"})
+        for p, s in cases:
+            res[(p, s)].append(ours_point(w, s, s, s, p, opts)["time_s"])
+        w.close()
+        time.sleep(2)
+    for (p, s), ts in res.items():
+        record("A new process after 2 s idle, 20 ms warm-up", f"{p} {s}", ts)
+    # B-E. one worker, back to back, by warm-up and sample count
+    for label, env, extra, pause in (("B back to back, 20 ms warm-up", None, {}, 0),
+                                     ("C 2 s idle between, 20 ms warm-up", None, {}, 2),
+                                     ("D back to back, 1 s warm-up", "1.0", {}, 0),
+                                     ("E back to back, 1 s warm-up, 200 samples", "1.0",
+                                      {"samples": 200, "target_relative_spread": 0.0}, 0)):
+        if env:
+            os.environ["ROOFLINE_WARMUP_SECONDS"] = env
+        w = Worker(args.bin)
+        w.ask({"command": "device"})
+        for p, s in cases:
+            ts = []
+            for _ in range(3):
+                if pause:
+                    time.sleep(pause)
+                ts.append(ours_point(w, s, s, s, p, dict(opts, **extra))["time_s"])
+            record(label, f"{p} {s}", ts)
+        w.close()
+        os.environ.pop("ROOFLINE_WARMUP_SECONDS", None)
+        time.sleep(2)
+    clocks.close()
+    with open(os.path.join(args.out, "stability.json"), "w") as f:
+        json.dump(out, f, indent=1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--out", default=".")
     ap.add_argument("--quick", action="store_true", help="skip the 8192^3 shapes")
+    ap.add_argument("--stability", action="store_true", help="only the repeatability experiments")
     args = ap.parse_args()
+    if args.stability:
+        return stability(args)
 
     props = torch.cuda.get_device_properties(0)
     l2 = props.L2_cache_size
@@ -210,13 +273,22 @@ def main():
             a, bt = make_inputs(prec, s, s, s)
             f = flops(s, s, s)
             ours_t, tn_t, nn_t, pts = [], [], [], []
-            for _ in range(2):
+            def run_ours():
                 p = ours_point(worker, s, s, s, prec, opts)
                 pts.append(p)
                 ours_t.append(p["time_s"] or float("nan"))
+
+            def run_tn():
                 tn_t.append(statistics.median(time_torch(torch_op(prec, a, bt, "TN"), flush)))
+
+            def run_nn():
                 if prec in ("FP16", "BF16"):
                     nn_t.append(statistics.median(time_torch(torch_op(prec, a, bt, "NN"), flush)))
+
+            # Order rotated between the rounds (ours, TN, NN, then NN, TN, ours): under the power cap whichever
+            # runs later in a round sees a lower clock.
+            for step in (run_ours, run_tn, run_nn, run_nn, run_tn, run_ours):
+                step()
             del a, bt
             o = statistics.mean(ours_t)
             tn = statistics.mean(tn_t)
@@ -243,11 +315,14 @@ def main():
     # 3. Decode: memory-bound, 1 x 4096 x 4096 FP16, cold; torch in both layouts.
     a, bt = make_inputs("FP16", 1, 4096, 4096)
     dec_o, dec_tn, dec_nn = [], [], []
-    for _ in range(2):
+    for rnd in range(2):
+        if rnd == 1:
+            dec_nn.append(statistics.median(time_torch(torch_op("FP16", a, bt, "NN"), flush)))
         d = ours_point(worker, 1, 4096, 4096, "FP16", opts)
         dec_o.append(d["time_s"])
         dec_tn.append(statistics.median(time_torch(torch_op("FP16", a, bt, "TN"), flush)))
-        dec_nn.append(statistics.median(time_torch(torch_op("FP16", a, bt, "NN"), flush)))
+        if rnd == 0:
+            dec_nn.append(statistics.median(time_torch(torch_op("FP16", a, bt, "NN"), flush)))
     dec_bytes = d["bytes"]
     o, tn, nn = statistics.mean(dec_o), statistics.mean(dec_tn), statistics.mean(dec_nn)
     decode = {"ours_s": o, "ours_bw": dec_bytes / o, "torch_tn_s": tn, "torch_tn_bw": dec_bytes / tn,
@@ -306,7 +381,7 @@ def main():
     print(f"device: {props.name} ({props.multi_processor_count} SMs, L2 {l2 / 2**20:.0f} MiB), torch {torch.__version__}")
     print("ours: roofline worker (cuBLASLt, autotuned over candidates and, for 16-bit inputs, layouts); torch TN: same "
           "TN layout; torch NN: torch.matmul of row-major A @ B. Cold, median of 30, each side the mean of 2 "
-          "interleaved runs. ratio = ours / best torch")
+          "interleaved runs (order rotated). ratio = ours / best torch")
     print(f"{'shape':>7} {'precision':>9} {'ours':>7} {'(CLI)':>7} {'torch TN':>8} {'torch NN':>8} {'ratio':>6} "
           f"{'vs TN':>6} {'rel err':>8} lay cand  ours algorithm")
     for r in rows:
@@ -328,7 +403,7 @@ def main():
             print(f"FP8 8192^3: {r['ours_tflops']:.1f} TFLOP/s = {100 * r['ours_tflops'] * 1e12 / H100_FP8_PEAK:.1f}% "
                   f"of 1979 (dense datasheet)")
     print(f"decode 1x4096x4096 FP16 cold: ours {decode['ours_s'] * 1e6:.1f} us = {decode['ours_bw'] / 1e12:.3f} TB/s "
-          f"({100 * decode['ours_bw'] / H100_HBM_BW:.1f}% of 3.35 TB/s), layout {decode['layout']}; torch TN "
+          f"({100 * decode['ours_bw'] / memory_roof(props.name):.1f}% of {memory_roof(props.name) / 1e12:.2f} TB/s), layout {decode['layout']}; torch TN "
           f"{decode['torch_tn_bw'] / 1e12:.3f} TB/s, torch NN {decode['torch_nn_bw'] / 1e12:.3f} TB/s; ours/torch TN "
           f"{decode['torch_tn_s'] / decode['ours_s']:.3f}, ours/torch NN {decode['torch_nn_s'] / decode['ours_s']:.3f}")
     print(f"  ours decode algorithm: {decode['algorithm']}")
