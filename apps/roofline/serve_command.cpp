@@ -1,14 +1,177 @@
-// Placeholder until the part that owns this subcommand lands; it says so instead of pretending.
+// `roofline serve`: the HTTP API and the web app (roofline::server).
+#include "cli_common.hpp"
 #include "commands.hpp"
 
+#ifdef ROOFLINE_HAVE_SERVER
+#include "roofline/server/server.hpp"
+#include "roofline/server/static_files.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <pthread.h>
+#include <sstream>
+#include <thread>
+#endif
+
+#include <memory>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace roofline::cli {
 
-void add_serve_command(CLI::App& app, const global_options& /*global*/) {
-    auto* cmd = app.add_subcommand("serve", "(not available in this build yet)");
-    cmd->group("");
-    cmd->callback([] { throw std::runtime_error("'roofline serve' is not implemented in this build yet"); });
+#ifdef ROOFLINE_HAVE_SERVER
+namespace {
+
+struct serve_options {
+    std::string host = "127.0.0.1";
+    int port = 8000;
+    std::string db;
+    std::string token;
+    std::string web_root;
+    std::vector<std::string> cors_origins;
+    std::size_t queue_capacity = 8;
+    double precision_timeout_s = 180;
+    std::string hardware;
+    bool predict_only = false;
+    std::size_t threads = 64;
+    std::string worker_command; // test hook: a stand-in for `roofline worker`
+};
+
+std::vector<std::string> split_words(const std::string& s) {
+    std::istringstream in(s);
+    std::vector<std::string> out;
+    for (std::string w; in >> w;) {
+        out.push_back(w);
+    }
+    return out;
+}
+
+void run_serve(const serve_options& o, const global_options& global) {
+    server::server_config c;
+    c.host = o.host;
+    c.port = o.port;
+    c.db_path = o.db.empty() ? server::default_db_path() : std::filesystem::path(o.db);
+    c.token = o.token;
+    if (c.token.empty()) {
+        if (const char* env = std::getenv("ROOFLINE_TOKEN"); env != nullptr) {
+            c.token = env;
+        }
+    }
+    if (!o.web_root.empty()) {
+        if (!std::filesystem::is_directory(o.web_root)) {
+            throw usage_error("--web-root " + o.web_root + " is not a directory (build the web app with "
+                              "`cd web && npm run build`, which writes web/dist)");
+        }
+        c.web_root = o.web_root;
+    } else {
+        c.web_root = server::default_web_root();
+    }
+    if (!o.cors_origins.empty()) {
+        c.cors_origins.clear();
+        for (const auto& list : o.cors_origins) {
+            std::istringstream in(list);
+            for (std::string origin; std::getline(in, origin, ',');) {
+                if (!origin.empty() && origin != "none") {
+                    c.cors_origins.push_back(origin);
+                }
+            }
+        }
+    }
+    c.queue_capacity = o.queue_capacity;
+    c.http_threads = o.threads;
+    c.default_hardware_key = o.hardware;
+    if (!(o.precision_timeout_s >= 1 && o.precision_timeout_s <= 86400)) {
+        throw usage_error("--precision-timeout must be in [1, 86400] seconds");
+    }
+    c.worker.precision_timeout = std::chrono::milliseconds(static_cast<long long>(o.precision_timeout_s * 1000));
+#ifdef ROOFLINE_HAVE_CUDA
+    c.use_gpu = true;
+#else
+    c.use_gpu = false;
+    c.no_gpu_reason = "this build has no CUDA backend (built without nvcc); predictions only";
+#endif
+    if (!o.worker_command.empty()) {
+        c.use_gpu = true;
+        c.worker.argv = split_words(o.worker_command);
+    }
+    if (o.predict_only) {
+        c.use_gpu = false;
+        c.no_gpu_reason = "started with --predict-only";
+    }
+    try {
+        server::check_config(c);
+    } catch (const std::invalid_argument& e) {
+        throw usage_error(e.what());
+    }
+
+    // SIGINT/SIGTERM are taken by one thread that stops the server; every other thread (HTTP pool, GPU queue,
+    // store writer) is created with them blocked.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    server::api_server srv(c, load_registry(global.data_dir));
+    std::cout << "listening on " << srv.url() << std::endl; // tests and scripts read the port from this line
+    std::cerr << "roofline: database " << c.db_path.string() << "; web app "
+              << (c.web_root.empty() ? std::string("not built (GET / says how)") : c.web_root.string())
+              << (c.token.empty() ? "" : "; access token required") << std::endl;
+
+    std::thread waiter([&srv, stop_signals] {
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        srv.stop();
+    });
+    srv.run();
+    kill(getpid(), SIGTERM); // release the waiter when the server stopped for another reason
+    waiter.join();
+    std::cerr << "roofline: stopped" << std::endl;
+}
+
+} // namespace
+#endif
+
+void add_serve_command(CLI::App& app, const global_options& global) {
+#ifdef ROOFLINE_HAVE_SERVER
+    auto o = std::make_shared<serve_options>();
+    auto* cmd = app.add_subcommand("serve", "Serve the HTTP API and the web app (default http://127.0.0.1:8000)");
+    cmd->add_option("--host", o->host,
+                    "Address to bind (default 127.0.0.1; any other needs --token: reach it through an SSH tunnel)");
+    cmd->add_option("--port", o->port, "Port (default 8000; 0 = any free port, printed on start)");
+    cmd->add_option("--db", o->db,
+                    "SQLite database of runs (default $ROOFLINE_DB, else ~/.local/share/roofline/runs.db)");
+    cmd->add_option("--token", o->token,
+                    "Access token every request must carry as 'Authorization: Bearer T' (also $ROOFLINE_TOKEN); "
+                    "required for a non-loopback --host");
+    cmd->add_option("--web-root", o->web_root, "Folder of the built web app (default: web/dist of this checkout)");
+    cmd->add_option("--cors-origin", o->cors_origins,
+                    "Origin allowed to call the API from a browser (repeatable or comma list; default "
+                    "http://localhost:5173, the Vite dev server; 'none' for no cross-origin access)");
+    cmd->add_option("--queue-capacity", o->queue_capacity,
+                    "GPU analyses that may wait behind the running one; more get 429 (default 8)");
+    cmd->add_option("--precision-timeout", o->precision_timeout_s,
+                    "Seconds one precision may take in the GPU worker before it is killed and restarted "
+                    "(default 180)");
+    cmd->add_option("--hardware", o->hardware, "Default registry key for the roofs (default: the local GPU's)");
+    cmd->add_flag("--predict-only", o->predict_only, "Never start the GPU worker: predictions only");
+    cmd->add_option("--threads", o->threads, "HTTP threads (each keep-alive connection holds one)")->group("");
+    cmd->add_option("--worker-command", o->worker_command,
+                    "Test hook: run this command instead of `roofline worker`")
+        ->group("");
+    cmd->callback([o, &global] { run_serve(*o, global); });
+#else
+    auto* cmd = app.add_subcommand("serve", "(this build has no server: libcpp-httplib-dev or libsqlite3-dev was "
+                                            "missing at configure time)");
+    cmd->callback([] {
+        throw std::runtime_error("this build has no HTTP server; install libcpp-httplib-dev and libsqlite3-dev and "
+                                 "reconfigure");
+    });
+    (void)global;
+#endif
 }
 
 } // namespace roofline::cli

@@ -1,0 +1,96 @@
+// The supervisor of `roofline worker`: the child process that owns the GPU (line protocol in
+// roofline/core/worker_protocol.hpp).
+//
+// Why a process: a sticky CUDA error poisons the CUDA context of the process for good, a crash in a library
+// takes the process down, and a kernel that never returns cannot be interrupted from another thread. In a child
+// each of these costs one precision: the supervisor reports it as failed, kills and reaps the child, and starts
+// a fresh one for the next precision. The server itself never loads CUDA.
+#pragma once
+
+#include "roofline/core/backend.hpp"
+#include "roofline/core/result.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace roofline::server {
+
+// One child with its stdin/stdout on pipes. Not thread-safe: one supervisor thread drives it.
+class worker_process {
+  public:
+    // Spawns argv[0] with argv (posix_spawn: safe in a threaded server, unlike fork). Every descriptor above
+    // stderr is closed in the child, so it holds no client socket or database file. Throws std::system_error.
+    explicit worker_process(const std::vector<std::string>& argv);
+    worker_process(const worker_process&) = delete;
+    worker_process& operator=(const worker_process&) = delete;
+    ~worker_process(); // kills (SIGKILL) and reaps
+
+    enum class read_status { line, eof, timeout, too_long };
+    [[nodiscard]] bool send_line(const std::string& line); // false when the child is gone
+    [[nodiscard]] read_status read_line(std::string& line, std::chrono::steady_clock::time_point deadline);
+    // Kills the child if it still runs, reaps it, and says how it ended ("killed by signal 11 (Segmentation
+    // fault)", "exited with status 3").
+    std::string finish();
+    [[nodiscard]] pid_t pid() const noexcept { return m_pid; }
+
+  private:
+    pid_t m_pid = -1;
+    int m_to_child = -1;
+    int m_from_child = -1;
+    std::string m_buffer;
+    std::string m_ended;
+};
+
+struct supervisor_config {
+    std::vector<std::string> argv;                          // default: {"/proc/self/exe", "worker"}
+    std::chrono::milliseconds precision_timeout{180000};    // one precision: setup, search, timing, verify
+    std::chrono::milliseconds device_timeout{60000};        // the first answer (CUDA initialisation)
+};
+
+// How one request to the worker ended, for progress events.
+struct worker_outcome {
+    bool ok = true;
+    std::string code;    // "worker_crashed", "worker_timeout", "worker_error", "protocol_error", ...
+    std::string message; // a sentence a user can act on
+};
+
+class worker_supervisor {
+  public:
+    explicit worker_supervisor(supervisor_config config);
+    worker_supervisor(const worker_supervisor&) = delete;
+    worker_supervisor& operator=(const worker_supervisor&) = delete;
+    ~worker_supervisor();
+
+    // The worker's device; nullopt with `why` when it has none (no GPU, no CUDA in the build) or fails.
+    [[nodiscard]] std::optional<device_identity> probe_device(std::string& why);
+    // Measures one problem in the worker. Never throws for worker faults: a crash, a hang past the time
+    // limit, an error reply or a garbled line give a point with disposition failed and a message, and the
+    // worker is restarted for the next call.
+    [[nodiscard]] analysis_point measure(const gemm_problem& problem, const measure_options& options,
+                                         worker_outcome& outcome);
+    [[nodiscard]] std::size_t restarts() const noexcept { return m_restarts; }
+    [[nodiscard]] const supervisor_config& config() const noexcept { return m_config; }
+
+  private:
+    // Sends one request and waits for the reply with the same id. On failure the worker is killed.
+    std::optional<std::string> exchange(const std::string& request, std::int64_t id,
+                                        std::chrono::milliseconds timeout, worker_outcome& outcome);
+    void ensure_started();
+    void discard_worker();
+
+    supervisor_config m_config;
+    std::optional<worker_process> m_worker;
+    std::int64_t m_next_id = 1;
+    std::size_t m_starts = 0;
+    std::atomic<std::size_t> m_restarts{0}; // read by /api/health from other threads
+};
+
+// A failed measured point for `problem` (traffic filled, no time) with `message`.
+[[nodiscard]] analysis_point failed_point(const gemm_problem& problem, std::string message);
+
+} // namespace roofline::server

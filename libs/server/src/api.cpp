@@ -1,0 +1,665 @@
+#include "api.hpp"
+
+#include "log.hpp"
+#include "roofline/core/report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+namespace roofline::server {
+namespace {
+
+using json = nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+
+// An SSE client that vanished is noticed by the next write; one comment a second bounds how long a
+// cancelled client keeps the queue busy with precisions it no longer wants.
+constexpr auto heartbeat_interval = std::chrono::seconds(1);
+
+http_response json_response(std::string body, int status = 200) {
+    http_response r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
+
+json request_echo(const analyze_request& r, const std::string& hardware_key) {
+    json precisions = json::array();
+    for (const auto p : r.precisions) {
+        precisions.push_back(to_string(p));
+    }
+    const auto name = [](const std::optional<precision_id>& p) {
+        return p ? json(std::string(to_string(*p))) : json(nullptr);
+    };
+    return {{"M", r.m},
+            {"N", r.n},
+            {"K", r.k},
+            {"precisions", precisions},
+            {"a_precision", name(r.a_precision)},
+            {"b_precision", name(r.b_precision)},
+            {"out_precision", name(r.out_precision)},
+            {"beta", r.beta},
+            {"iterations", r.iterations},
+            {"mode", to_string(r.mode)},
+            {"roof", to_string(r.roof)},
+            {"predict_only", r.predict_only},
+            {"run_all_precisions", r.run_all_precisions},
+            {"hardware_key", hardware_key}};
+}
+
+std::string points_text(const std::vector<analysis_point>& points) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (i > 0) {
+            out += ',';
+        }
+        out += to_json(points[i]).dump();
+    }
+    return out + "]";
+}
+
+std::string with_run_id(std::int64_t id, const std::string& answer) {
+    return "{\"run_id\":" + std::to_string(id) + "," + answer.substr(1);
+}
+
+// Matches "/api/runs/{id}" against "/api/runs/12"; fills args.
+bool match_route(std::string_view pattern, std::string_view path, std::vector<std::string>& args) {
+    args.clear();
+    std::size_t pi = 0;
+    std::size_t qi = 0;
+    while (pi < pattern.size() && qi < path.size()) {
+        if (pattern[pi] == '{') {
+            const auto close = pattern.find('}', pi);
+            const auto seg_end = std::min(path.find('/', qi), path.size());
+            if (seg_end == qi) {
+                return false; // empty segment
+            }
+            args.emplace_back(path.substr(qi, seg_end - qi));
+            pi = close + 1;
+            qi = seg_end;
+        } else if (pattern[pi] == path[qi]) {
+            ++pi;
+            ++qi;
+        } else {
+            return false;
+        }
+    }
+    return pi == pattern.size() && qi == path.size();
+}
+
+const char* no_web_app_page =
+    "<!doctype html><html><head><meta charset=\"utf-8\"><title>roofline</title></head><body>"
+    "<h1>roofline server</h1><p>The web app is not built, so there is nothing to show here yet. Build it with "
+    "<code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code> (or <code>scripts/build.sh</code>) and restart, "
+    "or pass <code>--web-root DIR</code>.</p><p>The API answers at <a href=\"/api/health\">/api/health</a>; its "
+    "description is at <a href=\"/api/openapi.json\">/api/openapi.json</a>.</p></body></html>";
+
+} // namespace
+
+http_response error_response(const api_error& e) {
+    json err{{"code", e.code()}, {"message", e.what()}};
+    err["field"] = e.field().empty() ? json(nullptr) : json(e.field());
+    http_response r = json_response(json{{"error", err}}.dump(), e.status());
+    if (e.retry_after_s()) {
+        r.headers.emplace_back("Retry-After", std::to_string(*e.retry_after_s()));
+    }
+    return r;
+}
+
+const std::vector<api::route>& api::routes() {
+    static const std::vector<route> table{
+        {"GET", "/api/health", &api::health},
+        {"GET", "/api/precisions", &api::precisions},
+        {"GET", "/api/hardware", &api::hardware_list},
+        {"GET", "/api/hardware/{key}", &api::hardware_one},
+        {"POST", "/api/analyze", &api::analyze},
+        {"POST", "/api/analyze/stream", &api::analyze_stream},
+        {"GET", "/api/telemetry", &api::telemetry},
+        {"GET", "/api/telemetry/stream", &api::telemetry_stream},
+        {"GET", "/api/runs", &api::runs_list},
+        {"GET", "/api/runs.csv", &api::runs_csv},
+        {"GET", "/api/runs/{id}", &api::run_get},
+        {"DELETE", "/api/runs/{id}", &api::run_delete},
+        {"GET", "/api/openapi.json", &api::openapi},
+    };
+    return table;
+}
+
+const std::vector<route_info>& api_routes() {
+    static const std::vector<route_info> info = [] {
+        std::vector<route_info> out;
+        for (const auto& r : api::routes()) {
+            out.push_back({r.method, r.path});
+        }
+        return out;
+    }();
+    return info;
+}
+
+struct api::prepared {
+    analyze_request request;
+    const hardware_entry* hw = nullptr;
+    std::vector<analysis_point> predicted;
+    bool on_gpu = false;
+};
+
+api::api(server_config& config, hardware_registry registry, store::run_store& store)
+    : m_config(config), m_registry(std::move(registry)), m_store(store), m_static(config.web_root),
+      m_telemetry(make_telemetry_source()) {
+    for (const auto& h : m_registry.entries()) {
+        m_roofs_text.emplace(h.key, roofs_json(h).dump());
+    }
+    if (m_config.use_gpu) {
+        m_supervisor = std::make_unique<worker_supervisor>(m_config.worker);
+        std::string why;
+        m_device = m_supervisor->probe_device(why);
+        if (m_device) {
+            m_queue = std::make_unique<gpu_queue>(*m_supervisor, m_config.queue_capacity);
+            log_line("GPU worker ready: " + m_device->name + " (sm " + m_device->compute_capability +
+                     ", driver " + m_device->driver_version + ")");
+        } else {
+            m_backend_reason = "no GPU worker: " + why;
+            m_supervisor.reset();
+        }
+    } else {
+        m_backend_reason = m_config.no_gpu_reason.empty() ? "GPU use switched off" : m_config.no_gpu_reason;
+    }
+    if (!m_queue) {
+        log_line("prediction-only: " + m_backend_reason);
+    }
+    if (!m_config.default_hardware_key.empty()) {
+        m_default_hw = m_registry.at(m_config.default_hardware_key, "--hardware").key;
+    } else if (m_device) {
+        const auto* match = m_registry.match_device(m_device->name, m_device->compute_capability);
+        m_default_hw = match != nullptr ? match->key : "h100-sxm";
+        if (match == nullptr) {
+            log_line("'" + m_device->name + "' is not in the hardware registry; default roofs: h100-sxm");
+        }
+    } else {
+        m_default_hw = "b10";
+    }
+    if (m_registry.find(m_default_hw) == nullptr && !m_registry.entries().empty()) {
+        m_default_hw = m_registry.entries().front().key;
+    }
+}
+
+api::~api() {
+    m_queue.reset(); // stop running GPU work before the supervisor (and its worker) go
+    m_supervisor.reset();
+}
+
+http_response api::handle(http_request& request) {
+    try {
+        return dispatch(request);
+    } catch (const api_error& e) {
+        return error_response(e);
+    } catch (const store::store_error& e) {
+        log_line(std::string("store: ") + e.what());
+        return error_response(api_error(503, "store_unavailable",
+                                        std::string("the run database failed: ") + e.what() +
+                                            "; check the disk and the --db file"));
+    } catch (const std::exception& e) {
+        log_line(std::string("internal error on ") + request.method + " " + request.path + ": " + e.what());
+        return error_response(api_error(500, "internal", std::string("internal error: ") + e.what()));
+    }
+}
+
+http_response api::dispatch(http_request& request) {
+    bool path_known = false;
+    std::string allowed;
+    for (const auto& r : routes()) {
+        if (!match_route(r.path, request.path, request.path_args)) {
+            continue;
+        }
+        path_known = true;
+        const bool head_as_get = request.method == "HEAD" && r.method == "GET";
+        if (r.method == request.method || head_as_get) {
+            return (this->*r.fn)(request);
+        }
+        allowed += (allowed.empty() ? "" : ", ") + r.method;
+    }
+    if (path_known) {
+        auto resp = error_response(api_error(405, "method_not_allowed",
+                                             request.method + " is not served on " + request.path + "; allowed: " +
+                                                 allowed));
+        resp.headers.emplace_back("Allow", allowed);
+        return resp;
+    }
+    if (request.path == "/api" || request.path.rfind("/api/", 0) == 0) {
+        throw not_found("no route " + request.method + " " + request.path.substr(0, 200) +
+                        "; the routes are listed at /api/openapi.json");
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+        throw api_error(405, "method_not_allowed", "only GET is served outside /api");
+    }
+    return static_file(request);
+}
+
+// --------------------------------------------------------------------------------------------------- info
+
+http_response api::health(const http_request& req) {
+    reject_unknown_params(req.query, {});
+    json device = m_device ? to_json(*m_device) : json(nullptr);
+    json nvml{{"available", m_telemetry->available()}};
+    nvml["reason"] = m_telemetry->available() ? "" : m_telemetry->unavailable_reason();
+    json j{{"status", "ok"},
+           {"version", tool_version()},
+           {"schema_version", report_schema_version},
+           {"backend", m_queue ? "gpu" : "prediction-only"},
+           {"backend_reason", m_queue ? "" : m_backend_reason},
+           {"device", device},
+           {"nvml", nvml},
+           {"queue_length", m_queue ? m_queue->length() : 0},
+           {"queue_capacity", m_queue ? m_queue->capacity() : 0},
+           {"worker_restarts", m_queue ? m_queue->restarts() : 0},
+           {"default_hardware_key", m_default_hw},
+           {"store_schema_version", m_store.schema_version()}};
+    return json_response(j.dump());
+}
+
+http_response api::precisions(const http_request& req) {
+    reject_unknown_params(req.query, {});
+    json list = json::array();
+    for (const auto& p : all_precisions()) {
+        json aliases = json::array();
+        for (const auto a : p.aliases) {
+            aliases.push_back(a);
+        }
+        list.push_back({{"name", p.name},
+                        {"display_name", p.display_name},
+                        {"bits_per_element", p.bits_per_element()},
+                        {"storage_bits", p.storage_bits},
+                        {"scale_block", p.scale_block},
+                        {"scale_format", p.scale_format},
+                        {"colour", p.colour},
+                        {"default_output", to_string(p.default_output)},
+                        {"integer", p.kind == number_kind::integer},
+                        {"gemm_input", p.gemm_input},
+                        {"aliases", aliases},
+                        {"summary", p.summary}});
+    }
+    json sweep = json::array();
+    for (const auto p : default_sweep()) {
+        sweep.push_back(to_string(p));
+    }
+    return json_response(json{{"precisions", list}, {"default_sweep", sweep}}.dump());
+}
+
+http_response api::hardware_list(const http_request& req) {
+    reject_unknown_params(req.query, {});
+    json list = json::array();
+    for (const auto& h : m_registry.entries()) {
+        list.push_back(to_json(h));
+    }
+    return json_response(json{{"hardware", list}, {"default_key", m_default_hw}}.dump());
+}
+
+http_response api::hardware_one(const http_request& req) {
+    reject_unknown_params(req.query, {});
+    const auto* h = m_registry.find(req.path_args.at(0));
+    if (h == nullptr) {
+        throw not_found("no hardware '" + req.path_args[0].substr(0, 64) + "'; valid: " + m_registry.valid_keys(),
+                        "key");
+    }
+    return json_response(to_json(*h).dump());
+}
+
+http_response api::openapi(const http_request& req) {
+    reject_unknown_params(req.query, {});
+    return json_response(openapi_document());
+}
+
+// ------------------------------------------------------------------------------------------------ analyze
+
+api::prepared api::prepare(const http_request& req) const {
+    prepared p;
+    p.request = parse_analyze_request(req.query, req.body);
+    const auto key = p.request.hardware_key.empty() ? m_default_hw : p.request.hardware_key;
+    p.hw = m_registry.find(key);
+    if (p.hw == nullptr) {
+        throw invalid_value("hardware_key", "unknown hardware '" + key.substr(0, 64) + "'; valid: " +
+                                                m_registry.valid_keys());
+    }
+    if (p.request.roof == roof_source::measured) {
+        throw invalid_value("roof", "no measured roofs on this server yet: run `roofline ceilings` on the GPU "
+                                    "machine first, or ask for roof=datasheet");
+    }
+    p.on_gpu = m_queue != nullptr && !p.request.predict_only;
+    p.predicted.reserve(p.request.problems.size());
+    for (const auto& problem : p.request.problems) {
+        p.predicted.push_back(predict(*p.hw, problem));
+    }
+    return p;
+}
+
+std::string api::store_answer(const prepared& p, const std::vector<analysis_point>& measured) const {
+    const bool gpu = p.on_gpu;
+    std::optional<telemetry_summary> telemetry;
+    for (const auto& m : measured) {
+        if (m.measured && m.measured->telemetry && m.measured->telemetry->available) {
+            telemetry = m.measured->telemetry;
+            break;
+        }
+    }
+    // Built by concatenation: the roofs are serialised once per hardware entry at start-up, which keeps a
+    // prediction-only answer to a few microseconds of formatting.
+    std::string answer = "{\"schema_version\":" + std::to_string(report_schema_version) + ",\"tool_version\":" +
+                         json(tool_version()).dump() + ",\"backend\":\"" + (gpu ? "gpu" : "prediction-only") +
+                         "\",\"request\":" + request_echo(p.request, p.hw->key).dump() +
+                         ",\"hardware\":" + m_roofs_text.at(p.hw->key) + ",\"measured\":" + points_text(measured) +
+                         ",\"predicted\":" + points_text(p.predicted) +
+                         ",\"telemetry\":" + (telemetry ? to_json(*telemetry).dump() : "null") +
+                         ",\"device\":" + (gpu && m_device ? to_json(*m_device).dump() : "null") + "}";
+    store::new_run run;
+    run.m = p.request.m;
+    run.n = p.request.n;
+    run.k = p.request.k;
+    for (const auto& pt : p.predicted) {
+        run.precisions.push_back(pt.problem.precision_label());
+    }
+    run.hardware_key = p.hw->key;
+    run.backend = gpu ? "gpu" : "prediction-only";
+    if (gpu && m_device) {
+        run.device_name = m_device->name;
+        run.device_uuid = m_device->uuid;
+        run.driver_version = m_device->driver_version;
+    }
+    if (telemetry) {
+        run.sm_clock_mhz = telemetry->sm_clock_mean_mhz;
+    }
+    run.tool_version = std::string(tool_version());
+    run.schema_version = report_schema_version;
+    for (const auto* list : {&measured, &p.predicted}) {
+        for (const auto& pt : *list) {
+            run.points.push_back({pt.problem.precision_label(), std::string(to_string(pt.source)),
+                                  std::string(to_string(pt.status)),
+                                  pt.time_s > 0 ? std::optional<double>(pt.time_s) : std::nullopt});
+        }
+    }
+    run.answer_json = answer;
+    const auto id = m_store.submit(std::move(run)).get(); // returns once committed
+    return with_run_id(id, answer);
+}
+
+std::shared_ptr<analysis_job> api::make_job(const std::shared_ptr<const prepared>& p) const {
+    measure_options options;
+    options.mode = p->request.mode;
+    options.samples = p->request.iterations;
+    options.min_samples = std::min<std::size_t>(options.min_samples, p->request.iterations);
+    auto job = std::make_shared<analysis_job>(p->request.problems, options);
+    const hardware_entry* hw = p->hw;
+    job->annotate = [hw](analysis_point& pt) {
+        pt.hardware_key = hw->key;
+        pt.roof = estimate(*hw, pt.problem, pt.traffic);
+    };
+    job->complete = [this, p](analysis_job& j) { return job_event{"done", store_answer(*p, j.measured)}; };
+    return job;
+}
+
+http_response api::analyze(const http_request& req) {
+    auto p = std::make_shared<prepared>(prepare(req));
+    if (!p->on_gpu) {
+        return json_response(store_answer(*p, {}));
+    }
+    const auto job = make_job(p);
+    (void)m_queue->submit(job);
+    std::string done;
+    job_event e;
+    while (job->next(e, clock_type::now() + std::chrono::hours(24)) != analysis_job::wait_result::finished) {
+        if (e.name == "done") {
+            done = std::move(e.data);
+        }
+    }
+    if (done.empty()) {
+        throw api_error(503, "store_unavailable", "the analysis ran but could not be stored; see the server log");
+    }
+    return json_response(std::move(done));
+}
+
+http_response api::analyze_stream(const http_request& req) {
+    auto p = std::make_shared<prepared>(prepare(req)); // bad input: a plain 4xx before any event
+    http_response r;
+    r.content_type = "text/event-stream";
+    if (!p->on_gpu) {
+        std::string done = store_answer(*p, {});
+        r.stream = [p, done = std::move(done)](event_sink& sink) {
+            if (!sink.send("queued", R"({"position":0})")) {
+                return;
+            }
+            const auto total = p->predicted.size();
+            for (std::size_t i = 0; i < total; ++i) {
+                const auto& pt = p->predicted[i];
+                if (!sink.send("started", json{{"precision", pt.problem.precision_label()},
+                                               {"index", i},
+                                               {"total", total}}
+                                              .dump()) ||
+                    !sink.send("point", to_json(pt).dump())) {
+                    return;
+                }
+            }
+            (void)sink.send("done", done);
+        };
+        return r;
+    }
+    const auto job = make_job(p);
+    const auto position = m_queue->submit(job); // 429 here, before the stream opens
+    r.stream = [p, job, position](event_sink& sink) {
+        bool open = sink.send("queued", json{{"position", position}}.dump());
+        for (std::size_t i = 0; open && i < p->predicted.size(); ++i) {
+            open = sink.send("point", to_json(p->predicted[i]).dump());
+        }
+        job_event e;
+        while (open) {
+            switch (job->next(e, clock_type::now() + heartbeat_interval)) {
+            case analysis_job::wait_result::event:
+                open = sink.send(e.name, e.data);
+                break;
+            case analysis_job::wait_result::timeout:
+                open = sink.comment("waiting");
+                break;
+            case analysis_job::wait_result::finished:
+                return;
+            }
+        }
+        // The client went away: precisions that have not started are skipped; the run is still stored.
+        job->cancel();
+        log_line("analysis stream closed by the client; remaining precisions cancelled");
+    };
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------- telemetry
+
+http_response api::telemetry(const http_request& req) {
+    reject_unknown_params(req.query, {});
+    return json_response(m_telemetry->sample().dump());
+}
+
+http_response api::telemetry_stream(const http_request& req) {
+    reject_unknown_params(req.query, {"interval_ms"});
+    auto first = m_telemetry->sample(); // 503 before the stream opens when NVML is absent
+    std::size_t interval_ms = 250;
+    for (const auto& [k, v] : req.query) {
+        if (k == "interval_ms") {
+            try {
+                interval_ms = std::stoul(v);
+            } catch (const std::exception&) {
+                interval_ms = 0;
+            }
+            if (interval_ms < 50 || interval_ms > 10000 || v.find_first_not_of("0123456789") != std::string::npos) {
+                throw invalid_value("interval_ms", "interval_ms must be an integer in [50, 10000]");
+            }
+        }
+    }
+    http_response r;
+    r.content_type = "text/event-stream";
+    telemetry_source* source = m_telemetry.get();
+    r.stream = [source, interval_ms, first = std::move(first)](event_sink& sink) {
+        if (!sink.send("sample", first.dump())) {
+            return;
+        }
+        for (;;) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+            json s;
+            try {
+                s = source->sample();
+            } catch (const std::exception& e) {
+                (void)sink.send("error", json{{"error", {{"code", "nvml_error"}, {"message", e.what()}}}}.dump());
+                return;
+            }
+            if (!sink.send("sample", s.dump())) {
+                return;
+            }
+        }
+    };
+    return r;
+}
+
+// --------------------------------------------------------------------------------------------------- runs
+
+namespace {
+store::run_filter to_filter(const runs_query& q) {
+    store::run_filter f;
+    f.hardware_key = q.hardware_key;
+    f.precision = q.precision;
+    f.source = q.source;
+    f.limit = q.limit;
+    f.offset = q.offset;
+    return f;
+}
+} // namespace
+
+http_response api::runs_list(const http_request& req) {
+    auto q = parse_runs_query(req.query);
+    if (q.hardware_key) {
+        if (const auto* h = m_registry.find(*q.hardware_key)) {
+            q.hardware_key = h->key; // aliases find the runs stored under the key
+        }
+    }
+    const auto page = m_store.list(to_filter(q));
+    json runs = json::array();
+    for (const auto& s : page.runs) {
+        runs.push_back({{"id", s.id},
+                        {"created_at", s.created_at},
+                        {"M", s.m},
+                        {"N", s.n},
+                        {"K", s.k},
+                        {"precisions", s.precisions},
+                        {"hardware_key", s.hardware_key},
+                        {"backend", s.backend},
+                        {"device_name", s.device_name},
+                        {"points", s.point_count}});
+    }
+    return json_response(
+        json{{"runs", runs}, {"total", page.total}, {"limit", q.limit}, {"offset", q.offset}}.dump());
+}
+
+http_response api::runs_csv(const http_request& req) {
+    auto q = parse_runs_query(req.query, 1000, max_csv_runs);
+    if (q.hardware_key) {
+        if (const auto* h = m_registry.find(*q.hardware_key)) {
+            q.hardware_key = h->key;
+        }
+    }
+    const auto records = m_store.records(to_filter(q));
+    std::string out;
+    bool header = false;
+    for (const auto& rec : records) {
+        const auto answer = json::parse(rec.answer_json, nullptr, false);
+        std::vector<analysis_point> points;
+        for (const char* list : {"measured", "predicted"}) {
+            if (!answer.is_object() || !answer.contains(list) || !answer[list].is_array()) {
+                continue;
+            }
+            for (const auto& pj : answer[list]) {
+                try {
+                    auto pt = point_from_json(pj);
+                    pt.roof = std::nullopt;
+                    if (const auto* hw = m_registry.find(pt.hardware_key)) {
+                        pt.roof = estimate(*hw, pt.problem, pt.traffic);
+                    }
+                    points.push_back(std::move(pt));
+                } catch (const std::exception& e) {
+                    log_line("runs.csv: run " + std::to_string(rec.summary.id) + ": skipped a point: " + e.what());
+                }
+            }
+        }
+        const auto csv = points_csv(points);
+        std::istringstream lines(csv);
+        std::string line;
+        bool first = true;
+        while (std::getline(lines, line)) {
+            if (first) {
+                first = false;
+                if (!header) {
+                    out += "run_id,created_at," + line + "\n";
+                    header = true;
+                }
+                continue;
+            }
+            out += std::to_string(rec.summary.id) + "," + rec.summary.created_at + "," + line + "\n";
+        }
+    }
+    if (!header) {
+        out = "run_id,created_at," + points_csv({});
+    }
+    http_response r = json_response(std::move(out));
+    r.content_type = "text/csv; charset=utf-8";
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"roofline-runs.csv\"");
+    return r;
+}
+
+http_response api::run_get(const http_request& req) {
+    reject_unknown_params(req.query, {});
+    const auto id = parse_run_id(req.path_args.at(0));
+    const auto rec = m_store.get(id);
+    if (!rec) {
+        throw not_found("no run " + std::to_string(id), "id");
+    }
+    const auto& a = rec->answer_json;
+    if (a.size() < 2 || a.front() != '{') {
+        throw api_error(500, "corrupt_run", "run " + std::to_string(id) + " is stored without a JSON answer");
+    }
+    return json_response("{\"id\":" + std::to_string(id) + ",\"run_id\":" + std::to_string(id) +
+                         ",\"created_at\":" + json(rec->summary.created_at).dump() +
+                         (a.size() > 2 ? "," : "") + a.substr(1));
+}
+
+http_response api::run_delete(const http_request& req) {
+    reject_unknown_params(req.query, {});
+    const auto id = parse_run_id(req.path_args.at(0));
+    if (!m_store.remove(id)) {
+        throw not_found("no run " + std::to_string(id), "id");
+    }
+    http_response r;
+    r.status = 204;
+    r.content_type.clear();
+    return r;
+}
+
+// ------------------------------------------------------------------------------------------------- static
+
+http_response api::static_file(const http_request& req) {
+    if (!m_static.enabled()) {
+        if (req.path == "/" || req.path == "/index.html") {
+            http_response r;
+            r.content_type = "text/html; charset=utf-8";
+            r.body = no_web_app_page;
+            return r;
+        }
+        throw not_found("no file " + req.path.substr(0, 200) + " (the web app is not built; see GET /)");
+    }
+    const auto file = m_static.resolve(req.path);
+    if (!file) {
+        throw not_found("no file " + req.path.substr(0, 200));
+    }
+    http_response r;
+    r.content_type = static_files::mime_type(*file);
+    r.file = *file;
+    return r;
+}
+
+} // namespace roofline::server

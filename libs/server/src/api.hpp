@@ -1,0 +1,112 @@
+// The handlers, independent of the HTTP library: a parsed request in, a response out.
+#pragma once
+
+#include "roofline/core/hardware.hpp"
+#include "roofline/server/gpu_queue.hpp"
+#include "roofline/server/request.hpp"
+#include "roofline/server/server.hpp"
+#include "roofline/server/static_files.hpp"
+#include "roofline/store/run_store.hpp"
+#include "telemetry_source.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace roofline::server {
+
+struct http_request {
+    std::string method;
+    std::string path; // decoded, without the query
+    query_params query;
+    std::string body;
+    std::vector<std::string> path_args; // the {placeholders} of the matched route, in order
+};
+
+// Where a streaming handler writes server-sent events. send() returns false once the client is gone.
+class event_sink {
+  public:
+    event_sink() = default;
+    event_sink(const event_sink&) = delete;
+    event_sink& operator=(const event_sink&) = delete;
+    virtual ~event_sink() = default;
+    [[nodiscard]] virtual bool send(std::string_view event, std::string_view data) = 0;
+    [[nodiscard]] virtual bool comment(std::string_view text) = 0; // a heartbeat: notices a gone client
+};
+
+struct http_response {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::function<void(event_sink&)> stream; // set: text/event-stream produced by this function
+    std::filesystem::path file;              // set: serve this file (static route)
+};
+
+[[nodiscard]] http_response error_response(const api_error& e);
+
+class api {
+  public:
+    api(server_config& config, hardware_registry registry, store::run_store& store);
+    api(const api&) = delete;
+    api& operator=(const api&) = delete;
+    ~api();
+
+    // The error boundary: never throws.
+    [[nodiscard]] http_response handle(http_request& request);
+
+    [[nodiscard]] bool gpu_available() const noexcept { return m_queue != nullptr; }
+
+  private:
+  public:
+    using handler = http_response (api::*)(const http_request&);
+    struct route {
+        std::string method;
+        std::string path; // OpenAPI template
+        handler fn;
+    };
+    [[nodiscard]] static const std::vector<route>& routes();
+
+  private:
+    [[nodiscard]] http_response dispatch(http_request& request);
+
+    http_response health(const http_request&);
+    http_response precisions(const http_request&);
+    http_response hardware_list(const http_request&);
+    http_response hardware_one(const http_request&);
+    http_response analyze(const http_request&);
+    http_response analyze_stream(const http_request&);
+    http_response telemetry(const http_request&);
+    http_response telemetry_stream(const http_request&);
+    http_response runs_list(const http_request&);
+    http_response runs_csv(const http_request&);
+    http_response run_get(const http_request&);
+    http_response run_delete(const http_request&);
+    http_response openapi(const http_request&);
+    http_response static_file(const http_request&);
+
+    struct prepared; // an analysis with its hardware, predictions and the shared answer parts
+    [[nodiscard]] prepared prepare(const http_request& request) const;
+    // Builds the answer, stores it, returns its text with run_id (blocks until the run is committed).
+    [[nodiscard]] std::string store_answer(const prepared& p, const std::vector<analysis_point>& measured) const;
+    [[nodiscard]] std::shared_ptr<analysis_job> make_job(const std::shared_ptr<const prepared>& p) const;
+
+    server_config& m_config;
+    hardware_registry m_registry;
+    std::map<std::string, std::string> m_roofs_text; // hardware key -> roofs_json(hw).dump(), built once
+    store::run_store& m_store;
+    static_files m_static;
+    std::unique_ptr<telemetry_source> m_telemetry;
+    std::unique_ptr<worker_supervisor> m_supervisor;
+    std::unique_ptr<gpu_queue> m_queue;
+    std::optional<device_identity> m_device;
+    std::string m_backend_reason; // why prediction-only
+    std::string m_default_hw;
+};
+
+} // namespace roofline::server

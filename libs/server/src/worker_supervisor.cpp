@@ -1,0 +1,355 @@
+#include "roofline/server/worker_supervisor.hpp"
+
+#include "log.hpp"
+#include "roofline/core/report.hpp"
+#include "roofline/core/worker_protocol.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <system_error>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace roofline::server {
+namespace {
+
+using json = nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+
+constexpr std::size_t max_reply_bytes = 64 * 1024 * 1024; // a point with every sample kept is far smaller
+
+[[noreturn]] void throw_errno(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
+
+std::string describe_status(int status) {
+    if (WIFEXITED(status)) {
+        return "exited with status " + std::to_string(WEXITSTATUS(status));
+    }
+    if (WIFSIGNALED(status)) {
+        const int sig = WTERMSIG(status);
+        const char* name = strsignal(sig);
+        return "killed by signal " + std::to_string(sig) + " (" + (name != nullptr ? name : "?") + ")";
+    }
+    return "ended with wait status " + std::to_string(status);
+}
+
+device_identity device_from_json(const json& d) {
+    device_identity id;
+    id.name = d.value("name", "");
+    id.compute_capability = d.value("compute_capability", "");
+    id.sm_count = d.value("sm_count", 0);
+    id.driver_version = d.value("driver_version", "");
+    id.cuda_runtime_version = d.value("cuda_runtime_version", "");
+    id.cublaslt_version = d.value("cublaslt_version", "");
+    id.uuid = d.value("uuid", "");
+    id.pci_bus_id = d.value("pci_bus_id", "");
+    id.l2_bytes = d.value("l2_bytes", 0.0);
+    id.memory_bytes = d.value("memory_bytes", 0.0);
+    return id;
+}
+
+} // namespace
+
+analysis_point failed_point(const gemm_problem& problem, std::string message) {
+    analysis_point p;
+    p.problem = problem;
+    p.traffic = compute_traffic(problem);
+    p.source = point_source::measured;
+    p.status = disposition::failed;
+    p.message = std::move(message);
+    return p;
+}
+
+// ---------------------------------------------------------------------------------------------- worker_process
+
+worker_process::worker_process(const std::vector<std::string>& argv) {
+    if (argv.empty()) {
+        throw std::invalid_argument("worker command is empty");
+    }
+    int in[2];
+    int out[2];
+    if (pipe2(in, O_CLOEXEC) != 0) {
+        throw_errno("pipe2");
+    }
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        const int e = errno;
+        close(in[0]);
+        close(in[1]);
+        errno = e;
+        throw_errno("pipe2");
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    // Client sockets and the database stay with the server: a worker holding a socket would keep a
+    // connection open after the server closed it.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE); // the server ignores SIGPIPE; the worker gets the default back
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (const auto& a : argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    const int rc = posix_spawnp(&m_pid, args[0], &actions, &attr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    close(in[0]);
+    close(out[1]);
+    if (rc != 0) {
+        close(in[1]);
+        close(out[0]);
+        m_pid = -1;
+        throw std::system_error(rc, std::generic_category(), "posix_spawnp(" + argv[0] + ")");
+    }
+    m_to_child = in[1];
+    m_from_child = out[0];
+}
+
+worker_process::~worker_process() { (void)finish(); }
+
+bool worker_process::send_line(const std::string& line) {
+    std::size_t done = 0;
+    while (done < line.size()) {
+        const auto n = write(m_to_child, line.data() + done, line.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return false; // EPIPE: the child is gone (SIGPIPE is ignored by the server)
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+worker_process::read_status worker_process::read_line(std::string& line,
+                                                      std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        if (const auto nl = m_buffer.find('\n'); nl != std::string::npos) {
+            line.assign(m_buffer, 0, nl);
+            m_buffer.erase(0, nl + 1);
+            return read_status::line;
+        }
+        if (m_buffer.size() > max_reply_bytes) {
+            return read_status::too_long;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+        if (left.count() <= 0) {
+            return read_status::timeout;
+        }
+        pollfd p{m_from_child, POLLIN, 0};
+        const int r = poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+        if (r < 0 && errno != EINTR) {
+            return read_status::eof;
+        }
+        if (r <= 0) {
+            continue;
+        }
+        char buf[65536];
+        const auto n = read(m_from_child, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (n <= 0) {
+            return read_status::eof;
+        }
+        m_buffer.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+std::string worker_process::finish() {
+    if (m_pid > 0) {
+        if (m_to_child >= 0) {
+            close(m_to_child);
+            m_to_child = -1;
+        }
+        kill(m_pid, SIGKILL);
+        int status = 0;
+        while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        m_ended = describe_status(status);
+        m_pid = -1;
+    }
+    if (m_to_child >= 0) {
+        close(m_to_child);
+        m_to_child = -1;
+    }
+    if (m_from_child >= 0) {
+        close(m_from_child);
+        m_from_child = -1;
+    }
+    return m_ended;
+}
+
+// ------------------------------------------------------------------------------------------- worker_supervisor
+
+worker_supervisor::worker_supervisor(supervisor_config config) : m_config(std::move(config)) {
+    if (m_config.argv.empty()) {
+        m_config.argv = {"/proc/self/exe", "worker"};
+    }
+    // Writing to a worker that just died must be an error code, not a signal that ends the server.
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+worker_supervisor::~worker_supervisor() = default;
+
+void worker_supervisor::ensure_started() {
+    if (m_worker) {
+        return;
+    }
+    m_worker.emplace(m_config.argv);
+    if (m_starts++ > 0) {
+        ++m_restarts;
+        log_line("worker: restarted (pid " + std::to_string(m_worker->pid()) + ")");
+    }
+}
+
+void worker_supervisor::discard_worker() {
+    if (m_worker) {
+        const auto pid = m_worker->pid();
+        const auto ended = m_worker->finish();
+        log_line("worker: pid " + std::to_string(pid) + " " + ended);
+        m_worker.reset();
+    }
+}
+
+std::optional<std::string> worker_supervisor::exchange(const std::string& request, std::int64_t id,
+                                                       std::chrono::milliseconds timeout, worker_outcome& outcome) {
+    const auto fail = [&](std::string code, std::string message) {
+        std::string ended;
+        if (m_worker) {
+            ended = m_worker->finish();
+            m_worker.reset();
+        }
+        outcome = {false, std::move(code), message + (ended.empty() ? "" : " (the worker " + ended + ")") +
+                                               "; the server restarts it for the next precision"};
+        log_line("worker: " + outcome.message);
+        return std::nullopt;
+    };
+    try {
+        ensure_started();
+    } catch (const std::exception& e) {
+        outcome = {false, "worker_unavailable", std::string("could not start the GPU worker: ") + e.what()};
+        return std::nullopt;
+    }
+    if (!m_worker->send_line(request + "\n")) {
+        return fail("worker_crashed", "the GPU worker was gone before it took the request");
+    }
+    const auto deadline = clock_type::now() + timeout;
+    std::string line;
+    for (;;) {
+        switch (m_worker->read_line(line, deadline)) {
+        case worker_process::read_status::eof:
+            return fail("worker_crashed", "the GPU worker died while working on this precision");
+        case worker_process::read_status::timeout:
+            return fail("worker_timeout", "no answer from the GPU worker within " +
+                                              std::to_string(timeout.count() / 1000) +
+                                              " s, so it was killed; raise --precision-timeout if this shape "
+                                              "legitimately takes longer");
+        case worker_process::read_status::too_long:
+            return fail("protocol_error", "the GPU worker sent a reply line over 64 MiB");
+        case worker_process::read_status::line:
+            break;
+        }
+        const auto reply = json::parse(line, nullptr, false);
+        if (!reply.is_object() || !reply.contains("id")) {
+            // Libraries sometimes print to stdout; such lines are noise, not replies.
+            log_line("worker: ignored a non-protocol line: " + line.substr(0, 200));
+            continue;
+        }
+        if (!reply["id"].is_number_integer() || reply["id"].get<std::int64_t>() != id) {
+            log_line("worker: ignored a reply for another request: " + line.substr(0, 200));
+            continue;
+        }
+        outcome = {};
+        return line;
+    }
+}
+
+std::optional<device_identity> worker_supervisor::probe_device(std::string& why) {
+    const auto id = m_next_id++;
+    worker_outcome outcome;
+    const auto line = exchange(json{{"id", id}, {"command", "device"}}.dump(), id, m_config.device_timeout, outcome);
+    if (!line) {
+        why = outcome.message;
+        return std::nullopt;
+    }
+    const auto reply = json::parse(*line, nullptr, false);
+    if (const auto d = reply.find("device"); d != reply.end() && d->is_object()) {
+        return device_from_json(*d);
+    }
+    if (const auto e = reply.find("error"); e != reply.end() && e->is_object()) {
+        why = e->value("message", std::string("the worker reported no device"));
+    } else {
+        why = "the worker's reply to 'device' had neither 'device' nor 'error'";
+    }
+    discard_worker(); // nothing to measure with: no need to keep the process
+    return std::nullopt;
+}
+
+analysis_point worker_supervisor::measure(const gemm_problem& problem, const measure_options& options,
+                                          worker_outcome& outcome) {
+    const auto id = m_next_id++;
+    const json request{{"id", id}, {"problem", to_json(problem)}, {"options", to_json(options)}};
+    const auto line = exchange(request.dump(), id, m_config.precision_timeout, outcome);
+    if (!line) {
+        return failed_point(problem, outcome.message);
+    }
+    const auto reply = json::parse(*line, nullptr, false);
+    if (const auto p = reply.find("point"); p != reply.end() && p->is_object()) {
+        try {
+            auto point = point_from_json(*p);
+            point.source = point_source::measured;
+            if (point.problem.m != problem.m || point.problem.n != problem.n || point.problem.k != problem.k ||
+                point.problem.a != problem.a || point.problem.b != problem.b) {
+                outcome = {false, "protocol_error", "the GPU worker answered for another problem"};
+                discard_worker();
+                return failed_point(problem, outcome.message);
+            }
+            // not_supported and invalid_problem are answers, not faults: the point carries their message.
+            if (point.status == disposition::failed) {
+                outcome = {false, std::string(to_string(point.status)), point.message};
+            }
+            return point;
+        } catch (const std::exception& e) {
+            outcome = {false, "protocol_error", std::string("the GPU worker's point did not parse: ") + e.what()};
+            discard_worker();
+            return failed_point(problem, outcome.message);
+        }
+    }
+    if (const auto e = reply.find("error"); e != reply.end() && e->is_object()) {
+        outcome = {false, e->value("code", std::string("worker_error")),
+                   e->value("message", std::string("the GPU worker reported an error"))};
+        // A sticky CUDA error leaves the worker's context unusable: the worker says so with "fatal": true
+        // (or exits, which the next request notices); either way the next precision gets a fresh process.
+        if (e->value("fatal", false) || reply.value("fatal", false)) {
+            discard_worker();
+            outcome.message += "; the worker was restarted";
+        }
+        return failed_point(problem, outcome.message);
+    }
+    outcome = {false, "protocol_error", "the GPU worker's reply had neither 'point' nor 'error'"};
+    discard_worker();
+    return failed_point(problem, outcome.message);
+}
+
+} // namespace roofline::server

@@ -1,0 +1,108 @@
+// A stand-in for `roofline worker` that speaks the line protocol and misbehaves on purpose, so the supervisor
+// and the server's fault handling are tested without a GPU. Behaviour by the problem's A precision:
+//   FP16, BF16, FP8_E4M3, FP8_E5M2, TF32: a measured point (time from the model's prediction on h100-sxm × 1.25)
+//   INT8:  crashes (SIGSEGV) before answering
+//   NVFP4: hangs (never answers)
+//   INT4:  answers {"error": ..., "fatal": true} and keeps running (a sticky CUDA error)
+//   FP32:  prints a line of noise first, then a measured point
+//   FP64:  exits with status 3 before answering
+// Environment: FAKE_WORKER_DELAY_MS delays every measurement; FAKE_WORKER_NO_DEVICE=1 answers 'device' with
+// an error (a machine without a GPU); FAKE_WORKER_LOG=path appends "pid request-id precision" per request.
+#include "roofline/core/hardware.hpp"
+#include "roofline/core/report.hpp"
+#include "roofline/core/worker_protocol.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+using json = nlohmann::json;
+using namespace roofline;
+
+int main() {
+    const char* delay_env = std::getenv("FAKE_WORKER_DELAY_MS");
+    const long delay_ms = delay_env != nullptr ? std::atol(delay_env) : 0;
+    const bool no_device = std::getenv("FAKE_WORKER_NO_DEVICE") != nullptr;
+    const char* log_path = std::getenv("FAKE_WORKER_LOG");
+    const auto registry = hardware_registry::builtin();
+    const auto& hw = registry.at("h100-sxm");
+
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        const auto req = json::parse(line, nullptr, false);
+        if (!req.is_object()) {
+            continue;
+        }
+        const auto id = req.value("id", 0);
+        if (req.value("command", "") == "device") {
+            if (no_device) {
+                std::cout << json{{"id", id}, {"error", {{"code", "no_device"}, {"message", "no CUDA device: fake"}}}}
+                                 .dump()
+                          << std::endl;
+            } else {
+                device_identity d;
+                d.name = "Fake GPU (test double)";
+                d.compute_capability = "9.0";
+                d.sm_count = 132;
+                d.driver_version = "fake-1.0";
+                d.uuid = "GPU-fake";
+                std::cout << json{{"id", id}, {"device", to_json(d)}}.dump() << std::endl;
+            }
+            continue;
+        }
+        const auto problem = problem_from_json(req.at("problem"));
+        const auto options = measure_options_from_json(req.value("options", json::object()));
+        if (log_path != nullptr) {
+            std::ofstream(log_path, std::ios::app) << getpid() << ' ' << id << ' ' << to_string(problem.a) << '\n';
+        }
+        if (delay_ms > 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        }
+        switch (problem.a) {
+        case precision_id::int8:
+            std::raise(SIGSEGV);
+            break;
+        case precision_id::nvfp4:
+            for (;;) {
+                pause();
+            }
+        case precision_id::int4:
+            std::cout << json{{"id", id},
+                              {"error", {{"code", "cuda_error"}, {"message", "an illegal memory access (fake)"}}},
+                              {"fatal", true}}
+                             .dump()
+                      << std::endl;
+            continue;
+        case precision_id::fp64:
+            std::exit(3);
+        case precision_id::fp32:
+            std::cout << "cuBLAS: some library chatter on stdout" << std::endl;
+            break;
+        default:
+            break;
+        }
+        auto pt = predict(hw, problem);
+        pt.source = point_source::measured;
+        pt.time_s = pt.time_s > 0 ? pt.time_s * 1.25 : 1e-3;
+        measurement m;
+        m.timing.mode = options.mode;
+        m.timing.samples = options.samples;
+        m.timing.median_s = m.timing.min_s = m.timing.max_s = m.timing.mean_s = pt.time_s;
+        m.algorithm = "fake";
+        m.kernel_path = "fake worker";
+        m.device.name = "Fake GPU (test double)";
+        pt.measured = m;
+        pt.status = disposition::passed;
+        pt.message.clear();
+        std::cout << json{{"id", id}, {"point", to_json(pt)}}.dump() << std::endl;
+    }
+    return 0;
+}
