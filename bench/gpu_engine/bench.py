@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Our cuBLASLt engine against PyTorch on the same GPU, in the same call, with the same method.
 
-Both sides: random inputs, the TN layout (A row-major M x K, B stored N x K, i.e. column-major K x N), cold
-samples (one write over an L2-sized buffer before each sample), CUDA events around each GEMM, batches queued
-behind a GPU-side wait so launch latency is not timed, median of 30 samples.
+Both sides: random inputs; cold samples (one write over an L2-sized buffer before each sample); CUDA events around
+each GEMM; batches queued behind a GPU-side wait so launch latency is not timed; median of 30 samples; and the
+same warm-up, ROOFLINE_WARMUP_SECONDS (default 1 s) of continuous load, so both are timed at the clocks the GPU
+sustains under its power limit. Ours and torch run interleaved per point (A B A B, order rotated).
 
-  ours   `roofline analyze ... --format json` (cold, default options: 30 samples, early stop under 0.5% spread)
-  torch  torch.matmul (FP16/BF16), torch._scaled_mm (FP8 E4M3 x E4M3 -> BF16, per-tensor scales 1.0,
-         use_fast_accum=False: its default and ours), torch._int_mm (INT8 -> INT32, B transposed: TN)
+  ours   `roofline worker` (and `roofline analyze`, one process per shape, as a second column): cuBLASLt,
+         candidates timed, for 16/32/64-bit inputs also the layout (TN, TT, NN, NT) searched
+  torch  TN: A row-major, B = Bt.t() (column-major), our default layout; NN: torch.matmul of row-major A @ B
+         (FP16/BF16 only); torch._scaled_mm (FP8 E4M3 x E4M3 -> BF16, per-tensor scales 1.0, use_fast_accum=False:
+         its default and ours); torch._int_mm (INT8 -> INT32, B transposed: TN)
 
 Also: the decode shape 1x4096x4096 FP16, the default 5-precision sweep through `roofline worker` (wall time,
 process start excluded, cold then warm algorithm cache) and three repeats of one measurement.
@@ -123,17 +126,20 @@ def torch_op(prec, a, bt, layout="TN"):
     raise ValueError(prec)
 
 
+WARMUP_S = float(os.environ.get("ROOFLINE_WARMUP_SECONDS", "1.0"))
+
+
 def time_torch(fn, flush, samples=SAMPLES, cold=True):
+    # The same warm-up as ours: WARMUP_S of continuous load, so both sides are timed in the sustained clock state
+    # under the power limit (see libs/cuda/src/backend.cpp).
     for _ in range(3):
         fn()
     torch.cuda.synchronize()
     t0 = time.perf_counter()
-    fn()
-    torch.cuda.synchronize()
-    per = time.perf_counter() - t0
-    for _ in range(int(min(200, max(0, 0.02 / max(per, 1e-6))))):
-        fn()
-    torch.cuda.synchronize()
+    while time.perf_counter() - t0 < WARMUP_S:
+        for _ in range(8):
+            fn()
+        torch.cuda.synchronize()
     starts = [torch.cuda.Event(enable_timing=True) for _ in range(samples)]
     ends = [torch.cuda.Event(enable_timing=True) for _ in range(samples)]
     for b0 in range(0, samples, BATCH):
@@ -355,22 +361,25 @@ def main():
     w.close()
     results["sweep"] = sweep
 
-    # 5. Three repeats of the same measurement, back to back, with our default warm-up and a longer one; clocks
-    #    logged meanwhile.
+    # 5. Three repeats of the same measurement: back to back in one worker, and as three CLI processes with 2 s of
+    #    idle GPU between them; clocks logged meanwhile.
     repeats = {}
     clocks = ClockLog(os.path.join(args.out, "clocks_repeats.csv"))
-    for warm in ("default", "0.3"):
-        env_warm = None if warm == "default" else warm
-        if env_warm:
-            os.environ["ROOFLINE_WARMUP_SECONDS"] = env_warm
-        w = Worker(args.bin)
-        w.ask({"command": "device"})
-        for p, s in (("FP16", 4096), ("BF16", 8192)):
-            ts = [ours_point(w, s, s, s, p, opts)["time_s"] for _ in range(3)]
-            repeats[f"{p} {s}^3 warm-up {warm}"] = {"medians_s": ts, "max_over_min": max(ts) / min(ts)}
-            log(f"repeat {p} {s}^3 warm-up {warm}: {ts}")
-        w.close()
-        os.environ.pop("ROOFLINE_WARMUP_SECONDS", None)
+    w = Worker(args.bin)
+    w.ask({"command": "device"})
+    for p, s in (("FP16", 4096), ("BF16", 8192), ("FP8_E4M3", 8192)):
+        ts = [ours_point(w, s, s, s, p, opts)["time_s"] for _ in range(3)]
+        repeats[f"{p} {s}^3 back to back (worker)"] = {"medians_s": ts, "max_over_min": max(ts) / min(ts)}
+        log(f"repeat {p} {s}^3: {ts}")
+    w.close()
+    cli_ts = {}
+    for _ in range(3):
+        time.sleep(2)
+        pts, _ = run_cli(args.bin, (8192, 8192, 8192), ["BF16"], cache)
+        cli_ts.setdefault("BF16", []).append(pts["BF16"]["time_s"])
+    for p, ts in cli_ts.items():
+        repeats[f"{p} 8192^3 three CLI processes, 2 s idle before each"] = {"medians_s": ts,
+                                                                            "max_over_min": max(ts) / min(ts)}
     clocks.close()
     results["repeats"] = repeats
     with open(os.path.join(args.out, "bench.json"), "w") as f:
@@ -380,8 +389,9 @@ def main():
     print()
     print(f"device: {props.name} ({props.multi_processor_count} SMs, L2 {l2 / 2**20:.0f} MiB), torch {torch.__version__}")
     print("ours: roofline worker (cuBLASLt, autotuned over candidates and, for 16-bit inputs, layouts); torch TN: same "
-          "TN layout; torch NN: torch.matmul of row-major A @ B. Cold, median of 30, each side the mean of 2 "
-          "interleaved runs (order rotated). ratio = ours / best torch")
+          "TN layout; torch NN: torch.matmul of row-major A @ B. Cold (L2 flushed), median of 30, after "
+          f"{WARMUP_S:g} s of continuous load (sustained clocks) on both sides; each side the mean of 2 interleaved "
+          "runs (order rotated). ratio = ours / best torch; (CLI) = `roofline analyze`, one process per shape")
     print(f"{'shape':>7} {'precision':>9} {'ours':>7} {'(CLI)':>7} {'torch TN':>8} {'torch NN':>8} {'ratio':>6} "
           f"{'vs TN':>6} {'rel err':>8} lay cand  ours algorithm")
     for r in rows:
