@@ -123,7 +123,7 @@ export const tests = [
       let pts = await waitPoints(page, 2);
       assert.ok(pts.some((p) => p.label.includes('4096³')));
       assert.ok(pts.some((p) => p.label.includes('1×4096×4096')));
-      const labels = await page.locator('[data-testid=point-label]').allInnerTexts();
+      const labels = await page.locator('[data-testid=point-label]').allTextContents();
       assert.ok(labels.includes('4096³ FP16') && labels.includes('1×4096×4096 FP16'), `labels: ${labels}`);
       await page.reload();
       pts = await waitPoints(page, 2);
@@ -212,10 +212,10 @@ export const tests = [
       assert.match(png.name, /\.png$/);
       assert.deepEqual([...png.bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
       assert.ok(png.bytes.length > 10000, `PNG only ${png.bytes.length} bytes`);
-      const ticksBefore = await page.locator('[data-testid=roofline-svg] text').allInnerTexts();
+      const ticksBefore = await page.locator('[data-testid=roofline-svg] text').allTextContents();
       await page.getByRole('button', { name: 'Zoom to fit' }).click();
       assert.equal(await page.getByRole('button', { name: 'Reset view' }).isDisabled(), false);
-      const ticksAfter = await page.locator('[data-testid=roofline-svg] text').allInnerTexts();
+      const ticksAfter = await page.locator('[data-testid=roofline-svg] text').allTextContents();
       assert.notDeepEqual(ticksAfter, ticksBefore);
       await page.getByRole('button', { name: 'Reset view' }).click();
       assert.equal(await page.getByRole('button', { name: 'Reset view' }).isDisabled(), true);
