@@ -1,7 +1,7 @@
 // `npm run screenshot`: the README's picture, taken by the same tooling as the e2e tests — the built app served
 // by the real server, two precision sweeps (a decode and a square GEMM) on a B200 with an H100's roofs beside
-// them, one tooltip open. Writes docs/screenshot.png (light) and test-results/screenshot-dark.png (dark, to
-// check the dark scheme by eye). `--offline` serves dist/ without an API (for working on the look only).
+// them, one tooltip open. Writes docs/screenshot.png (light), and for checking by eye
+// test-results/screenshot-dark.png and full-page shots of both schemes. `--offline` serves dist/ without an API (for working on the look only).
 import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
@@ -46,11 +46,16 @@ try {
       await setShape(page, 4096, 4096, 4096);
       await analyze(page);
       await page.getByLabel("Compare with a second GPU's roofs").selectOption('h100-sxm');
-      await page.locator('[data-testid=point][data-precision=FP8_E4M3]').last().hover();
+      // The square GEMM's FP16 point: its tooltip opens down and left, over the empty middle of the chart.
+      await page.locator('[data-testid=point][data-precision=FP16]').last().hover();
       await page.getByTestId('tooltip').waitFor();
       const out = scheme === 'light' ? join(REPO, 'docs/screenshot.png') : join(WEB, 'test-results/screenshot-dark.png');
       await page.screenshot({ path: out });
       console.log(`wrote ${out}`);
+      const full = join(WEB, `test-results/screenshot-${scheme}-full.png`);
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: full, fullPage: true });
+      console.log(`wrote ${full}`);
     } finally {
       await browser.close();
     }

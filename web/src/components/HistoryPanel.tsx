@@ -66,7 +66,7 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
                 <th scope="col">when</th>
                 <th scope="col">shape</th>
                 <th scope="col">precisions</th>
-                <th scope="col">hardware</th>
+                <th scope="col" title="roofs used; the device when measured">hardware</th>
                 <th scope="col">
                   <span className="sr-only">actions</span>
                 </th>
@@ -76,9 +76,9 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
               {runs.map((r) => (
                 <tr key={r.id}>
                   <td>{r.id}</td>
-                  <td title={r.created_at}>{new Date(r.created_at).toLocaleString()}</td>
+                  <td title={r.created_at}>{when(r.created_at)}</td>
                   <td>{formatShape(r.M, r.N, r.K)}</td>
-                  <td>
+                  <td className="wrap">
                     {r.precisions.map((p) => (
                       <span key={p} className="tag" style={{ color: isPrecisionName(p) ? info(p).colour : undefined }}>
                         {p}
@@ -87,21 +87,23 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
                   </td>
                   <td>
                     {r.hardware_key}
-                    {r.backend === 'gpu' ? ` · ${r.device_name ?? 'GPU'}` : ' · predicted'}
+                    {r.backend === 'gpu' && <span className="muted"> · {r.device_name ?? 'GPU'}</span>}
                   </td>
-                  <td className="row-actions">
-                    <button type="button" disabled={busy === r.id} onClick={() => void act(r.id, () => onLoad(r.id))}
-                      aria-label={`Plot run ${r.id}`}>
-                      Plot
-                    </button>
-                    <button type="button" className="danger" disabled={busy === r.id}
-                      aria-label={`Delete run ${r.id}`}
-                      onClick={() => void act(r.id, async () => {
-                        await api.deleteRun(r.id);
-                        setReload((x) => x + 1);
-                      })}>
-                      Delete
-                    </button>
+                  <td>
+                    <div className="row-actions">
+                      <button type="button" disabled={busy === r.id} onClick={() => void act(r.id, () => onLoad(r.id))}
+                        aria-label={`Plot run ${r.id}`}>
+                        Plot
+                      </button>
+                      <button type="button" className="danger" disabled={busy === r.id}
+                        aria-label={`Delete run ${r.id}`}
+                        onClick={() => void act(r.id, async () => {
+                          await api.deleteRun(r.id);
+                          setReload((x) => x + 1);
+                        })}>
+                        Delete
+                      </button>
+                    </div>
                   </td>
                 </tr>
               ))}
@@ -111,4 +113,14 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
       )}
     </section>
   );
+}
+
+/** "12:46" today, "Nov 25 12:46" otherwise: short enough to keep the row on one line. */
+function when(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return d.toDateString() === new Date().toDateString()
+    ? time
+    : `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
 }

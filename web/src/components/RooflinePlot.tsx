@@ -444,6 +444,19 @@ export function RooflinePlot(props: Props) {
                   </text>
                 ) : null;
               })}
+              {roofLabels.map(({ group, y: ly, w }) => (
+                // A plate behind the text: a label pushed onto a neighbouring roof stays readable.
+                <rect
+                  key={`rlb-${group[0]!.key}`}
+                  x={W - 4 - w}
+                  y={ly - 10}
+                  width={w + 2}
+                  height={13}
+                  rx={2}
+                  fill={theme.bg}
+                  fillOpacity={0.88}
+                />
+              ))}
               {roofLabels.map(({ group, y: ly }) => (
                 <text
                   key={`rl-${group[0]!.key}`}

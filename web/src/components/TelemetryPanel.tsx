@@ -39,7 +39,7 @@ export function TelemetryPanel({ api, health, running }: Props) {
     return (
       <section className="card telemetry" aria-labelledby="tel-h">
         <h2 id="tel-h">GPU telemetry</h2>
-        <p className="muted small">Not available: {health.nvml.reason ?? 'the server has no NVML'}.</p>
+        <p className="muted small">{health.nvml.reason || 'NVML not available on the server.'}</p>
       </section>
     );
   }
