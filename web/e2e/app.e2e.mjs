@@ -282,4 +282,62 @@ export const tests = [
       assert.match(await page.locator('[data-testid=result-row][data-precision=FP16]').innerText(), /1\.11\s*ms/);
     },
   },
+  {
+    name: 'GPU path (server test-double worker): progress names each precision, measured points are hollow circles, a crashed precision says so',
+    fakeWorker: true,
+    serverEnv: { FAKE_WORKER_DELAY_MS: '600' },
+    async run({ page }) {
+      await page.getByTestId('api-status').filter({ hasText: 'Fake GPU' }).waitFor();
+      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
+      await setPrecisions(page, ['BF16', 'FP16', 'FP8_E4M3', 'INT8']);
+      await page.getByRole('button', { name: 'Analyze GEMM' }).click();
+      // One step per precision, the current one named.
+      const text = page.locator('[data-testid=progress] .progress-text');
+      await page.waitForFunction(() => /Running BF16 — 1 of 4/.test(document.querySelector('[data-testid=progress]')?.textContent ?? ''));
+      await page.waitForFunction(() => /Running FP16 — 2 of 4/.test(document.querySelector('[data-testid=progress]')?.textContent ?? ''));
+      assert.equal(await page.getByRole('progressbar').getAttribute('aria-valuemax'), '4');
+      await page.locator('[data-testid=progress].progress-done').waitFor({ timeout: 20000 });
+      assert.match(await text.innerText(), /Measured/);
+      const pts = await points(page);
+      const measured = pts.filter((p) => p.source === 'measured');
+      assert.deepEqual(measured.map((p) => p.precision).sort(), ['BF16', 'FP16', 'FP8_E4M3']);
+      for (const p of measured) assert.equal(p.stroke, COLOURS[p.precision]);
+      // Measured: circles; predicted: the dashed diamonds.
+      const shapes = await page.locator('[data-testid=point]').evaluateAll((els) =>
+        els.map((el) => [el.getAttribute('data-source'), el.querySelector('path') ? 'diamond' : 'circle']));
+      for (const [source, shape] of shapes) assert.equal(shape, source === 'measured' ? 'circle' : 'diamond');
+      assert.equal(pts.filter((p) => p.source === 'predicted').length, 4);
+      const int8 = page.locator('[data-testid=result-row][data-precision=INT8]');
+      assert.equal(await int8.getAttribute('data-disposition'), 'failed');
+      assert.ok((await int8.innerText()).length > 20, 'the INT8 row says what happened');
+      await page.locator('[data-testid=point][data-source=measured][data-precision=FP16]').hover();
+      assert.match(await page.getByTestId('tooltip').innerText(), /timing\s+cold, median of 30/);
+    },
+  },
+  {
+    name: 'GPU path: Cancel stops the precisions not yet started and keeps what landed',
+    fakeWorker: true,
+    serverEnv: { FAKE_WORKER_DELAY_MS: '1500' },
+    async run({ page, server }) {
+      await page.getByTestId('api-status').filter({ hasText: 'Fake GPU' }).waitFor();
+      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
+      await setPrecisions(page, ['BF16', 'FP16', 'FP8_E4M3', 'FP8_E5M2']);
+      await page.getByRole('button', { name: 'Analyze GEMM' }).click();
+      await page.waitForFunction(() => /Running FP16 — 2 of 4/.test(document.querySelector('[data-testid=progress]')?.textContent ?? ''), null, { timeout: 10000 });
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.locator('[data-testid=progress].progress-cancelled').waitFor();
+      const rows = await page.locator('[data-testid=result-row]').evaluateAll((els) =>
+        Object.fromEntries(els.map((el) => [el.getAttribute('data-precision'), el.textContent])));
+      assert.match(rows.BF16, /measured/i);
+      assert.match(rows.FP8_E5M2, /cancelled/);
+      const measured = (await points(page)).filter((p) => p.source === 'measured');
+      assert.deepEqual(measured.map((p) => p.precision), ['BF16']);
+      await page.getByRole('button', { name: 'Analyze GEMM' }).waitFor();
+      // The server stops the rest: its log says so, and it is still healthy.
+      await page.waitForFunction(() => true);
+      for (let i = 0; i < 50 && !/cancelled/.test(server.log()); i++) await page.waitForTimeout(100);
+      assert.match(server.log(), /remaining precisions cancelled/);
+      assert.equal(await page.getByTestId('api-offline').count(), 0);
+    },
+  },
 ];

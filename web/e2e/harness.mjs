@@ -33,6 +33,17 @@ export function serverBinary() {
   return found[0];
 }
 
+/**
+ * The server's own test double for `roofline worker` (libs/server/tests/fake_worker.cpp): it answers with
+ * points derived from the model, crashes on INT8 and so on, which lets the GPU path of the app (progress per
+ * precision, measured points, failures, cancel) run here without a GPU. $FAKE_WORKER, else beside the binary's
+ * build tree; null when neither exists.
+ */
+export function fakeWorker(bin) {
+  const candidates = [process.env.FAKE_WORKER, join(dirname(bin), '../../libs/server/fake_worker')].filter(Boolean);
+  return candidates.map((c) => resolve(c)).find((c) => existsSync(c)) ?? null;
+}
+
 function newestMtime(dir) {
   let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -60,10 +71,10 @@ export function buildIfNeeded() {
  * Starts `roofline serve --port 0` and resolves once it prints its address. No GPU is needed: on a machine
  * without one the server runs prediction-only, which is what these tests check.
  */
-export async function startServer(bin = serverBinary()) {
+export async function startServer(bin = serverBinary(), { args: extra = [], env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'roofline-e2e-'));
-  const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--db', join(dir, 'runs.db'), '--web-root', DIST];
-  const proc = spawn(bin, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--db', join(dir, 'runs.db'), '--web-root', DIST, ...extra];
+  const proc = spawn(bin, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   const url = await new Promise((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not print its address in 15 s:\n${log}`)), 15000);

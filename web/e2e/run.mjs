@@ -2,12 +2,13 @@
 // Debian's chromium and ends with "N passed, N failed"; exits non-zero on any failure.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { WEB, buildIfNeeded, launchBrowser, serverBinary, startServer } from './harness.mjs';
+import { WEB, buildIfNeeded, fakeWorker, launchBrowser, serverBinary, startServer } from './harness.mjs';
 import { tests } from './app.e2e.mjs';
 
 const only = process.argv[2];
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const started = Date.now();
 
 let bin;
@@ -20,6 +21,9 @@ try {
   process.exit(1);
 }
 console.log(`# server: ${bin}`);
+const fake = fakeWorker(bin);
+console.log(fake ? `# GPU-path tests use the server's test-double worker ${fake}` :
+  '# no fake_worker built (cmake --build <dir> --target fake_worker): the GPU-path tests are skipped');
 
 const shots = join(WEB, 'test-results');
 mkdirSync(shots, { recursive: true });
@@ -32,8 +36,15 @@ try {
     const t0 = Date.now();
     let server = null;
     let page = null;
+    if (t.fakeWorker && !fake) {
+      skipped++;
+      console.log(`skip ${t.name} (no fake_worker binary)`);
+      continue;
+    }
     try {
-      if (t.ownServer) {
+      if (t.fakeWorker) {
+        server = await startServer(bin, { args: ['--worker-command', fake, ...(t.serverArgs ?? [])], env: t.serverEnv ?? {} });
+      } else if (t.ownServer) {
         server = await startServer(bin);
       } else {
         shared ??= await startServer(bin);
@@ -62,7 +73,7 @@ try {
       }
     } finally {
       await page?.close().catch(() => undefined);
-      if (t.ownServer && server) await server.stop();
+      if ((t.ownServer || t.fakeWorker) && server) await server.stop();
     }
   }
 } finally {
@@ -70,5 +81,5 @@ try {
   await browser.close();
 }
 console.log(`# e2e took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -183,7 +183,10 @@ export function RooflinePlot(props: Props) {
   const placedPoints = visiblePoints.map((p) => ({ p, px: x(p.point.ai), py: y(p.point.tflops as number) }));
   const onScreen = placedPoints.filter((q) => q.px >= -6 && q.px <= W + 6 && q.py >= -6 && q.py <= H + 6);
   const pointLabel = (p: Point) => `${formatShape(p.M, p.N, p.K)} ${displayName(p.precision)}`;
-  const labelOrder = [...onScreen].sort((a, b) =>
+  // A prediction beside its measurement would repeat the same label: only the measured point gets one.
+  const twinKey = (p: Point) => `${p.hardware_key}|${p.M}x${p.N}x${p.K}|${p.precision}`;
+  const measuredKeys = new Set(onScreen.filter((q) => q.p.point.source === 'measured').map((q) => twinKey(q.p.point)));
+  const labelOrder = [...onScreen].filter((q) => q.p.point.source === 'measured' || !measuredKeys.has(twinKey(q.p.point))).sort((a, b) =>
     a.p.point.source === b.p.point.source ? b.p.addedAt - a.p.addedAt : a.p.point.source === 'measured' ? -1 : 1,
   );
   const markerBoxes: Box[] = onScreen.map((q) => ({ x: q.px - 6, y: q.py - 6, w: 12, h: 12 }));
