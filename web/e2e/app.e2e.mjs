@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 
 export const SWEEP_LABEL = 'Run all precisions (FP16, FP8, NVFP4, INT8, INT4)';
 const COLOURS = {
@@ -338,6 +341,29 @@ export const tests = [
       for (let i = 0; i < 50 && !/cancelled/.test(server.log()); i++) await page.waitForTimeout(100);
       assert.match(server.log(), /remaining precisions cancelled/);
       assert.equal(await page.getByTestId('api-offline').count(), 0);
+    },
+  },
+  {
+    name: 'no serious accessibility violations (axe-core), in the light and the dark scheme',
+    async run({ page }) {
+      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
+      await page.getByLabel(SWEEP_LABEL, { exact: true }).check();
+      await analyze(page);
+      await waitPoints(page, 3);
+      await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        // React re-renders the text colours on the media-query change: let that land before checking.
+        await page.waitForFunction((dark) => matchMedia('(prefers-color-scheme: dark)').matches === dark, scheme === 'dark');
+        await page.waitForTimeout(300);
+        const result = await page.evaluate(async () => {
+          // eslint-disable-next-line no-undef
+          const r = await axe.run(document, { resultTypes: ['violations'] });
+          return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+        });
+        const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        assert.deepEqual(bad, [], `${scheme}: ${JSON.stringify(bad, null, 1)}`);
+      }
     },
   },
 ];

@@ -64,7 +64,9 @@ try {
       console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
     } catch (e) {
       failed++;
-      console.log(`FAIL ${t.name} (${Date.now() - t0} ms)\n     ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n     ')}`);
+      const where = String(e?.stack ?? '').split('\n').find((l) => l.includes('app.e2e.mjs')) ?? '';
+      const message = String(e?.message ?? e).split('\n').slice(0, 40).join('\n     ');
+      console.log(`FAIL ${t.name} (${Date.now() - t0} ms)\n     ${message}\n     ${where.trim()}`);
       if (server) console.log(`     server log tail:\n${server.log().split('\n').slice(-8).map((l) => `       ${l}`).join('\n')}`);
       if (page) {
         const file = join(shots, `${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);

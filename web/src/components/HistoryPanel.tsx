@@ -4,6 +4,8 @@ import type { ApiClient } from '../lib/api';
 import { formatShape } from '../lib/format';
 import { info, isPrecisionName } from '../lib/precision';
 import type { RunSummary } from '../lib/types';
+import { readableOn } from '../lib/colour';
+import { useTheme } from './theme';
 
 interface Props {
   api: ApiClient;
@@ -14,6 +16,7 @@ interface Props {
 }
 
 export function HistoryPanel({ api, online, version, onLoad }: Props) {
+  const theme = useTheme();
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState('');
@@ -80,7 +83,7 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
                   <td>{formatShape(r.M, r.N, r.K)}</td>
                   <td className="wrap">
                     {r.precisions.map((p) => (
-                      <span key={p} className="tag" style={{ color: isPrecisionName(p) ? info(p).colour : undefined }}>
+                      <span key={p} className="tag" style={{ color: isPrecisionName(p) ? readableOn(info(p).colour, theme.bg) : undefined }}>
                         {p}
                       </span>
                     ))}

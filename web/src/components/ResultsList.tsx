@@ -1,7 +1,9 @@
 // The last analysis, one row per precision, in its colour; rows that did not pass say why and what to do.
+import { readableOn } from '../lib/colour';
 import { formatNumber, formatPercent, formatShape, formatTime } from '../lib/format';
 import { info, isPrecisionName } from '../lib/precision';
 import type { Point } from '../lib/types';
+import { useTheme } from './theme';
 
 export interface ResultRow {
   precision: string;
@@ -26,6 +28,7 @@ const DISPOSITION_TEXT: Record<string, string> = {
 };
 
 export function ResultsList({ rows, hardwareName }: { rows: ResultRow[]; hardwareName: string }) {
+  const theme = useTheme();
   if (rows.length === 0) {
     return (
       <div className="card results empty">
@@ -62,7 +65,7 @@ export function ResultsList({ rows, hardwareName }: { rows: ResultRow[]; hardwar
               data-disposition={disposition}
             >
               <div className="result-head">
-                <span className="name" style={{ color: colour }}>
+                <span className="name" style={{ color: readableOn(colour, theme.page) }}>
                   {isPrecisionName(label) ? info(label).displayName : label}
                 </span>
                 {r.pending && <span className="badge">waiting</span>}

@@ -3,6 +3,7 @@
 // colour scheme) and points are real focusable elements with labels for screen readers.
 import { scaleLog } from 'd3-scale';
 import { useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type KeyboardEvent, type PointerEvent } from 'react';
+import { readableOn } from '../lib/colour';
 import { pointsCsv } from '../lib/csv';
 import { formatDecade, formatNumber, formatPercent, formatShape, formatSI, formatTime } from '../lib/format';
 import type { HardwareEntry } from '../lib/hardware';
@@ -474,7 +475,7 @@ export function RooflinePlot(props: Props) {
                 >
                   {group[0]!.set.prefix && <tspan fill={theme.muted}>{group[0]!.set.prefix}</tspan>}
                   {group.map((l, j) => (
-                    <tspan key={l.precision} fill={l.colour}>
+                    <tspan key={l.precision} fill={readableOn(l.colour, theme.bg)}>
                       {j > 0 ? ' · ' : ''}
                       {displayName(l.precision)}
                     </tspan>
@@ -502,7 +503,7 @@ export function RooflinePlot(props: Props) {
                         strokeWidth={1}
                       />
                     )}
-                    <text x={tx} y={ty} fontSize={11} fill={p.colour} stroke={theme.bg} strokeWidth={3} paintOrder="stroke" data-testid="point-label">
+                    <text x={tx} y={ty} fontSize={11} fill={readableOn(p.colour, theme.bg)} stroke={theme.bg} strokeWidth={3} paintOrder="stroke" data-testid="point-label">
                       {pointLabel(p)}
                     </text>
                   </g>
@@ -553,6 +554,7 @@ export function RooflinePlot(props: Props) {
             width={size.w}
             height={size.h}
             hardware={roofs}
+            theme={theme}
           />
         )}
         {visiblePoints.length === 0 && (
@@ -569,6 +571,7 @@ export function RooflinePlot(props: Props) {
         roofs={roofs}
         compare={compareRoofs}
         measured={measuredRoofs}
+        theme={theme}
         dispatch={dispatch}
       />
     </div>
@@ -711,7 +714,7 @@ function describe(p: Point): string {
     .join(', ');
 }
 
-function Tooltip({ p: pp, left, top, width, height, hardware }: { p: PlotPoint; left: number; top: number; width: number; height: number; hardware: HardwareRoofs }) {
+function Tooltip({ p: pp, left, top, width, height, hardware, theme }: { p: PlotPoint; left: number; top: number; width: number; height: number; hardware: HardwareRoofs; theme: ChartTheme }) {
   const p = pp.point;
   const tel = p.measured?.telemetry;
   const flipX = left > width * 0.58;
@@ -750,7 +753,7 @@ function Tooltip({ p: pp, left, top, width, height, hardware }: { p: PlotPoint; 
   }
   return (
     <div className="tooltip" style={style} role="tooltip" data-testid="tooltip">
-      <div className="tt-title" style={{ color: p.colour }}>
+      <div className="tt-title" style={{ color: readableOn(p.colour, theme.bg) }}>
         {displayName(p.precision)} · {p.source}
         {pp.origin === 'local' ? ' (browser model)' : ''}
       </div>
@@ -776,9 +779,10 @@ function Legend(props: {
   roofs: HardwareRoofs;
   compare: HardwareRoofs | null;
   measured: HardwareRoofs | null;
+  theme: ChartTheme;
   dispatch: Dispatch<Action>;
 }) {
-  const { inPlay, hidden, roofs, dispatch } = props;
+  const { inPlay, hidden, roofs, dispatch, theme } = props;
   return (
     <div className="legend" role="group" aria-label="Legend: toggle precisions">
       {inPlay.map((p) => {
@@ -801,7 +805,7 @@ function Legend(props: {
             data-precision={p}
           >
             <span className="swatch" style={{ background: on ? colour : 'transparent', borderColor: colour }} aria-hidden="true" />
-            <span className="legend-name" style={{ color: on ? colour : undefined }}>
+            <span className="legend-name" style={{ color: on ? readableOn(colour, theme.bg) : undefined }}>
               {displayName(p)}
             </span>
             {detail && <span className="legend-detail">{detail}</span>}

@@ -2,7 +2,10 @@
 import { useEffect, useState } from 'react';
 
 export interface ChartTheme {
+  /** The chart's and cards' background. */
   bg: string;
+  /** The page behind the cards (result rows sit on it). */
+  page: string;
   fg: string;
   muted: string;
   axis: string;
@@ -13,6 +16,7 @@ export interface ChartTheme {
 
 export const LIGHT: ChartTheme = {
   bg: '#ffffff',
+  page: '#f1f5f9',
   fg: '#1e293b',
   muted: '#475569',
   axis: '#94a3b8',
@@ -23,6 +27,7 @@ export const LIGHT: ChartTheme = {
 
 export const DARK: ChartTheme = {
   bg: '#0f172a',
+  page: '#020617',
   fg: '#e2e8f0',
   muted: '#94a3b8',
   axis: '#475569',
