@@ -76,3 +76,28 @@ describe('ApiClient.analyzeStream', () => {
     await expect(api.health()).rejects.toBeInstanceOf(ApiUnreachable);
   });
 });
+
+describe('ApiClient.telemetryStream', () => {
+  it('delivers samples until aborted, skipping malformed ones', async () => {
+    const sample = { time_s: 1, sm_clock_mhz: 1980, mem_clock_mhz: 2619, power_w: 612, temperature_c: 61,
+      utilization_pct: 100, throttle_reasons: [] };
+    let seen = '';
+    const api = new ApiClient('http://gpu-box:8000', async (url) => {
+      seen = String(url);
+      return streamed([`event: sample\ndata: ${JSON.stringify(sample)}\n\n`, 'event: sample\ndata: {oops\n\n',
+        `event: sample\ndata: ${JSON.stringify({ ...sample, time_s: 2 })}\n\n`]);
+    });
+    const got: number[] = [];
+    await api.telemetryStream((s) => got.push(s.time_s), new AbortController().signal);
+    expect(seen).toBe('http://gpu-box:8000/api/telemetry/stream');
+    expect(got).toEqual([1, 2]);
+  });
+
+  it('reports a server without NVML as ApiError 503', async () => {
+    const api = new ApiClient('', async () =>
+      new Response(JSON.stringify({ error: { code: 'nvml_unavailable', message: 'NVML not available' } }), { status: 503 }));
+    const err = await api.telemetryStream(() => undefined, new AbortController().signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(503);
+  });
+});
