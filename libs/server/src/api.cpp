@@ -61,10 +61,6 @@ std::string points_text(const std::vector<analysis_point>& points) {
     return out + "]";
 }
 
-std::string with_run_id(std::int64_t id, const std::string& answer) {
-    return "{\"run_id\":" + std::to_string(id) + "," + answer.substr(1);
-}
-
 // Matches "/api/runs/{id}" against "/api/runs/12"; fills args.
 bool match_route(std::string_view pattern, std::string_view path, std::vector<std::string>& args) {
     args.clear();
@@ -345,14 +341,15 @@ std::string api::store_answer(const prepared& p, const std::vector<analysis_poin
         }
     }
     // Built by concatenation: the roofs are serialised once per hardware entry at start-up, which keeps a
-    // prediction-only answer to a few microseconds of formatting.
-    std::string answer = "{\"schema_version\":" + std::to_string(report_schema_version) + ",\"tool_version\":" +
-                         json(tool_version()).dump() + ",\"backend\":\"" + (gpu ? "gpu" : "prediction-only") +
-                         "\",\"request\":" + request_echo(p.request, p.hw->key).dump() +
-                         ",\"hardware\":" + m_roofs_text.at(p.hw->key) + ",\"measured\":" + points_text(measured) +
-                         ",\"predicted\":" + points_text(p.predicted) +
-                         ",\"telemetry\":" + (telemetry ? to_json(*telemetry).dump() : "null") +
-                         ",\"device\":" + (gpu && m_device ? to_json(*m_device).dump() : "null") + "}";
+    // prediction-only answer to a few microseconds of formatting. The store keeps the roofs apart (once per
+    // entry), so the stored answer is the rest.
+    const auto& roofs = m_roofs_text.at(p.hw->key);
+    std::string rest = "{\"schema_version\":" + std::to_string(report_schema_version) + ",\"tool_version\":" +
+                       json(tool_version()).dump() + ",\"backend\":\"" + (gpu ? "gpu" : "prediction-only") +
+                       "\",\"request\":" + request_echo(p.request, p.hw->key).dump() +
+                       ",\"measured\":" + points_text(measured) + ",\"predicted\":" + points_text(p.predicted) +
+                       ",\"telemetry\":" + (telemetry ? to_json(*telemetry).dump() : "null") +
+                       ",\"device\":" + (gpu && m_device ? to_json(*m_device).dump() : "null") + "}";
     store::new_run run;
     run.m = p.request.m;
     run.n = p.request.n;
@@ -379,9 +376,10 @@ std::string api::store_answer(const prepared& p, const std::vector<analysis_poin
                                   pt.time_s > 0 ? std::optional<double>(pt.time_s) : std::nullopt});
         }
     }
-    run.answer_json = answer;
+    run.hardware_json = roofs;
+    run.answer_json = rest;
     const auto id = m_store.submit(std::move(run)).get(); // returns once committed
-    return with_run_id(id, answer);
+    return "{\"run_id\":" + std::to_string(id) + ",\"hardware\":" + roofs + "," + rest.substr(1);
 }
 
 std::shared_ptr<analysis_job> api::make_job(const std::shared_ptr<const prepared>& p) const {
@@ -446,7 +444,8 @@ http_response api::analyze_stream(const http_request& req) {
     }
     const auto job = make_job(p);
     const auto position = m_queue->submit(job); // 429 here, before the stream opens
-    r.stream = [p, job, position](event_sink& sink) {
+    const std::atomic<bool>* stopping = &m_stopping;
+    r.stream = [p, job, position, stopping](event_sink& sink) {
         bool open = sink.send("queued", json{{"position", position}}.dump());
         for (std::size_t i = 0; open && i < p->predicted.size(); ++i) {
             open = sink.send("point", to_json(p->predicted[i]).dump());
@@ -458,15 +457,17 @@ http_response api::analyze_stream(const http_request& req) {
                 open = sink.send(e.name, e.data);
                 break;
             case analysis_job::wait_result::timeout:
-                open = sink.comment("waiting");
+                open = !*stopping && sink.comment("waiting");
                 break;
             case analysis_job::wait_result::finished:
                 return;
             }
         }
-        // The client went away: precisions that have not started are skipped; the run is still stored.
+        // The client went away (or the server stops): precisions that have not started are skipped; the run is
+        // still stored.
         job->cancel();
-        log_line("analysis stream closed by the client; remaining precisions cancelled");
+        log_line(*stopping ? "server stopping: remaining precisions of a streamed analysis cancelled"
+                           : "analysis stream closed by the client; remaining precisions cancelled");
     };
     return r;
 }
@@ -497,11 +498,12 @@ http_response api::telemetry_stream(const http_request& req) {
     http_response r;
     r.content_type = "text/event-stream";
     telemetry_source* source = m_telemetry.get();
-    r.stream = [source, interval_ms, first = std::move(first)](event_sink& sink) {
+    const std::atomic<bool>* stopping = &m_stopping;
+    r.stream = [source, interval_ms, stopping, first = std::move(first)](event_sink& sink) {
         if (!sink.send("sample", first.dump())) {
             return;
         }
-        for (;;) {
+        while (!*stopping) {
             std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
             json s;
             try {

@@ -9,6 +9,7 @@
 #include "roofline/store/run_store.hpp"
 #include "telemetry_source.hpp"
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -61,6 +62,8 @@ class api {
     [[nodiscard]] http_response handle(http_request& request);
 
     [[nodiscard]] bool gpu_available() const noexcept { return m_queue != nullptr; }
+    // Streams end at their next event or heartbeat once this is called (the server is stopping).
+    void begin_shutdown() noexcept { m_stopping = true; }
 
   private:
   public:
@@ -107,6 +110,7 @@ class api {
     std::optional<device_identity> m_device;
     std::string m_backend_reason; // why prediction-only
     std::string m_default_hw;
+    std::atomic<bool> m_stopping{false};
 };
 
 } // namespace roofline::server

@@ -248,7 +248,9 @@ api_server::api_server(server_config config, hardware_registry registry) : m_imp
     const auto threads = std::max<std::size_t>(4, s.config.http_threads);
     http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http.set_keep_alive_max_count(1000000); // Debian's build defaults to 5 requests per connection
-    http.set_keep_alive_timeout(10);
+    // An idle keep-alive connection holds a pool thread, and stop() waits for it: a few seconds is enough for
+    // browsers and load generators, and bounds how long a shutdown takes.
+    http.set_keep_alive_timeout(3);
     http.set_read_timeout(10, 0);
     http.set_write_timeout(10, 0);
     http.set_tcp_nodelay(true);
@@ -338,6 +340,11 @@ std::string api_server::url() const {
 
 void api_server::run() { m_impl->http.listen_after_bind(); }
 
-void api_server::stop() { m_impl->http.stop(); }
+void api_server::stop() {
+    if (m_impl->handlers) {
+        m_impl->handlers->begin_shutdown();
+    }
+    m_impl->http.stop();
+}
 
 } // namespace roofline::server

@@ -2,9 +2,39 @@
 
 #include "roofline/server/api_error.hpp"
 
+#ifdef ROOFLINE_SERVER_HAVE_TELEMETRY
+#include "roofline/telemetry/telemetry.hpp"
+#endif
+
 namespace roofline::server {
 namespace {
 
+#ifdef ROOFLINE_SERVER_HAVE_TELEMETRY
+// NVML through roofline::telemetry's monitor (device 0). The server never loads CUDA, but NVML is only the
+// driver's management library: reading it here does not touch the GPU the worker measures on.
+class nvml_telemetry final : public telemetry_source {
+  public:
+    [[nodiscard]] bool available() const override { return m_monitor.status().available; }
+    [[nodiscard]] std::string unavailable_reason() const override {
+        return "NVML not available: " + m_monitor.status().reason +
+               ". Live clocks, power and temperature need the NVIDIA driver (libnvidia-ml.so.1) on the machine "
+               "that runs `roofline serve`; analyses still work";
+    }
+    [[nodiscard]] nlohmann::json sample() override {
+        if (!available()) {
+            throw api_error(503, "nvml_unavailable", unavailable_reason());
+        }
+        const auto s = m_monitor.read_now();
+        if (!s) {
+            throw api_error(503, "nvml_unavailable", "NVML not available: the device did not answer a reading");
+        }
+        return telemetry::to_json(*s);
+    }
+
+  private:
+    telemetry::monitor m_monitor;
+};
+#else
 // The build has no roofline::telemetry: say so, and what to do, on every call.
 class absent_telemetry final : public telemetry_source {
   public:
@@ -18,9 +48,16 @@ class absent_telemetry final : public telemetry_source {
         throw api_error(503, "nvml_unavailable", unavailable_reason());
     }
 };
+#endif
 
 } // namespace
 
-std::unique_ptr<telemetry_source> make_telemetry_source() { return std::make_unique<absent_telemetry>(); }
+std::unique_ptr<telemetry_source> make_telemetry_source() {
+#ifdef ROOFLINE_SERVER_HAVE_TELEMETRY
+    return std::make_unique<nvml_telemetry>();
+#else
+    return std::make_unique<absent_telemetry>();
+#endif
+}
 
 } // namespace roofline::server

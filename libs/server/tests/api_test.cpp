@@ -35,6 +35,9 @@ struct api_fixture : ::testing::Test {
         httplib::Client c("127.0.0.1", server.port);
         c.set_read_timeout(60, 0);
         c.set_keep_alive(true);
+        // httplib's client writes headers and body in two sends: without TCP_NODELAY, Nagle's algorithm and
+        // the server's delayed ACK add 40 ms to every POST.
+        c.set_tcp_nodelay(true);
         return c;
     }
 };
@@ -276,17 +279,13 @@ TEST_F(api_fixture, every_documented_route_is_served) {
             if (const auto at = concrete.find("{key}"); at != std::string::npos) {
                 concrete.replace(at, 5, "h100-sxm");
             }
-            httplib::Result r;
-            if (method == "get") {
-                r = c.Get(concrete);
-            } else if (method == "post") {
-                r = c.Post(concrete, seed_body, "application/json");
-            } else if (method == "delete") {
-                r = c.Delete(concrete);
-            } else {
+            if (method != "get" && method != "post" && method != "delete") {
                 ADD_FAILURE() << "unexpected method " << method;
                 continue;
             }
+            auto r = method == "get"    ? c.Get(concrete)
+                     : method == "post" ? c.Post(concrete, seed_body, "application/json")
+                                        : c.Delete(concrete);
             ASSERT_TRUE(r) << method << " " << concrete;
             EXPECT_TRUE(op["responses"].contains(std::to_string(r->status)))
                 << method << " " << concrete << " answered " << r->status << ", not documented: " << r->body;
@@ -565,7 +564,7 @@ TEST_F(api_fixture, kill_9_during_writes_loses_no_committed_run) {
     for (int i = 0; i < 200; ++i) {
         std::this_thread::sleep_for(10ms);
         std::lock_guard lock(mutex);
-        if (committed.size() > 500) {
+        if (committed.size() > 3000) {
             break;
         }
     }

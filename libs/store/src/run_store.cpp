@@ -4,12 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 
 namespace roofline::store {
@@ -59,6 +61,15 @@ void migrate_to_2(const sql::database& db) {
         ) WITHOUT ROWID;
         CREATE INDEX run_points_by_precision ON run_points (precision COLLATE NOCASE, source, run_id);
         CREATE INDEX run_points_by_source ON run_points (source, run_id);
+        -- The answer's "hardware" member (the roofs: about 70% of an answer) is the same for every run on one
+        -- registry entry: stored once here and spliced back when a run is read. Runs of version 1 keep theirs
+        -- inline (hardware_id NULL).
+        CREATE TABLE hardware_snapshots (
+            id           INTEGER PRIMARY KEY,
+            hardware_key TEXT NOT NULL,
+            roofs        TEXT NOT NULL UNIQUE
+        );
+        ALTER TABLE runs ADD COLUMN hardware_id INTEGER REFERENCES hardware_snapshots (id);
     )sql",
             "migration 2");
     sql::statement select(db, "SELECT id, answer FROM runs");
@@ -154,11 +165,11 @@ where_clause make_where(const run_filter& f) {
     where_clause w;
     std::vector<std::string> terms;
     if (f.hardware_key) {
-        terms.emplace_back("hardware_key = ? COLLATE NOCASE");
+        terms.emplace_back("r.hardware_key = ? COLLATE NOCASE");
         w.params.push_back(*f.hardware_key);
     }
     if (f.precision || f.source) {
-        std::string sub = "id IN (SELECT run_id FROM run_points WHERE 1";
+        std::string sub = "r.id IN (SELECT run_id FROM run_points WHERE 1";
         if (f.precision) {
             sub += " AND precision = ? COLLATE NOCASE";
             w.params.push_back(*f.precision);
@@ -192,6 +203,22 @@ run_summary read_summary(const sql::statement& st) {
 
 constexpr const char* summary_columns =
     "SELECT id, created_at, m, n, k, precisions, hardware_key, backend, device_name, point_count";
+constexpr const char* record_columns =
+    "SELECT r.id, r.created_at, r.m, r.n, r.k, r.precisions, r.hardware_key, r.backend, r.device_name, "
+    "r.point_count, r.answer, h.roofs FROM runs r LEFT JOIN hardware_snapshots h ON h.id = r.hardware_id";
+
+// The stored answer with its "hardware" member put back (when it was stored apart).
+std::string full_answer(std::string answer, const std::string& roofs) {
+    if (roofs.empty() || answer.size() < 2 || answer.front() != '{') {
+        return answer;
+    }
+    const bool empty_object = answer.find_first_not_of(" \t\r\n", 1) == answer.size() - 1;
+    return "{\"hardware\":" + roofs + (empty_object ? "}" : "," + answer.substr(1));
+}
+
+run_record read_record(const sql::statement& st) {
+    return run_record{read_summary(st), full_answer(st.column_text(10), st.column_text(11))};
+}
 
 } // namespace
 
@@ -210,6 +237,21 @@ std::string utc_timestamp() {
 struct run_store::impl {
     store_options options;
     sql::database writer_db;
+    // Checkpoints in two phases, so the writer (and every request waiting on a commit) never waits for the bulk
+    // of a checkpoint's fsyncs: the checkpointer thread copies the WAL into the database on its own connection
+    // (PASSIVE: the writer keeps appending meanwhile), then asks the writer to finish the few frames appended
+    // since, which lets the WAL restart from its beginning instead of growing while writes never pause.
+    sql::database checkpoint_db;
+    std::thread checkpointer;
+    std::mutex checkpoint_mutex;
+    std::condition_variable checkpoint_cv;
+    bool checkpoint_wanted = false;
+    bool checkpoint_running = false;
+    bool checkpoint_stop = false;
+    std::atomic<bool> finish_checkpoint{false};
+    int checkpoint_pages = 1000;    // WAL pages (4 KiB each) between background passes
+    int restart_pages = 16384;      // WAL size (64 MiB) at which the writer finishes a pass so the WAL restarts
+    int last_pass_pages = 0;        // WAL size when the last background pass was asked for (writer thread only)
     mutable std::mutex reader_mutex;
     sql::database reader_db;
 
@@ -220,15 +262,69 @@ struct run_store::impl {
     bool stopping = false;
     std::thread writer;
 
+    std::unordered_map<std::string, std::int64_t> hardware_ids; // roofs text -> snapshot id (writer thread)
+
     void run_writer();
-    void apply(sql::statement& ins_run, sql::statement& ins_point, sql::statement& del_points,
-               sql::statement& del_run, write_op& op, std::variant<std::int64_t, bool>& result);
+    void run_checkpointer();
+    std::optional<std::int64_t> hardware_id(sql::statement& ins_hw, sql::statement& sel_hw, const new_run& r);
+    static int on_commit(void* self, sqlite3* db, const char* name, int wal_pages);
+    struct statements;
+    void apply(statements& st, write_op& op, std::variant<std::int64_t, bool>& result);
 };
 
-void run_store::impl::apply(sql::statement& ins_run, sql::statement& ins_point, sql::statement& del_points,
-                            sql::statement& del_run, write_op& op, std::variant<std::int64_t, bool>& result) {
+struct run_store::impl::statements {
+    sql::statement ins_run;
+    sql::statement ins_point;
+    sql::statement del_points;
+    sql::statement del_run;
+    sql::statement ins_hw;
+    sql::statement sel_hw;
+    explicit statements(const sql::database& db)
+        : ins_run(db, "INSERT INTO runs (created_at, m, n, k, precisions, hardware_key, backend, device_name, "
+                      "device_uuid, driver_version, sm_clock_mhz, tool_version, schema_version, point_count, "
+                      "answer, hardware_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                      "?15, ?16)"),
+          ins_point(db, "INSERT INTO run_points (run_id, idx, precision, source, disposition, time_s) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+          del_points(db, "DELETE FROM run_points WHERE run_id = ?1"),
+          del_run(db, "DELETE FROM runs WHERE id = ?1"),
+          ins_hw(db, "INSERT INTO hardware_snapshots (hardware_key, roofs) VALUES (?1, ?2) "
+                     "ON CONFLICT (roofs) DO NOTHING"),
+          sel_hw(db, "SELECT id FROM hardware_snapshots WHERE roofs = ?1") {}
+};
+
+std::optional<std::int64_t> run_store::impl::hardware_id(sql::statement& ins_hw, sql::statement& sel_hw,
+                                                          const new_run& r) {
+    if (r.hardware_json.empty()) {
+        return std::nullopt;
+    }
+    if (const auto it = hardware_ids.find(r.hardware_json); it != hardware_ids.end()) {
+        return it->second;
+    }
+    ins_hw.reset();
+    ins_hw.bind(1, r.hardware_key);
+    ins_hw.bind(2, r.hardware_json);
+    (void)ins_hw.step();
+    sel_hw.reset();
+    sel_hw.bind(1, r.hardware_json);
+    if (!sel_hw.step()) {
+        throw store_error(SQLITE_ERROR, "hardware snapshot", "inserted snapshot not found");
+    }
+    const auto id = sel_hw.column_int(0);
+    if (hardware_ids.size() < 1024) { // registry entries: a handful; the bound only guards memory
+        hardware_ids.emplace(r.hardware_json, id);
+    }
+    return id;
+}
+
+void run_store::impl::apply(statements& st, write_op& op, std::variant<std::int64_t, bool>& result) {
+    auto& ins_run = st.ins_run;
+    auto& ins_point = st.ins_point;
+    auto& del_points = st.del_points;
+    auto& del_run = st.del_run;
     if (auto* ins = std::get_if<insert_op>(&op)) {
         const auto& r = ins->run;
+        const auto hw_id = hardware_id(st.ins_hw, st.sel_hw, r);
         ins_run.reset();
         ins_run.bind(1, utc_timestamp());
         ins_run.bind(2, r.m);
@@ -245,6 +341,11 @@ void run_store::impl::apply(sql::statement& ins_run, sql::statement& ins_point, 
         ins_run.bind(13, static_cast<std::int64_t>(r.schema_version));
         ins_run.bind(14, static_cast<std::int64_t>(r.points.size()));
         ins_run.bind(15, r.answer_json);
+        if (hw_id) {
+            ins_run.bind(16, *hw_id);
+        } else {
+            ins_run.bind_null(16);
+        }
         (void)ins_run.step();
         const std::int64_t id = sqlite3_last_insert_rowid(writer_db.get());
         std::int64_t idx = 0;
@@ -271,15 +372,53 @@ void run_store::impl::apply(sql::statement& ins_run, sql::statement& ins_point, 
     }
 }
 
+int run_store::impl::on_commit(void* self, sqlite3* db, const char* /*name*/, int wal_pages) {
+    auto* s = static_cast<impl*>(self);
+    if (wal_pages < s->last_pass_pages) {
+        s->last_pass_pages = 0; // the WAL restarted
+    }
+    if (wal_pages >= s->restart_pages && s->finish_checkpoint.exchange(false)) {
+        // Called on the writer thread right after a COMMIT, outside any transaction: what is left is only what
+        // was appended since the last background pass, so this costs one small fsync, once per 64 MiB of WAL.
+        // SQLITE_BUSY (a reader on an old snapshot) is harmless: a later pass picks it up.
+        int log = 0;
+        int done = 0;
+        (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+        s->last_pass_pages = 0;
+        return SQLITE_OK;
+    }
+    if (wal_pages - s->last_pass_pages >= s->checkpoint_pages) {
+        s->last_pass_pages = wal_pages;
+        std::lock_guard lock(s->checkpoint_mutex);
+        if (!s->checkpoint_running && !s->checkpoint_wanted) {
+            s->checkpoint_wanted = true;
+            s->checkpoint_cv.notify_one();
+        }
+    }
+    return SQLITE_OK;
+}
+
+void run_store::impl::run_checkpointer() {
+    std::unique_lock lock(checkpoint_mutex);
+    for (;;) {
+        checkpoint_cv.wait(lock, [&] { return checkpoint_wanted || checkpoint_stop; });
+        if (checkpoint_stop) {
+            return;
+        }
+        checkpoint_wanted = false;
+        checkpoint_running = true;
+        lock.unlock();
+        int log = 0;
+        int done = 0;
+        (void)sqlite3_wal_checkpoint_v2(checkpoint_db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+        finish_checkpoint = true;
+        lock.lock();
+        checkpoint_running = false;
+    }
+}
+
 void run_store::impl::run_writer() {
-    sql::statement ins_run(writer_db,
-                           "INSERT INTO runs (created_at, m, n, k, precisions, hardware_key, backend, device_name, "
-                           "device_uuid, driver_version, sm_clock_mhz, tool_version, schema_version, point_count, "
-                           "answer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
-    sql::statement ins_point(writer_db, "INSERT INTO run_points (run_id, idx, precision, source, disposition, "
-                                        "time_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    sql::statement del_points(writer_db, "DELETE FROM run_points WHERE run_id = ?1");
-    sql::statement del_run(writer_db, "DELETE FROM runs WHERE id = ?1");
+    statements st(writer_db);
     std::vector<write_op> batch;
     std::vector<std::variant<std::int64_t, bool>> results;
     for (;;) {
@@ -302,11 +441,12 @@ void run_store::impl::run_writer() {
             writer_db.exec("BEGIN IMMEDIATE", "begin batch");
             try {
                 for (std::size_t i = 0; i < batch.size(); ++i) {
-                    apply(ins_run, ins_point, del_points, del_run, batch[i], results[i]);
+                    apply(st, batch[i], results[i]);
                 }
                 writer_db.exec("COMMIT", "commit batch");
             } catch (...) {
                 sqlite3_exec(writer_db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+                hardware_ids.clear(); // snapshot ids learnt in the rolled-back transaction are void
                 throw;
             }
         } catch (...) {
@@ -318,10 +458,11 @@ void run_store::impl::run_writer() {
                 try {
                     writer_db.exec("BEGIN IMMEDIATE", "begin single");
                     try {
-                        apply(ins_run, ins_point, del_points, del_run, batch[i], results[i]);
+                        apply(st, batch[i], results[i]);
                         writer_db.exec("COMMIT", "commit single");
                     } catch (...) {
                         sqlite3_exec(writer_db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+                        hardware_ids.clear();
                         throw;
                     }
                 } catch (...) {
@@ -366,7 +507,12 @@ std::unique_ptr<run_store> run_store::open(const std::filesystem::path& path, co
     migrate(p->writer_db, file);
     p->reader_db = sql::database(file, false);
     p->reader_db.exec("PRAGMA query_only = ON", "reader pragmas");
+    p->checkpoint_db = sql::database(file, false);
+    p->checkpoint_db.exec("PRAGMA synchronous = NORMAL", "checkpointer pragmas");
     auto* raw = p.get();
+    // Replaces SQLite's automatic checkpoint (which would run, fsyncs and all, inside the writer's COMMIT).
+    sqlite3_wal_hook(p->writer_db.get(), &impl::on_commit, raw);
+    p->checkpointer = std::thread([raw] { raw->run_checkpointer(); });
     p->writer = std::thread([raw] { raw->run_writer(); });
     return std::unique_ptr<run_store>(new run_store(std::move(p), path));
 }
@@ -380,6 +526,16 @@ run_store::~run_store() {
     if (m_impl->writer.joinable()) {
         m_impl->writer.join();
     }
+    {
+        std::lock_guard lock(m_impl->checkpoint_mutex);
+        m_impl->checkpoint_stop = true;
+    }
+    m_impl->checkpoint_cv.notify_all();
+    if (m_impl->checkpointer.joinable()) {
+        m_impl->checkpointer.join();
+    }
+    // Everything committed; fold the WAL into the database so the file stands alone.
+    (void)sqlite3_wal_checkpoint_v2(m_impl->writer_db.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
 }
 
 std::future<std::int64_t> run_store::submit(new_run run) {
@@ -408,12 +564,12 @@ bool run_store::remove(std::int64_t id) {
 
 std::optional<run_record> run_store::get(std::int64_t id) const {
     std::lock_guard lock(m_impl->reader_mutex);
-    sql::statement st(m_impl->reader_db, std::string(summary_columns) + ", answer FROM runs WHERE id = ?1");
+    sql::statement st(m_impl->reader_db, std::string(record_columns) + " WHERE r.id = ?1");
     st.bind(1, id);
     if (!st.step()) {
         return std::nullopt;
     }
-    return run_record{read_summary(st), st.column_text(10)};
+    return read_record(st);
 }
 
 run_page run_store::list(const run_filter& filter) const {
@@ -424,7 +580,7 @@ run_page run_store::list(const run_filter& filter) const {
     m_impl->reader_db.exec("BEGIN", "begin read");
     try {
         {
-            sql::statement count(m_impl->reader_db, "SELECT count(*) FROM runs" + where.sql);
+            sql::statement count(m_impl->reader_db, "SELECT count(*) FROM runs r" + where.sql);
             int i = 1;
             for (const auto& p : where.params) {
                 count.bind(i++, p);
@@ -432,7 +588,7 @@ run_page run_store::list(const run_filter& filter) const {
             page.total = count.step() ? static_cast<std::size_t>(count.column_int(0)) : 0;
         }
         sql::statement st(m_impl->reader_db,
-                          std::string(summary_columns) + " FROM runs" + where.sql + " ORDER BY id DESC LIMIT ? OFFSET ?");
+                          std::string(summary_columns) + " FROM runs r" + where.sql + " ORDER BY r.id DESC LIMIT ? OFFSET ?");
         int i = 1;
         for (const auto& p : where.params) {
             st.bind(i++, p);
@@ -453,8 +609,7 @@ run_page run_store::list(const run_filter& filter) const {
 std::vector<run_record> run_store::records(const run_filter& filter) const {
     const auto where = make_where(filter);
     std::lock_guard lock(m_impl->reader_mutex);
-    sql::statement st(m_impl->reader_db, std::string(summary_columns) + ", answer FROM runs" + where.sql +
-                                             " ORDER BY id DESC LIMIT ? OFFSET ?");
+    sql::statement st(m_impl->reader_db, std::string(record_columns) + where.sql + " ORDER BY r.id DESC LIMIT ? OFFSET ?");
     int i = 1;
     for (const auto& p : where.params) {
         st.bind(i++, p);
@@ -463,7 +618,7 @@ std::vector<run_record> run_store::records(const run_filter& filter) const {
     st.bind(i, static_cast<std::int64_t>(filter.offset));
     std::vector<run_record> out;
     while (st.step()) {
-        out.push_back(run_record{read_summary(st), st.column_text(10)});
+        out.push_back(read_record(st));
     }
     return out;
 }

@@ -100,6 +100,41 @@ TEST(run_store, insert_get_list_remove) {
     EXPECT_GT(store->insert(sample_run("FP16", "predicted")), c);
 }
 
+TEST(run_store, hardware_is_stored_once_and_put_back) {
+    temp_dir dir;
+    auto store = run_store::open(dir.path / "runs.db");
+    const std::string roofs = R"({"key":"b10","roofs":[{"precision":"FP16"}]})";
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 3; ++i) {
+        auto r = sample_run("FP16", "predicted");
+        r.answer_json = R"({"run":)" + std::to_string(i) + "}";
+        r.hardware_json = roofs;
+        ids.push_back(store->insert(std::move(r)));
+    }
+    auto empty = sample_run("FP16", "predicted");
+    empty.answer_json = "{}";
+    empty.hardware_json = roofs;
+    ids.push_back(store->insert(std::move(empty)));
+    for (int i = 0; i < 3; ++i) {
+        const auto a = nlohmann::json::parse(store->get(ids[static_cast<std::size_t>(i)])->answer_json);
+        EXPECT_EQ(a["run"], i);
+        EXPECT_EQ(a["hardware"], nlohmann::json::parse(roofs));
+    }
+    EXPECT_EQ(nlohmann::json::parse(store->get(ids[3])->answer_json),
+              nlohmann::json::parse(R"({"hardware":)" + roofs + "}"));
+    EXPECT_EQ(store->records({}).size(), 4U);
+    EXPECT_EQ(nlohmann::json::parse(store->records({}).back().answer_json)["hardware"]["key"], "b10");
+    store.reset();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path / "runs.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM hardware_snapshots", -1, &st, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(st, 0), 1) << "one snapshot for four runs";
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 TEST(run_store, survives_reopen) {
     temp_dir dir;
     std::int64_t id = 0;
@@ -165,6 +200,8 @@ TEST(run_store, migrates_a_version_1_database) {
     auto store = run_store::open(file);
     EXPECT_EQ(store->schema_version(), 2);
     ASSERT_EQ(store->count(), 1U) << "a migration must keep every stored run";
+    EXPECT_EQ(nlohmann::json::parse(store->get(1)->answer_json)["predicted"][0]["time_s"], 0.5)
+        << "a version-1 answer reads back as it was written";
     run_filter f;
     f.precision = "INT4";
     f.source = "measured";

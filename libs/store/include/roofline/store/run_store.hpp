@@ -64,7 +64,10 @@ struct new_run {
     std::string tool_version;
     int schema_version = 0; // of the answer document
     std::vector<point_row> points;
-    std::string answer_json; // the whole analyze answer, without run_id
+    // The analyze answer without run_id. When hardware_json is given, answer_json lacks the "hardware" member
+    // and hardware_json is it: stored once per distinct text and put back (as the first member) on reading.
+    std::string answer_json;
+    std::string hardware_json;
 };
 
 struct run_summary {
@@ -82,7 +85,7 @@ struct run_summary {
 
 struct run_record {
     run_summary summary;
-    std::string answer_json;
+    std::string answer_json; // whole: "hardware" included
 };
 
 struct run_filter {
