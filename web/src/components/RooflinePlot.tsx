@@ -491,7 +491,7 @@ export function RooflinePlot(props: Props) {
                 const tx = l.box.x + 1;
                 const ty = l.box.y + 10;
                 return (
-                  <g key={`pl-${l.id}`} pointerEvents="none">
+                  <g key={`pl-${l.id}`} pointerEvents="none" opacity={p.hardware_key !== roofs.key && p.hardware_key !== compareRoofs?.key ? 0.5 : 1}>
                     {l.far && (
                       <line
                         x1={q.px}
@@ -516,7 +516,9 @@ export function RooflinePlot(props: Props) {
                   px={px}
                   py={py}
                   theme={theme}
-                  label={describe(p.point)}
+                  label={describe(p.point, p.point.hardware_key === roofs.key ? null : p.point.hardware_key)}
+                  // Points from another GPU than the roofs drawn stay, faded, so they are not read against the wrong roofs.
+                  faded={p.point.hardware_key !== roofs.key && p.point.hardware_key !== compareRoofs?.key}
                   active={hover?.id === p.id}
                   onEnter={() => setHover({ id: p.id, pinned: false })}
                   onLeave={() => setHover((h) => (h?.id === p.id && !h.pinned ? null : h))}
@@ -655,6 +657,7 @@ function PointMark(props: {
   theme: ChartTheme;
   label: string;
   active: boolean;
+  faded: boolean;
   onEnter(): void;
   onLeave(): void;
   onFocus(): void;
@@ -668,6 +671,7 @@ function PointMark(props: {
   return (
     <g
       transform={`translate(${px},${py})`}
+      opacity={props.faded && !active ? 0.4 : 1}
       tabIndex={0}
       role="img"
       aria-label={props.label}
@@ -701,9 +705,9 @@ function PointMark(props: {
   );
 }
 
-function describe(p: Point): string {
+function describe(p: Point, otherHardware: string | null): string {
   return [
-    `${p.source} ${formatShape(p.M, p.N, p.K)} ${displayName(p.precision)}`,
+    `${p.source} ${formatShape(p.M, p.N, p.K)} ${displayName(p.precision)}${otherHardware ? ` on ${otherHardware}` : ''}`,
     `${formatNumber(p.tflops)} TFLOP/s`,
     `AI ${formatNumber(p.ai)} FLOP/byte`,
     `time ${formatTime(p.time_s)}`,
