@@ -53,8 +53,9 @@ def main(path):
         for o in by.get(name, []):
             if "relative_change" in o:
                 rc = o["relative_change"]
+                noise = f"; runs without the sampler spread {100 * o['noise_without']:.2f}%" if "noise_without" in o else ""
                 check(f"sampling changes the median ({name})", f"{100 * rc:+.2f}%", abs(rc) < 0.01,
-                      o.get("load", o.get("mode", "")))
+                      o.get("load", o.get("mode", "")) + noise)
 
     ours = by.get("ours_compute", [None])[0]
     torch_runs = by.get("torch_gemm", [])

@@ -10,16 +10,20 @@ launch, back to back after a warm-up, median kept. Prints one JSON line.
 import argparse
 import json
 import statistics
+import time
 
 import torch
 
 DEFAULT_SHAPES = "4096x4096x4096,8192x8192x8192,6144x17920x2816,8192x8192x16384,16384x16384x4096"
 
 
-def time_fn(fn, repeats, warmup_s=0.05):
-    # Warm-up by time, not count: clocks and cuBLAS heuristics settle the same way for every shape.
+def time_fn(fn, repeats, warmup_s=0.02, rest_s=0.25):
+    # The same method as `roofline ceilings` burst: a first call (cuBLAS heuristics, allocation), then the GPU
+    # rests (the H100 sits at its power cap under GEMM load, and how long it has been loaded moves the clock
+    # more than anything else), then 20 ms of warm-up by time, then the timed samples.
     fn()
     torch.cuda.synchronize()
+    time.sleep(rest_s)
     s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     s.record()
     fn()

@@ -67,6 +67,7 @@ TEST(search_compute, picks_the_best_shape_then_sustains_it) {
     o.precisions = {precision_id::bf16};
     o.shapes = {{4096, 4096, 4096}, {8192, 8192, 8192}};
     o.sustain_seconds = 2.0;
+    o.rest_seconds = 0.0;
     o.probe = &probe;
     std::vector<std::string> lines;
     o.progress = [&](const std::string& l) { lines.push_back(l); };
@@ -107,6 +108,7 @@ TEST(search_compute, unsupported_precisions_stop_at_the_first_shape) {
     o.precisions = {precision_id::int4, precision_id::fp16};
     o.shapes = {{4096, 4096, 4096}, {8192, 8192, 8192}};
     o.sustain_seconds = 0;
+    o.rest_seconds = 0;
     const auto out = search_compute(be, o);
     ASSERT_EQ(out.size(), 2U);
     EXPECT_EQ(out[0].status, disposition::not_supported);
@@ -126,10 +128,26 @@ TEST(search_compute, slow_precisions_skip_the_big_shapes) {
     o.shapes = {{16384, 16384, 4096}, {4096, 4096, 4096}, {8192, 8192, 8192}};
     o.datasheet = &reg.at("h100-sxm"); // FP64 67 TFLOP/s: only 4096³ (2 ms) fits under 5 ms
     o.sustain_seconds = 0;
+    o.rest_seconds = 0;
     const auto out = search_compute(be, o);
     ASSERT_EQ(be.calls.size(), 1U);
     EXPECT_EQ(be.calls[0].first.m, 4096);
     EXPECT_NE(out[0].message.find("2 larger shapes skipped"), std::string::npos) << out[0].message;
+}
+
+TEST(search_compute, burst_is_retimed_after_a_rest_with_the_cached_algorithm) {
+    fake_backend be;
+    be.rate[precision_id::fp8_e4m3] = 1200e12;
+    compute_search_options o;
+    o.precisions = {precision_id::fp8_e4m3};
+    o.shapes = {{4096, 4096, 4096}};
+    o.sustain_seconds = 0;
+    o.rest_seconds = 0.001;
+    const auto out = search_compute(be, o);
+    ASSERT_EQ(be.calls.size(), 2U); // the searching run, then the rested one
+    EXPECT_EQ(be.calls[0].first.m, be.calls[1].first.m);
+    EXPECT_TRUE(be.calls[1].second.use_algorithm_cache);
+    EXPECT_EQ(out[0].status, disposition::passed);
 }
 
 TEST(default_search_shapes, holds_mamf_finders_h100_best) {

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <regex>
 #include <string>
 
 namespace roofline {
@@ -62,6 +63,23 @@ std::string_view to_string(gap_kind k) noexcept {
     case gap_kind::remaining: return "remaining";
     }
     return "?";
+}
+
+std::optional<double> datasheet_roof_clock_mhz(const hardware_entry& hw) {
+    const std::string& note = hw.boost_clock_hz.note;
+    std::smatch m;
+    static const std::regex ghz(R"(x\s*([0-9]+(?:\.[0-9]+)?)\s*GHz)");
+    static const std::regex mhz(R"(correspond to ~?\s*([0-9]+(?:\.[0-9]+)?)\s*MHz)");
+    if (std::regex_search(note, m, ghz)) {
+        return std::stod(m[1].str()) * 1000.0;
+    }
+    if (std::regex_search(note, m, mhz)) {
+        return std::stod(m[1].str());
+    }
+    if (hw.boost_clock_hz.value) {
+        return *hw.boost_clock_hz.value / 1e6;
+    }
+    return std::nullopt;
 }
 
 std::optional<tile_shape> parse_tile(std::string_view algorithm) {
@@ -127,7 +145,7 @@ gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw, cons
 
     // SM clock against the clock the datasheet peak assumes: only the compute roof scales with it.
     // A plain double (0 = unknown): GCC 12 misreads an optional here as maybe-uninitialized.
-    const double roof_clock = o.roof_clock_mhz.value_or(hw.boost_clock_hz.value.value_or(0.0) / 1e6);
+    const double roof_clock = o.roof_clock_mhz.value_or(datasheet_roof_clock_mhz(hw).value_or(0.0));
     if (t != nullptr && t->sm_clock_mean_mhz && roof_clock > 0) {
         const double ratio = *t->sm_clock_mean_mhz / roof_clock;
         const double peak_at_clock = e.roof.peak_flops_per_s * ratio;
@@ -140,9 +158,9 @@ gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw, cons
                 {gap_kind::clock,
                  "SM clock averaged " + num(*t->sm_clock_mean_mhz) + " MHz" +
                      (t->sm_clock_min_mhz ? " (min " + num(*t->sm_clock_min_mhz) + ")" : std::string()) + ", " +
-                     pct(ratio) + " of the " + num(roof_clock) + " MHz boost clock the datasheet roof assumes: at " +
+                     pct(ratio) + " of the " + num(roof_clock) + " MHz clock the datasheet roof assumes: at " +
                      "that clock the compute roof is " + tflops(peak_at_clock) + " (" +
-                     tflops(e.roof.peak_flops_per_s) + " at boost), and this GEMM reached " +
+                     tflops(e.roof.peak_flops_per_s) + " at " + num(roof_clock) + " MHz), and this GEMM reached " +
                      pct(*g.fraction_of_roof_at_clock) + " of it",
                  ratio});
             explained *= ratio;

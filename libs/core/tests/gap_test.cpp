@@ -66,12 +66,24 @@ TEST(parse_tile, reads_the_engines_algorithm_text) {
     EXPECT_FALSE(parse_tile("tile 128"));
 }
 
+TEST(datasheet_roof_clock, read_from_the_registry_derivation) {
+    const auto reg = hardware_registry::builtin();
+    EXPECT_DOUBLE_EQ(*datasheet_roof_clock_mhz(reg.at("h100-sxm")), 1830.0); // boost 1980; peaks at 1.83 GHz
+    EXPECT_DOUBLE_EQ(*datasheet_roof_clock_mhz(reg.at("h200")), 1830.0);     // no boost figure, the note has it
+    EXPECT_DOUBLE_EQ(*datasheet_roof_clock_mhz(reg.at("a100-sxm")), 1410.0);
+    hardware_entry bare;
+    EXPECT_FALSE(datasheet_roof_clock_mhz(bare));
+    bare.boost_clock_hz.value = 2.1e9;
+    bare.boost_clock_hz.note = "125 FP32 TFLOPS / (24,064 x 2) implies ~2.6 GHz"; // not a derivation at a clock
+    EXPECT_DOUBLE_EQ(*datasheet_roof_clock_mhz(bare), 2100.0);
+}
+
 TEST(analyze_gap, compute_bound_gap_splits_into_clock_waves_and_the_rest) {
     // 3072² output in 256x128 tiles: 12 x 24 = 288 tiles on 132 SMs = 3 waves, the last 24/132 full.
     const auto p = make_problem(3072, 3072, 8192, precision_id::fp16);
     const double flops = 2.0 * 3072 * 3072 * 8192;
     const double rate = 500e12;
-    const auto pt = measured_point(p, flops / rate, "cuBLASLt algo 66, tile 256x128, split-K 1", running_at(1584));
+    const auto pt = measured_point(p, flops / rate, "cuBLASLt algo 66, tile 256x128, split-K 1", running_at(1464));
     const auto g = analyze_gap(pt, h100());
     ASSERT_TRUE(g.applicable);
     EXPECT_NEAR(g.measured_flops_per_s, rate, 1e6);
@@ -79,8 +91,9 @@ TEST(analyze_gap, compute_bound_gap_splits_into_clock_waves_and_the_rest) {
 
     const auto* clock = find(g, gap_kind::clock);
     ASSERT_NE(clock, nullptr);
-    EXPECT_NEAR(*clock->roof_fraction, 0.8, 1e-12); // 1584 of 1980 MHz
-    EXPECT_NE(clock->message.find("1584 MHz"), std::string::npos) << clock->message;
+    EXPECT_NEAR(*clock->roof_fraction, 0.8, 1e-12); // 1464 of the 1830 MHz the 989.5 TFLOP/s assume
+    EXPECT_NE(clock->message.find("1464 MHz"), std::string::npos) << clock->message;
+    EXPECT_NE(clock->message.find("1830 MHz clock the datasheet roof assumes"), std::string::npos) << clock->message;
     EXPECT_NE(clock->message.find("792 TFLOP/s"), std::string::npos) << clock->message; // 989.5 x 0.8
     EXPECT_NEAR(*g.roof_at_clock_flops_per_s, 989.5e12 * 0.8, 1e6);
     EXPECT_NEAR(*g.fraction_of_roof_at_clock, 500.0 / (989.5 * 0.8), 1e-9);
@@ -104,7 +117,7 @@ TEST(analyze_gap, full_waves_and_full_clock_leave_only_the_kernel) {
     const auto p = make_problem(3072, 1408, 8192, precision_id::bf16);
     gap_options o;
     o.tile = tile_shape{256, 128, 1};
-    const auto pt = measured_point(p, to_double(compute_traffic(p).flops) / 700e12, "", running_at(1980));
+    const auto pt = measured_point(p, to_double(compute_traffic(p).flops) / 700e12, "", running_at(1830));
     const auto g = analyze_gap(pt, h100(), o);
     EXPECT_EQ(find(g, gap_kind::clock), nullptr);
     EXPECT_EQ(find(g, gap_kind::wave_quantization), nullptr);

@@ -28,6 +28,10 @@ struct compute_search_options {
     double max_predicted_s = 0.005;        // skip shapes predicted slower than this (FP64 at 16384³ ...); the
                                            // smallest shape always runs
     double sustain_seconds = 3.0;          // 0: no sustained run
+    // Burst is timed from a rested GPU: after the run that searches the algorithm (its candidate timing heats the
+    // GPU toward its power cap), the GPU idles this long and the shape is timed again with the cached algorithm,
+    // so every shape starts from the same clock state. 0: keep the searching run's figure.
+    double rest_seconds = 0.25;
     const hardware_entry* datasheet = nullptr; // for the shape filter; null: assume 100 TFLOP/s
     measurement_probe* probe = nullptr;        // watches the sustained run (clocks it fell to)
     std::function<void(const std::string&)> progress; // one line per step, for the terminal

@@ -25,6 +25,12 @@ struct tile_shape {
 // names none (cuBLASLt answers "UNDEFINED" for many Hopper kernels).
 [[nodiscard]] std::optional<tile_shape> parse_tile(std::string_view algorithm);
 
+// The SM clock a datasheet's tensor peaks are derived at. Vendors quote peaks at a clock below the maximum boost
+// (H100 SXM: 989 TFLOP/s at 1830 MHz, boost 1980), and the registry records that derivation in the boost clock's
+// note ("... x 1.83 GHz = 989 TFLOP/s", "correspond to 1830 MHz"): that clock when the note gives one, else the
+// boost clock, else nullopt.
+[[nodiscard]] std::optional<double> datasheet_roof_clock_mhz(const hardware_entry& hw);
+
 enum class gap_kind : std::uint8_t {
     clock,             // SM clock under the one the roof assumes
     throttle,          // clock-event reasons NVML reported (power cap, thermal, ...)
@@ -46,7 +52,7 @@ struct gap_reason {
 struct gap_options {
     int sm_count = 0;                     // 0: the point's device, else the hardware entry
     std::optional<tile_shape> tile;       // overrides what parse_tile finds in the algorithm text
-    std::optional<double> roof_clock_mhz; // the clock the datasheet peak assumes; default: its boost clock
+    std::optional<double> roof_clock_mhz; // the clock the datasheet peak assumes; default: datasheet_roof_clock_mhz
     double launch_overhead_below_s = 10e-6;
 };
 
