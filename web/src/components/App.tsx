@@ -27,7 +27,9 @@ import { TelemetryPanel } from './TelemetryPanel';
 
 export type ApiStatus = 'checking' | 'online' | 'offline';
 
-const api = new ApiClient('');
+// Relative to the page, like the built assets (vite base './'): the app keeps working when a reverse proxy
+// serves it under a sub-path such as /roofline/.
+const api = new ApiClient('.');
 
 const parseDim = (s: string): number => (/^\s*\d+\s*$/.test(s) ? Number(s) : Number.NaN);
 

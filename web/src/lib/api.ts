@@ -68,7 +68,9 @@ export class ApiClient {
       if (e instanceof ApiError) throw e;
       if (isAbort(e) && outer?.aborted) throw e; // the caller cancelled: not an outage
       throw new ApiUnreachable(
-        isAbort(e) ? `no answer from ${this.base || 'the server'} within ${timeoutMs} ms` : `cannot reach the API: ${String(e)}`,
+        isAbort(e)
+          ? `no answer from ${this.base && this.base !== '.' ? this.base : 'the server'} within ${timeoutMs} ms`
+          : `cannot reach the API: ${String(e)}`,
       );
     } finally {
       if (timer) clearTimeout(timer);
