@@ -224,11 +224,18 @@ int gemm(double seconds) {
         }
         std::cout << j.dump() << "\n# " << pt.label() << ": "
                   << (pt.time_s > 0 ? std::to_string(pt.flops_per_s() / 1e12) + " TFLOP/s" : pt.message) << "\n";
+        std::string text;
         if (pt.measured && pt.measured->telemetry) {
-            std::cout << "#" << telemetry_lines(*pt.measured->telemetry, to_double(pt.traffic.flops), pt.time_s);
+            text += telemetry_lines(*pt.measured->telemetry, to_double(pt.traffic.flops), pt.time_s);
         }
         if (hw != nullptr) {
-            std::cout << "#" << gap_lines(analyze_gap(pt, *hw));
+            text += gap_lines(analyze_gap(pt, *hw));
+        }
+        // '#' before every line: the device script keeps only those for the terminal.
+        for (std::size_t at = 0; at < text.size();) {
+            const auto nl = text.find('\n', at);
+            std::cout << "#" << text.substr(at, nl == std::string::npos ? std::string::npos : nl - at + 1);
+            at = nl == std::string::npos ? text.size() : nl + 1;
         }
     }
     return 0;

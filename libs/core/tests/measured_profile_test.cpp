@@ -172,3 +172,21 @@ TEST(measured_profile, becomes_a_hardware_entry_for_roof_measured) {
     EXPECT_EQ(unknown.key, "local-measured");
     EXPECT_TRUE(unknown.peak(precision_id::fp64).supported);
 }
+
+TEST(measured_profile, reads_the_profile_roofline_ceilings_wrote_on_an_h100) {
+    // Written by `roofline ceilings` on the bench's H100 (bench/telemetry/results): the format both sides share.
+    const auto p = load_profile(std::filesystem::path(ROOFLINE_SOURCE_DIR) / "bench/telemetry/results/h100_measured_profile.json");
+    EXPECT_EQ(p.device.name, "NVIDIA H100 80GB HBM3");
+    EXPECT_EQ(p.hardware_key, "h100-sxm");
+    ASSERT_TRUE(p.memory_roof_bytes_per_s());
+    EXPECT_GT(*p.memory_roof_bytes_per_s(), 3e12);
+    const auto* bf16 = p.find_compute(precision_id::bf16);
+    ASSERT_NE(bf16, nullptr);
+    EXPECT_EQ(bf16->status, disposition::passed);
+    ASSERT_TRUE(bf16->sustained_telemetry);
+    EXPECT_TRUE(bf16->sustained_telemetry->available);
+    const auto reg = hardware_registry::builtin();
+    const auto h = measured_hardware_entry(p, reg.match_device(p.device.name, p.device.compute_capability));
+    EXPECT_TRUE(roof_for(h, precision_id::fp8_e4m3).available);
+    EXPECT_FALSE(h.peak(precision_id::nvfp4).supported);
+}
