@@ -176,6 +176,32 @@ worker_process::read_status worker_process::read_line(std::string& line,
     }
 }
 
+bool worker_process::closes_within(std::chrono::milliseconds wait) {
+    const auto deadline = clock_type::now() + wait;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+        if (left.count() <= 0) {
+            return false;
+        }
+        pollfd p{m_from_child, POLLIN, 0};
+        const int r = poll(&p, 1, static_cast<int>(left.count()));
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            return false;
+        }
+        char buf[4096];
+        const auto n = read(m_from_child, buf, sizeof buf);
+        if (n == 0) {
+            return true;
+        }
+        if (n > 0) {
+            m_buffer.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+}
+
 std::string worker_process::finish() {
     if (m_pid > 0) {
         if (m_to_child >= 0) {
@@ -306,6 +332,15 @@ std::optional<device_identity> worker_supervisor::probe_device(std::string& why)
     return std::nullopt;
 }
 
+void worker_supervisor::retire_if_exiting(worker_outcome& outcome) {
+    // `roofline worker` answers a precision that hit a sticky CUDA error and then exits (its context is gone
+    // for good). Noticing the exit now keeps the next precision from being blamed for this one's fault.
+    if (m_worker && m_worker->closes_within(std::chrono::milliseconds(300))) {
+        discard_worker();
+        outcome.message += "; the worker exited after it (a sticky CUDA error) and was restarted";
+    }
+}
+
 analysis_point worker_supervisor::measure(const gemm_problem& problem, const measure_options& options,
                                           worker_outcome& outcome) {
     const auto id = m_next_id++;
@@ -328,6 +363,7 @@ analysis_point worker_supervisor::measure(const gemm_problem& problem, const mea
             // not_supported and invalid_problem are answers, not faults: the point carries their message.
             if (point.status == disposition::failed) {
                 outcome = {false, std::string(to_string(point.status)), point.message};
+                retire_if_exiting(outcome);
             }
             return point;
         } catch (const std::exception& e) {
@@ -344,6 +380,8 @@ analysis_point worker_supervisor::measure(const gemm_problem& problem, const mea
         if (e->value("fatal", false) || reply.value("fatal", false)) {
             discard_worker();
             outcome.message += "; the worker was restarted";
+        } else {
+            retire_if_exiting(outcome);
         }
         return failed_point(problem, outcome.message);
     }

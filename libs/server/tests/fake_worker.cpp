@@ -1,6 +1,8 @@
 // A stand-in for `roofline worker` that speaks the line protocol and misbehaves on purpose, so the supervisor
 // and the server's fault handling are tested without a GPU. Behaviour by the problem's A precision:
-//   FP16, BF16, FP8_E4M3, FP8_E5M2, TF32: a measured point (time from the model's prediction on h100-sxm × 1.25)
+//   FP16, BF16, FP8_E4M3, TF32: a measured point (time from the model's prediction on h100-sxm × 1.25)
+//   FP8_E5M2: answers a failed point, then exits with status 3 (what `roofline worker` does after a sticky
+//          CUDA error)
 //   INT8:  crashes (SIGSEGV) before answering
 //   NVFP4: hangs (never answers)
 //   INT4:  answers {"error": ..., "fatal": true} and keeps running (a sticky CUDA error)
@@ -86,6 +88,15 @@ int main() {
         case precision_id::fp32:
             std::cout << "cuBLAS: some library chatter on stdout" << std::endl;
             break;
+        case precision_id::fp8_e5m2: {
+            auto failed = predict(hw, problem);
+            failed.source = point_source::measured;
+            failed.status = disposition::failed;
+            failed.time_s = 0.0;
+            failed.message = "cublasLtMatmul: an illegal memory access was encountered (fake sticky error)";
+            std::cout << json{{"id", id}, {"point", to_json(failed)}}.dump() << std::endl;
+            std::exit(3);
+        }
         default:
             break;
         }

@@ -133,6 +133,18 @@ TEST(worker_supervisor, a_fatal_error_reply_restarts_the_worker) {
     std::remove(log.c_str());
 }
 
+TEST(worker_supervisor, a_worker_exiting_after_its_answer_does_not_fail_the_next_precision) {
+    worker_supervisor s(fake_config());
+    worker_outcome o;
+    const auto sticky = s.measure(problem(precision_id::fp8_e5m2), {}, o);
+    EXPECT_EQ(sticky.status, disposition::failed);
+    EXPECT_NE(o.message.find("restarted"), std::string::npos) << o.message;
+    const auto next = s.measure(problem(precision_id::fp16), {}, o);
+    EXPECT_TRUE(o.ok) << o.message;
+    EXPECT_EQ(next.status, disposition::passed);
+    EXPECT_EQ(s.restarts(), 1U);
+}
+
 TEST(worker_supervisor, stdout_noise_is_ignored) {
     worker_supervisor s(fake_config());
     worker_outcome o;

@@ -311,6 +311,9 @@ std::optional<std::int64_t> run_store::impl::hardware_id(sql::statement& ins_hw,
         throw store_error(SQLITE_ERROR, "hardware snapshot", "inserted snapshot not found");
     }
     const auto id = sel_hw.column_int(0);
+    // A statement left on a row keeps its read snapshot open across COMMIT, which stops every checkpoint at
+    // that frame: the WAL would grow without bound.
+    sel_hw.reset();
     if (hardware_ids.size() < 1024) { // registry entries: a handful; the bound only guards memory
         hardware_ids.emplace(r.hardware_json, id);
     }

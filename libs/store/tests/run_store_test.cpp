@@ -135,6 +135,33 @@ TEST(run_store, hardware_is_stored_once_and_put_back) {
     sqlite3_close(db);
 }
 
+// Under steady writes the WAL must be folded into the database and restart, not grow for ever (a statement
+// left open on the writer, or a checkpoint that never completes, would let it).
+TEST(run_store, wal_stays_bounded_under_steady_writes) {
+    temp_dir dir;
+    const auto file = dir.path / "runs.db";
+    auto store = run_store::open(file);
+    std::vector<std::future<std::int64_t>> inflight;
+    const std::string roofs = "{\"roofs\":\"" + std::string(3000, 'r') + "\"}";
+    for (int i = 0; i < 40000; ++i) { // about 100 MiB of answers
+        auto r = sample_run("FP16", "predicted");
+        r.answer_json = "{\"pad\":\"" + std::string(2500, 'a') + "\"}";
+        r.hardware_json = roofs;
+        inflight.push_back(store->submit(std::move(r)));
+        if (inflight.size() == 64) {
+            for (auto& f : inflight) {
+                (void)f.get();
+            }
+            inflight.clear();
+        }
+    }
+    for (auto& f : inflight) {
+        (void)f.get();
+    }
+    EXPECT_GT(fs::file_size(file), 50U * 1024 * 1024) << "checkpoints must copy the WAL into the database";
+    EXPECT_LE(fs::file_size(fs::path(file.string() + "-wal")), 80U * 1024 * 1024) << "the WAL must restart";
+}
+
 TEST(run_store, survives_reopen) {
     temp_dir dir;
     std::int64_t id = 0;

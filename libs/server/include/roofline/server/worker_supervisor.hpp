@@ -33,6 +33,8 @@ class worker_process {
     enum class read_status { line, eof, timeout, too_long };
     [[nodiscard]] bool send_line(const std::string& line); // false when the child is gone
     [[nodiscard]] read_status read_line(std::string& line, std::chrono::steady_clock::time_point deadline);
+    // True when the child closes its stdout (exits) within `wait`; lines it writes meanwhile are kept.
+    [[nodiscard]] bool closes_within(std::chrono::milliseconds wait);
     // Kills the child if it still runs, reaps it, and says how it ended ("killed by signal 11 (Segmentation
     // fault)", "exited with status 3").
     std::string finish();
@@ -82,6 +84,7 @@ class worker_supervisor {
                                         std::chrono::milliseconds timeout, worker_outcome& outcome);
     void ensure_started();
     void discard_worker();
+    void retire_if_exiting(worker_outcome& outcome);
 
     supervisor_config m_config;
     std::optional<worker_process> m_worker;
