@@ -8,5 +8,6 @@ scripts/install_deps.sh --test
 scripts/build.sh ci
 ctest --preset ci -j 2
 if [[ -f web/package.json ]]; then
-    (cd web && npm test && ROOFLINE_BIN="$PWD/../build/ci/apps/roofline/roofline" npm run e2e)
+    bin="$PWD/build/ci/apps/roofline/roofline"
+    (cd web && ROOFLINE_BIN="$bin" npm test && ROOFLINE_BIN="$bin" npm run e2e)
 fi
