@@ -49,7 +49,7 @@ std::string pad(std::string s, std::size_t width) {
     return s;
 }
 
-std::string now_utc() {
+[[maybe_unused]] std::string now_utc() { // unused in builds without CUDA
     const std::time_t t = std::time(nullptr);
     std::tm tm{};
     gmtime_r(&t, &tm);
