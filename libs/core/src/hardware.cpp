@@ -206,8 +206,9 @@ hardware_entry parse_hardware_entry(std::string_view json_text, const std::strin
         r.fail("peaks", "must be an object keyed by precision name");
     }
     for (const auto& [name, value] : peaks.items()) {
+        const auto& key = name; // clang before 16 cannot capture a structured binding in a lambda
         const auto known = std::ranges::any_of(all_precisions(), [&](const auto& p) {
-            return p.gemm_input && p.name == name;
+            return p.gemm_input && p.name == key;
         });
         if (!known) {
             r.fail("peaks." + name, "unknown precision; valid: " + valid_precision_names(true));
