@@ -1,7 +1,12 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "local_backend.hpp"
+#include "roofline/core/gap.hpp"
 #include "roofline/core/report.hpp"
+
+#ifdef ROOFLINE_HAVE_TELEMETRY
+#include "roofline/telemetry/telemetry.hpp"
+#endif
 
 #include <iostream>
 #include <memory>
@@ -103,6 +108,15 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     if (hw == nullptr) {
         hw = &registry.at(backend ? "h100-sxm" : "b10");
     }
+#ifdef ROOFLINE_HAVE_TELEMETRY
+    // Clocks, power and energy while each precision's timed samples run (absent with a reason without NVML).
+    std::unique_ptr<measurement_probe> probe;
+    if (backend) {
+        std::string why_no_nvml;
+        probe = telemetry::make_probe(backend->device(), why_no_nvml);
+        mopt.probe = probe.get();
+    }
+#endif
 
     std::vector<analysis_point> points;
     for (const auto p : precisions) {
@@ -131,6 +145,17 @@ void run_analyze(const analyze_options& o, const global_options& global) {
         break;
     case output_format::table:
         std::cout << points_table(*hw, points);
+        for (const auto& p : points) {
+            if (p.source != point_source::measured || p.time_s <= 0 || !p.measured) {
+                continue;
+            }
+            std::cout << "\n" << p.problem.precision_label() << " (" << p.measured->kernel_path << ", "
+                      << p.measured->layout << ", " << p.measured->algorithm << ")\n";
+            if (p.measured->telemetry) {
+                std::cout << telemetry_lines(*p.measured->telemetry, to_double(p.traffic.flops), p.time_s);
+            }
+            std::cout << gap_lines(analyze_gap(p, *hw));
+        }
         if (!backend) {
             std::cout << "(predicted from the roofline model: " << why_no_gpu << ")\n";
         }

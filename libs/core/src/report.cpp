@@ -1,5 +1,7 @@
 #include "roofline/core/report.hpp"
 
+#include "roofline/core/gap.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -368,10 +370,30 @@ analysis_point point_from_json(const json& j) {
     }
 }
 
+json to_json(const gap_analysis& g) {
+    json reasons = json::array();
+    for (const auto& r : g.reasons) {
+        reasons.push_back({{"kind", to_string(r.kind)},
+                           {"message", r.message},
+                           {"roof_fraction", r.roof_fraction ? json(*r.roof_fraction) : json(nullptr)}});
+    }
+    return {{"applicable", g.applicable},
+            {"fraction_of_roof", opt(g.fraction_of_roof)},
+            {"roof_at_clock_tflops",
+             g.roof_at_clock_flops_per_s ? json(round_sig(*g.roof_at_clock_flops_per_s / 1e12)) : json(nullptr)},
+            {"fraction_of_roof_at_clock", opt(g.fraction_of_roof_at_clock)},
+            {"reasons", reasons}};
+}
+
 json analysis_document(const hardware_entry& hw, const std::vector<analysis_point>& points) {
     json arr = json::array();
     for (const auto& p : points) {
-        arr.push_back(to_json(p));
+        auto j = to_json(p);
+        // Why a measured point sits below its roof, with figures; predicted points are on it by definition.
+        if (p.source == point_source::measured && p.time_s > 0) {
+            j["gap"] = to_json(analyze_gap(p, hw));
+        }
+        arr.push_back(std::move(j));
     }
     return {{"schema_version", report_schema_version},
             {"tool_version", tool_version()},

@@ -31,7 +31,10 @@ inline constexpr int report_schema_version = 1;
 // Throws std::invalid_argument naming the field.
 [[nodiscard]] analysis_point point_from_json(const nlohmann::json& j);
 
-// {"schema_version", "tool_version", "hardware": roofs, "points": [...]}
+struct gap_analysis;
+[[nodiscard]] nlohmann::json to_json(const gap_analysis& g);
+
+// {"schema_version", "tool_version", "hardware": roofs, "points": [...]}; measured points gain "gap".
 [[nodiscard]] nlohmann::json analysis_document(const hardware_entry& hw, const std::vector<analysis_point>& points);
 
 [[nodiscard]] std::string points_csv(const std::vector<analysis_point>& points);
