@@ -11,6 +11,10 @@
 #include "roofline/cuda/backend.hpp"
 #endif
 
+#ifdef ROOFLINE_HAVE_TELEMETRY
+#include "roofline/telemetry/telemetry.hpp"
+#endif
+
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
@@ -87,7 +91,16 @@ int run_worker() {
                 continue;
             }
             const auto problem = problem_from_json(request.at("problem"));
-            const auto options = measure_options_from_json(request.value("options", json::object()));
+            auto options = measure_options_from_json(request.value("options", json::object()));
+#ifdef ROOFLINE_HAVE_TELEMETRY
+            // NVML sampling around the timed region, so points measured through the server carry clocks and
+            // power like the CLI's. Made once, on first use.
+            static std::unique_ptr<measurement_probe> probe = [&] {
+                std::string why_no_nvml;
+                return std::unique_ptr<measurement_probe>(telemetry::make_probe(backend->device(), why_no_nvml));
+            }();
+            options.probe = probe.get();
+#endif
             const auto point = backend->measure(problem, options);
             answer({{"id", id}, {"point", to_json(point)}});
         } catch (const std::invalid_argument& e) {
