@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "local_backend.hpp"
 #include "roofline/core/gap.hpp"
+#include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
 
 #ifdef ROOFLINE_HAVE_TELEMETRY
@@ -26,6 +27,7 @@ struct analyze_options {
     std::string format = "table";
     bool predict_only = false;
     std::string mode = "cold";
+    std::string roof = "datasheet";
     std::size_t iterations = 30;
     bool keep_samples = false;
     bool no_verify = false;
@@ -108,6 +110,21 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     if (hw == nullptr) {
         hw = &registry.at(backend ? "h100-sxm" : "b10");
     }
+    // roof=measured: the roofs `roofline ceilings` measured on this GPU (or the newest profile without a GPU).
+    hardware_entry measured_entry;
+    if (o.roof == "measured") {
+        const auto dir = default_profile_dir();
+        const auto profile = dir.empty() ? std::nullopt
+                                         : find_profile(dir, backend ? backend->device().uuid : std::string());
+        if (!profile) {
+            throw usage_error("--roof measured: no measured profile in '" + dir.string() +
+                              "'; run `roofline ceilings` on the GPU first (or set ROOFLINE_PROFILE_DIR)");
+        }
+        measured_entry = measured_hardware_entry(*profile, hw);
+        hw = &measured_entry;
+    } else if (o.roof != "datasheet") {
+        throw usage_error("--roof must be 'datasheet' or 'measured' (got '" + o.roof + "')");
+    }
 #ifdef ROOFLINE_HAVE_TELEMETRY
     // Clocks, power and energy while each precision's timed samples run (absent with a reason without NVML).
     std::unique_ptr<measurement_probe> probe;
@@ -186,6 +203,7 @@ void add_analyze_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--format", opts->format, "table, json or csv");
     cmd->add_flag("--predict-only", opts->predict_only, "Do not measure even when a GPU is present");
     cmd->add_option("--mode", opts->mode, "cold (L2 flushed before each sample; default) or hot");
+    cmd->add_option("--roof", opts->roof, "datasheet (registry; default) or measured (from `roofline ceilings`)");
     cmd->add_option("--iterations", opts->iterations, "Timed samples per precision (default 30)");
     cmd->add_flag("--samples", opts->keep_samples, "Keep every timing sample in the JSON");
     cmd->add_flag("--no-verify", opts->no_verify, "Skip the check against a reference (result: not_verified)");

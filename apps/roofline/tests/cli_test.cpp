@@ -1,6 +1,7 @@
 // Runs the real `roofline` binary and checks its outputs, exit codes and error messages.
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,8 +14,8 @@ struct run_result {
     std::string out; // stdout and stderr together
 };
 
-run_result run(const std::string& args) {
-    const std::string cmd = std::string(ROOFLINE_BIN) + " " + args + " 2>&1";
+run_result run(const std::string& args, const std::string& env = "") {
+    const std::string cmd = env + std::string(ROOFLINE_BIN) + " " + args + " 2>&1";
     run_result r;
     FILE* pipe = popen(cmd.c_str(), "r");
     if (pipe == nullptr) {
@@ -30,8 +31,8 @@ run_result run(const std::string& args) {
 }
 
 // stdout only, for JSON
-nlohmann::json run_json(const std::string& args) {
-    const std::string cmd = std::string(ROOFLINE_BIN) + " " + args + " 2>/dev/null";
+nlohmann::json run_json(const std::string& args, const std::string& env = "") {
+    const std::string cmd = env + std::string(ROOFLINE_BIN) + " " + args + " 2>/dev/null";
     std::string out;
     FILE* pipe = popen(cmd.c_str(), "r");
     std::array<char, 4096> buf{};
@@ -142,4 +143,28 @@ TEST(cli, bad_registry_directory_names_file_and_field) {
     EXPECT_EQ(r.code, 2) << r.out;
     EXPECT_TRUE(contains(r.out, "broken.json")) << r.out;
     EXPECT_TRUE(contains(r.out, "peaks.FP16.tflops")) << r.out;
+}
+
+TEST(cli, measured_roofs_from_a_profile) {
+    // The profile `roofline ceilings` saved on the H100 stands in for this machine's.
+    const auto dir = std::string(ROOFLINE_SOURCE_DIR) + "/bench/telemetry/results";
+    std::ifstream in(dir + "/h100_measured_profile.json");
+    const auto profile = nlohmann::json::parse(in);
+    double bf16_burst = 0.0;
+    for (const auto& c : profile["compute"]) {
+        if (c["precision"] == "BF16") {
+            bf16_burst = c["burst_flops_per_s"].get<double>();
+        }
+    }
+    ASSERT_GT(bf16_burst, 0.0);
+    const auto doc = run_json("analyze --predict-only --shape 8192x8192x8192 -p bf16 --hardware h100-sxm --roof measured"
+                              " --format json",
+                              "ROOFLINE_PROFILE_DIR=" + dir + " ");
+    EXPECT_EQ(doc["hardware"]["key"], "h100-sxm-measured");
+    EXPECT_NEAR(doc["points"][0]["roof"]["compute_roof_tflops"].get<double>(), bf16_burst / 1e12, 1e-3);
+
+    const auto missing = run("analyze --predict-only --shape 8x8x8 --roof measured", "ROOFLINE_PROFILE_DIR=/nonexistent ");
+    EXPECT_EQ(missing.code, 2) << missing.out;
+    EXPECT_TRUE(contains(missing.out, "run `roofline ceilings`")) << missing.out;
+    EXPECT_EQ(run("analyze --predict-only --shape 8x8x8 --roof best").code, 2);
 }
