@@ -1,6 +1,7 @@
 #include "api.hpp"
 
 #include "log.hpp"
+#include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
 
 #include <nlohmann/json.hpp>
@@ -138,6 +139,8 @@ const std::vector<route_info>& api_routes() {
 struct api::prepared {
     analyze_request request;
     const hardware_entry* hw = nullptr;
+    std::shared_ptr<const hardware_entry> measured_hw; // roof=measured: the entry built from the profile
+    std::shared_ptr<const std::string> roofs;          // roofs_json(*hw), serialised
     std::vector<analysis_point> predicted;
     bool on_gpu = false;
 };
@@ -146,7 +149,7 @@ api::api(server_config& config, hardware_registry registry, store::run_store& st
     : m_config(config), m_registry(std::move(registry)), m_store(store), m_static(config.web_root),
       m_telemetry(make_telemetry_source()) {
     for (const auto& h : m_registry.entries()) {
-        m_roofs_text.emplace(h.key, roofs_json(h).dump());
+        m_roofs_text.emplace(h.key, std::make_shared<const std::string>(roofs_json(h).dump()));
     }
     if (m_config.use_gpu) {
         m_supervisor = std::make_unique<worker_supervisor>(m_config.worker);
@@ -319,9 +322,32 @@ api::prepared api::prepare(const http_request& req) const {
         throw invalid_value("hardware_key", "unknown hardware '" + key.substr(0, 64) + "'; valid: " +
                                                 m_registry.valid_keys());
     }
+    p.roofs = m_roofs_text.at(p.hw->key);
     if (p.request.roof == roof_source::measured) {
-        throw invalid_value("roof", "no measured roofs on this server yet: run `roofline ceilings` on the GPU "
-                                    "machine first, or ask for roof=datasheet");
+        // The profile `roofline ceilings` wrote for this machine's GPU (the newest one without a GPU). Read per
+        // request: ceilings may run while the server is up.
+        const auto dir = default_profile_dir();
+        std::vector<std::string> skipped;
+        const auto profile = find_profile(dir, m_device ? m_device->uuid : std::string(), &skipped);
+        if (!profile) {
+            throw invalid_value("roof", "no measured roofs on this server: run `roofline ceilings` on the GPU "
+                                        "machine first (profiles are read from " +
+                                            (dir.empty() ? std::string("$ROOFLINE_PROFILE_DIR") : dir.string()) +
+                                            "), or ask for roof=datasheet");
+        }
+        const auto* datasheet = m_registry.find(profile->hardware_key);
+        if (!p.request.hardware_key.empty() && datasheet != p.hw) {
+            throw invalid_value("hardware_key", "measured roofs exist only for the GPU that was measured (" +
+                                                    profile->device.name +
+                                                    "); leave hardware_key out or ask for roof=datasheet");
+        }
+        try {
+            p.measured_hw = std::make_shared<const hardware_entry>(measured_hardware_entry(*profile, datasheet));
+        } catch (const std::invalid_argument& e) {
+            throw invalid_value("roof", e.what());
+        }
+        p.hw = p.measured_hw.get();
+        p.roofs = std::make_shared<const std::string>(roofs_json(*p.hw).dump());
     }
     p.on_gpu = m_queue != nullptr && !p.request.predict_only;
     p.predicted.reserve(p.request.problems.size());
@@ -343,7 +369,7 @@ std::string api::store_answer(const prepared& p, const std::vector<analysis_poin
     // Built by concatenation: the roofs are serialised once per hardware entry at start-up, which keeps a
     // prediction-only answer to a few microseconds of formatting. The store keeps the roofs apart (once per
     // entry), so the stored answer is the rest.
-    const auto& roofs = m_roofs_text.at(p.hw->key);
+    const auto& roofs = *p.roofs;
     std::string rest = "{\"schema_version\":" + std::to_string(report_schema_version) + ",\"tool_version\":" +
                        json(tool_version()).dump() + ",\"backend\":\"" + (gpu ? "gpu" : "prediction-only") +
                        "\",\"request\":" + request_echo(p.request, p.hw->key).dump() +

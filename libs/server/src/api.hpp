@@ -101,7 +101,8 @@ class api {
 
     server_config& m_config;
     hardware_registry m_registry;
-    std::map<std::string, std::string> m_roofs_text; // hardware key -> roofs_json(hw).dump(), built once
+    // hardware key -> roofs_json(hw).dump(), built once (shared so a prepared analysis can hold its own too)
+    std::map<std::string, std::shared_ptr<const std::string>> m_roofs_text;
     store::run_store& m_store;
     static_files m_static;
     std::unique_ptr<telemetry_source> m_telemetry;

@@ -2,6 +2,7 @@
 // Prediction-only unless a test gives the server the scripted fake worker (the GPU path is checked on the GPU
 // machine).
 #include "http_client.hpp"
+#include "roofline/core/measured_profile.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -396,6 +397,46 @@ TEST_F(api_fixture, cors_only_for_configured_origins) {
     EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), "http://gpu-box.lan:3000");
     r = client().Get("/api/health", {{"Origin", "http://localhost:5173"}});
     EXPECT_EQ(r->status, 403);
+}
+
+TEST_F(api_fixture, measured_roofs_come_from_the_ceilings_profile) {
+    const auto profiles = dir.path / "profiles";
+    std::filesystem::create_directories(profiles);
+    start({}, {"ROOFLINE_PROFILE_DIR=" + profiles.string()});
+    auto c = client();
+    const std::string body = R"({"M":4096,"N":4096,"K":4096,"precisions":["FP16","INT8"],"roof":"measured"})";
+    auto r = c.Post("/api/analyze", body, "application/json");
+    expect_error(r, 422, "roof");
+    EXPECT_NE(r->body.find("roofline ceilings"), std::string::npos) << r->body;
+
+    roofline::measured_profile prof;
+    prof.tool_version = "test";
+    prof.created_at = "2026-01-01T00:00:00Z";
+    prof.device.name = "NVIDIA H100 80GB HBM3";
+    prof.device.compute_capability = "9.0";
+    prof.device.uuid = "GPU-test";
+    prof.hardware_key = "h100-sxm";
+    prof.bandwidth.push_back({"dram_read", "test kernel", 3.0e12, 3.1e12, 4e9});
+    roofline::measured_compute fp16;
+    fp16.precision = roofline::precision_id::fp16;
+    fp16.status = roofline::disposition::passed;
+    fp16.burst_flops_per_s = 7.0e14;
+    prof.compute.push_back(fp16);
+    roofline::save_profile(prof, roofline::profile_path(profiles, prof.device.uuid));
+
+    r = c.Post("/api/analyze", body, "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const auto a = body_json(r);
+    EXPECT_EQ(a["hardware"]["key"], "h100-sxm-measured");
+    EXPECT_EQ(a["request"]["roof"], "measured");
+    EXPECT_NEAR(a["predicted"][0]["roof"]["compute_roof_tflops"].get<double>(), 700.0, 1e-6);
+    EXPECT_NEAR(a["hardware"]["memory_bandwidth_bytes_per_s"].get<double>(), 3.0e12, 1.0);
+    EXPECT_EQ(a["predicted"][0]["hardware_key"], "h100-sxm-measured");
+    // The run reads back with its measured roofs.
+    const auto stored = body_json(c.Get("/api/runs/" + std::to_string(a["run_id"].get<int>())));
+    EXPECT_EQ(stored["hardware"]["key"], "h100-sxm-measured");
+    expect_error(c.Post("/api/analyze?hardware_key=b10", body, "application/json"), 422, "hardware_key");
 }
 
 // ------------------------------------------------------------------------------- GPU path with a fake worker
