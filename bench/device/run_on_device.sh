@@ -18,10 +18,10 @@ echo "== default sweep 4096^3: empty cache, then cached"
 t0=$(date +%s.%N); $B analyze --shape 4096x4096x4096 --all-precisions --format json > $OUT/sweep_cold.json; t1=$(date +%s.%N)
 $B analyze --shape 4096x4096x4096 --all-precisions --format json > $OUT/sweep_cached.json; t2=$(date +%s.%N)
 echo "== the sweep through the API"
-$B serve --port 0 --db /tmp/rc.db --web-root /nonexistent > /tmp/serve.log 2>&1 &
+$B serve --port 0 --db /tmp/rc.db --web-root "$(mktemp -d)" > $OUT/serve.log 2>&1 &
 spid=$!
-for i in $(seq 1 50); do grep -q "listening on" /tmp/serve.log && break; sleep 0.2; done
-url=$(grep -o "http://127.0.0.1:[0-9]*" /tmp/serve.log | head -1)
+for i in $(seq 1 50); do grep -q "listening on" $OUT/serve.log && break; sleep 0.2; done
+url=$(grep -o "http://127.0.0.1:[0-9]*" $OUT/serve.log | head -1)
 curl -s "$url/api/health" > $OUT/health.json; cat $OUT/health.json; echo
 body='{"M":4096,"N":4096,"K":4096,"precision":"FP16"}'
 t3=$(date +%s.%N)

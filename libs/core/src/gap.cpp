@@ -292,6 +292,9 @@ std::string telemetry_lines(const telemetry_summary& t, double flops_per_gemm, d
         if (flops_per_gemm > 0 && *t.energy_per_gemm_j > 0) {
             energy += ", " + num(flops_per_gemm / *t.energy_per_gemm_j / 1e12, 2) + " TFLOP/s per W";
         }
+        if (!t.energy_source.empty()) {
+            energy += " [" + t.energy_source + "]";
+        }
         if (t.energy_j) {
             energy += " (" + format_si(*t.energy_j, "J") + " over the timed region)";
         }

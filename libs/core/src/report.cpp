@@ -209,6 +209,7 @@ json to_json(const telemetry_summary& t) {
               {"power_limit_w", opt(t.power_limit_w)},
               {"energy_j", opt(t.energy_j)},
               {"energy_per_gemm_j", opt(t.energy_per_gemm_j)},
+              {"energy_source", t.energy_source},
               {"temperature_max_c", opt(t.temperature_max_c)},
               {"utilization_mean_pct", opt(t.utilization_mean_pct)},
               {"throttle_reasons", t.throttle_reasons},
@@ -356,6 +357,7 @@ analysis_point point_from_json(const json& j) {
                 s.power_limit_w = get("power_limit_w");
                 s.energy_j = get("energy_j");
                 s.energy_per_gemm_j = get("energy_per_gemm_j");
+                s.energy_source = tel->value("energy_source", "");
                 s.temperature_max_c = get("temperature_max_c");
                 s.utilization_mean_pct = get("utilization_mean_pct");
                 s.throttle_reasons = tel->value("throttle_reasons", std::vector<std::string>{});

@@ -18,7 +18,8 @@ nlohmann::json to_json(const measure_options& o) {
             {"max_candidates", o.max_candidates},
             {"use_algorithm_cache", o.use_algorithm_cache},
             {"cache_dir", o.cache_dir.string()},
-            {"corrupt_result_for_test", o.corrupt_result_for_test}};
+            {"corrupt_result_for_test", o.corrupt_result_for_test},
+            {"telemetry_window_s", o.telemetry_window_s}};
 }
 
 measure_options measure_options_from_json(const nlohmann::json& j) {
@@ -36,6 +37,7 @@ measure_options measure_options_from_json(const nlohmann::json& j) {
         o.use_algorithm_cache = j.value("use_algorithm_cache", o.use_algorithm_cache);
         o.cache_dir = j.value("cache_dir", std::string());
         o.corrupt_result_for_test = j.value("corrupt_result_for_test", false);
+        o.telemetry_window_s = j.value("telemetry_window_s", o.telemetry_window_s);
         return o;
     } catch (const nlohmann::json::exception& e) {
         throw std::invalid_argument(std::string("options: ") + e.what());

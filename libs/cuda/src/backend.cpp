@@ -923,12 +923,19 @@ class cublaslt_backend final : public gemm_backend {
             o.probe->begin();
         }
         const auto wall_start = clock::now();
-        while (samples.size() < target) {
-            const std::size_t n = std::min(batch_samples, target - samples.size());
+        const std::size_t cap = std::max(target, o.max_samples);
+        const auto telemetry_window_open = [&] {
+            return o.probe != nullptr &&
+                   std::chrono::duration<double>(clock::now() - wall_start).count() < o.telemetry_window_s;
+        };
+        while ((samples.size() < target || telemetry_window_open()) && samples.size() < cap) {
+            const std::size_t n =
+                std::min(batch_samples, (samples.size() < target ? target : cap) - samples.size());
             const auto got = time_samples(launch, n, o.mode, timed_out);
             samples.insert(samples.end(), got.begin(), got.end());
             const double spread = relative_spread(samples);
-            if (samples.size() < target && samples.size() >= floor_samples && spread < o.target_relative_spread) {
+            if (samples.size() < target && samples.size() >= floor_samples && spread < o.target_relative_spread &&
+                !telemetry_window_open()) {
                 stop = "stopped early after " + std::to_string(samples.size()) + " samples: relative spread " +
                        format_number(100 * spread, 2) + "% < " + format_number(100 * o.target_relative_spread, 2) +
                        "%";

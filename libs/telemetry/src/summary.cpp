@@ -77,12 +77,18 @@ telemetry_summary summarize(const std::vector<sample>& samples, const region& r,
     }
     t.throttle_reasons = clock_event_reasons(seen);
 
-    if (r.energy_begin_j && r.energy_end_j && *r.energy_end_j >= *r.energy_begin_j) {
+    if (r.energy_begin_j && r.energy_end_j && *r.energy_end_j > *r.energy_begin_j) {
         t.energy_j = *r.energy_end_j - *r.energy_begin_j;
         if (r.gemm_count > 0) {
             const double share = r.seconds > 0 && r.timed_s > 0 ? std::min(1.0, r.timed_s / r.seconds) : 1.0;
             t.energy_per_gemm_j = *t.energy_j * share / static_cast<double>(r.gemm_count);
+            t.energy_source = "energy counter";
         }
+    } else if (t.power_mean_w && r.gemm_count > 0 && r.timed_s > 0) {
+        // The counter did not move (it updates every few ms to tens of ms): a region that short gets its
+        // energy from the sampled power instead, and says so, rather than reporting 0 J.
+        t.energy_per_gemm_j = *t.power_mean_w * r.timed_s / static_cast<double>(r.gemm_count);
+        t.energy_source = "mean power x time";
     }
     return t;
 }

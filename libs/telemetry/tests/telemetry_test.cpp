@@ -199,8 +199,26 @@ TEST(summarize, clocks_power_energy_and_the_75_percent_rule) {
     EXPECT_EQ(t.low_clock_samples, 2U); // 1400 and 1020 are under 1500 MHz; 1600 is not
     EXPECT_DOUBLE_EQ(*t.energy_j, 26.0);
     EXPECT_DOUBLE_EQ(*t.energy_per_gemm_j, 26.0 * 0.75 / 10);
+    EXPECT_EQ(t.energy_source, "energy counter");
     // Idle in 1 of 4 samples is a host gap, not a reason; power cap and hardware thermal were seen.
     EXPECT_EQ(t.throttle_reasons, (std::vector<std::string>{"power cap", "thermal slowdown (hardware)"}));
+}
+
+TEST(summarize, a_counter_that_did_not_move_falls_back_to_power_times_time) {
+    device_info dev;
+    dev.max_sm_clock_mhz = 2000;
+    const std::vector<sample> s{at(0.00, 1980, 600, 0x0), at(0.01, 1980, 700, 0x0)};
+    region r;
+    r.seconds = 0.02;
+    r.energy_begin_j = 100.0;
+    r.energy_end_j = 100.0; // too short a region for the counter to tick
+    r.gemm_count = 4;
+    r.timed_s = 0.02;
+    const auto t = summarize(s, r, dev);
+    EXPECT_FALSE(t.energy_j.has_value()); // never "0 J"
+    ASSERT_TRUE(t.energy_per_gemm_j.has_value());
+    EXPECT_DOUBLE_EQ(*t.energy_per_gemm_j, 650.0 * 0.02 / 4);
+    EXPECT_EQ(t.energy_source, "mean power x time");
 }
 
 TEST(summarize, idle_in_most_samples_is_reported_and_missing_fields_stay_empty) {

@@ -41,6 +41,9 @@ struct measure_options {
     std::filesystem::path cache_dir; // empty: $XDG_CACHE_HOME/roofline or ~/.cache/roofline
     bool corrupt_result_for_test = false; // test hook: flip an output element to prove verification bites
     measurement_probe* probe = nullptr;   // not owned; null: no telemetry
+    // With a probe, sampling goes on past `samples` until the timed region lasts this long, so the sampler
+    // (200 Hz) and the energy counter see the GEMM running rather than the idle moment before it.
+    double telemetry_window_s = 0.1;
 };
 
 class gemm_backend {

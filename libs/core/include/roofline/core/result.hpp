@@ -89,6 +89,8 @@ struct telemetry_summary {
     std::optional<double> power_limit_w;
     std::optional<double> energy_j; // over the timed region, from the energy counter
     std::optional<double> energy_per_gemm_j;
+    // "energy counter", or "mean power x time" when the counter did not move over a short region.
+    std::string energy_source;
     std::optional<double> temperature_max_c;
     std::optional<double> utilization_mean_pct;
     std::vector<std::string> throttle_reasons; // in words: "power cap", "thermal", ...
