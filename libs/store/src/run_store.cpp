@@ -11,6 +11,8 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <fcntl.h>
+#include <unistd.h>
 #include <unordered_map>
 #include <variant>
 
@@ -252,6 +254,8 @@ struct run_store::impl {
     int checkpoint_pages = 1000;    // WAL pages (4 KiB each) between background passes
     int restart_pages = 16384;      // WAL size (64 MiB) at which the writer finishes a pass so the WAL restarts
     int last_pass_pages = 0;        // WAL size when the last background pass was asked for (writer thread only)
+    int db_fd = -1;                 // the database file, for the checkpointer's fdatasync
+    std::chrono::steady_clock::time_point last_commit{};
     mutable std::mutex reader_mutex;
     sql::database reader_db;
 
@@ -414,6 +418,12 @@ void run_store::impl::run_checkpointer() {
         int log = 0;
         int done = 0;
         (void)sqlite3_wal_checkpoint_v2(checkpoint_db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+        // SQLite syncs the database file only when a checkpoint reaches the end of the WAL, which a pass racing
+        // the writer never does: without this, the writer's finishing step would fsync every page copied since
+        // the last restart (20-120 ms measured here) while requests wait on its commit.
+        if (db_fd >= 0) {
+            (void)fdatasync(db_fd);
+        }
         finish_checkpoint = true;
         lock.lock();
         checkpoint_running = false;
@@ -431,6 +441,14 @@ void run_store::impl::run_writer() {
             if (queue.empty()) {
                 return; // stopping and drained
             }
+            // Under load, commits are paced at most one per commit_gather: a run arriving right after a commit
+            // waits for the runs behind it instead of starting a transaction of its own. Every transaction
+            // rewrites whole pages (table and index leaves, the header), so 8 runs per commit write about a third
+            // of the WAL that 8 single-run commits do. An idle server commits at once.
+            if (options.commit_gather.count() > 0) {
+                queue_cv.wait_until(lock, last_commit + options.commit_gather,
+                                    [&] { return stopping || queue.size() >= options.max_batch; });
+            }
             while (!queue.empty() && batch.size() < options.max_batch) {
                 batch.push_back(std::move(queue.front()));
                 queue.pop_front();
@@ -447,6 +465,7 @@ void run_store::impl::run_writer() {
                     apply(st, batch[i], results[i]);
                 }
                 writer_db.exec("COMMIT", "commit batch");
+                last_commit = std::chrono::steady_clock::now();
             } catch (...) {
                 sqlite3_exec(writer_db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
                 hardware_ids.clear(); // snapshot ids learnt in the rolled-back transaction are void
@@ -512,6 +531,7 @@ std::unique_ptr<run_store> run_store::open(const std::filesystem::path& path, co
     p->reader_db.exec("PRAGMA query_only = ON", "reader pragmas");
     p->checkpoint_db = sql::database(file, false);
     p->checkpoint_db.exec("PRAGMA synchronous = NORMAL", "checkpointer pragmas");
+    p->db_fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     auto* raw = p.get();
     // Replaces SQLite's automatic checkpoint (which would run, fsyncs and all, inside the writer's COMMIT).
     sqlite3_wal_hook(p->writer_db.get(), &impl::on_commit, raw);
@@ -539,6 +559,9 @@ run_store::~run_store() {
     }
     // Everything committed; fold the WAL into the database so the file stands alone.
     (void)sqlite3_wal_checkpoint_v2(m_impl->writer_db.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    if (m_impl->db_fd >= 0) {
+        ::close(m_impl->db_fd);
+    }
 }
 
 std::future<std::int64_t> run_store::submit(new_run run) {

@@ -7,13 +7,17 @@
 // answers with a run id after that point, so an id a client has seen is never lost by killing the server.
 //
 // Throughput model. One writer thread owns the only writing connection and commits whatever is queued in one
-// transaction (group commit): under load hundreds of runs share one COMMIT, so storing each prediction costs
-// an INSERT, not a transaction. Readers use their own connection (WAL lets them read while the writer writes).
+// transaction (group commit; under load it waits up to commit_gather for more), so storing a prediction costs an
+// INSERT, not a transaction. Checkpoints never run inside a commit: a checkpointer thread copies the WAL into the
+// database and fsyncs it on its own connection, and the writer only finishes the last few frames once per 64 MiB
+// of WAL so that the WAL restarts. Readers use their own connection (WAL lets them read while the writer writes).
+// The answer's hardware roofs, the same for every run on one registry entry, are stored once.
 //
 // Schema. PRAGMA user_version holds the schema version; open() applies the migrations from the file's version
 // up to current_schema_version in one transaction each, and refuses a file written by a newer tool.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <future>
@@ -102,8 +106,11 @@ struct run_page {
 };
 
 struct store_options {
-    std::size_t max_batch = 512;  // runs per group-commit transaction
+    std::size_t max_batch = 512;     // runs per group-commit transaction
     std::size_t max_pending = 65536; // submit() blocks (back-pressure) above this many queued writes
+    // Under load, how long the writer waits for more runs before a commit (adds at most this to a request's
+    // latency; an idle server commits at once). 0: commit whatever is queued immediately.
+    std::chrono::microseconds commit_gather{1000};
 };
 
 class run_store {
