@@ -16,7 +16,9 @@ class nvml_telemetry final : public telemetry_source {
   public:
     [[nodiscard]] bool available() const override { return m_monitor.status().available; }
     [[nodiscard]] std::string unavailable_reason() const override {
-        return "NVML not available: " + m_monitor.status().reason +
+        const auto& why = m_monitor.status().reason;
+        const std::string prefix = "NVML not available";
+        return (why.rfind(prefix, 0) == 0 ? why : prefix + ": " + why) +
                ". Live clocks, power and temperature need the NVIDIA driver (libnvidia-ml.so.1) on the machine "
                "that runs `roofline serve`; analyses still work";
     }
