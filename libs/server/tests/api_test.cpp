@@ -480,7 +480,8 @@ TEST_F(api_fixture, worker_faults_cost_one_precision_each) {
 }
 
 TEST_F(api_fixture, full_queue_answers_429_with_retry_after) {
-    start({"--worker-command", fake_worker(), "--queue-capacity", "1"}, {"FAKE_WORKER_DELAY_MS=1500"});
+    // Each analysis takes 3 s in the fake worker: long enough for the test to fill the queue on a busy CI box.
+    start({"--worker-command", fake_worker(), "--queue-capacity", "1"}, {"FAKE_WORKER_DELAY_MS=3000"});
     std::atomic<int> ok{0};
     const auto post = [&] {
         auto c = client();
@@ -490,7 +491,7 @@ TEST_F(api_fixture, full_queue_answers_429_with_retry_after) {
         }
     };
     const auto wait_for_length = [&](int n) {
-        for (int i = 0; i < 300; ++i) {
+        for (int i = 0; i < 1000; ++i) {
             if (body_json(client().Get("/api/health"))["queue_length"] == n) {
                 return true;
             }
