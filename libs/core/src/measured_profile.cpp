@@ -28,21 +28,6 @@ std::optional<double> get_opt(const json& j, const char* k) {
     return it->get<double>();
 }
 
-device_identity device_from_json(const json& d) {
-    device_identity id;
-    id.name = d.value("name", "");
-    id.compute_capability = d.value("compute_capability", "");
-    id.sm_count = d.value("sm_count", 0);
-    id.driver_version = d.value("driver_version", "");
-    id.cuda_runtime_version = d.value("cuda_runtime_version", "");
-    id.cublaslt_version = d.value("cublaslt_version", "");
-    id.uuid = d.value("uuid", "");
-    id.pci_bus_id = d.value("pci_bus_id", "");
-    id.l2_bytes = d.value("l2_bytes", 0.0);
-    id.memory_bytes = d.value("memory_bytes", 0.0);
-    return id;
-}
-
 telemetry_summary telemetry_from_json(const json& t) {
     telemetry_summary s;
     s.available = t.value("available", false);

@@ -24,7 +24,9 @@ std::string fixed(double v, int decimals) {
     return buf;
 }
 
-json opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+json opt(const std::optional<double>& v) {
+    return v ? json(*v) : json(nullptr);
+}
 
 json sourced(const sourced_value& v, double scale = 1.0) {
     json j{{"value", v.value ? json(*v.value / scale) : json(nullptr)}, {"source", v.source}};
@@ -72,7 +74,9 @@ std::string pad(std::string s, std::size_t width, bool right = false) {
 
 } // namespace
 
-std::string_view tool_version() noexcept { return ROOFLINE_VERSION; }
+std::string_view tool_version() noexcept {
+    return ROOFLINE_VERSION;
+}
 
 json count_json(count_t v) {
     if (v <= std::numeric_limits<std::uint64_t>::max()) {
@@ -87,8 +91,8 @@ std::string format_si(double v, std::string_view unit, int digits) {
     for (const auto& [scale, name] : prefixes) {
         if (std::fabs(v) >= scale) {
             char buf[64];
-            std::snprintf(buf, sizeof buf, "%.*g %s%.*s", digits, v / scale, name, static_cast<int>(unit.size()),
-                          unit.data());
+            std::snprintf(buf, sizeof buf, "%.*g %s%.*s", digits, v / scale, name,
+                          static_cast<int>(unit.size()), unit.data());
             return buf;
         }
     }
@@ -171,9 +175,10 @@ json to_json(const hardware_entry& h) {
 }
 
 json to_json(const timing_stats& t) {
-    json j{{"mode", to_string(t.mode)}, {"samples", t.samples}, {"median_s", t.median_s}, {"min_s", t.min_s},
-           {"max_s", t.max_s},          {"mean_s", t.mean_s},   {"stdev_s", t.stdev_s},
-           {"relative_spread", t.relative_spread()}};
+    json j{{"mode", to_string(t.mode)}, {"samples", t.samples},
+           {"median_s", t.median_s},    {"min_s", t.min_s},
+           {"max_s", t.max_s},          {"mean_s", t.mean_s},
+           {"stdev_s", t.stdev_s},      {"relative_spread", t.relative_spread()}};
     if (!t.sample_s.empty()) {
         j["sample_s"] = t.sample_s;
     }
@@ -191,6 +196,21 @@ json to_json(const device_identity& d) {
             {"pci_bus_id", d.pci_bus_id},
             {"l2_bytes", d.l2_bytes},
             {"memory_bytes", d.memory_bytes}};
+}
+
+device_identity device_from_json(const json& d) {
+    device_identity id;
+    id.name = d.value("name", "");
+    id.compute_capability = d.value("compute_capability", "");
+    id.sm_count = d.value("sm_count", 0);
+    id.driver_version = d.value("driver_version", "");
+    id.cuda_runtime_version = d.value("cuda_runtime_version", "");
+    id.cublaslt_version = d.value("cublaslt_version", "");
+    id.uuid = d.value("uuid", "");
+    id.pci_bus_id = d.value("pci_bus_id", "");
+    id.l2_bytes = d.value("l2_bytes", 0.0);
+    id.memory_bytes = d.value("memory_bytes", 0.0);
+    return id;
 }
 
 json to_json(const telemetry_summary& t) {
@@ -266,8 +286,9 @@ json to_json(const analysis_point& p) {
                   {"memory_roof_tflops", round_sig(e.memory_roof_flops_per_s / 1e12)},
                   {"compute_roof_tflops",
                    e.roof.available ? json(round_sig(e.roof.peak_flops_per_s / 1e12)) : json(nullptr)},
-                  {"attainable_tflops",
-                   e.attainable_flops_per_s > 0 ? json(round_sig(e.attainable_flops_per_s / 1e12)) : json(nullptr)},
+                  {"attainable_tflops", e.attainable_flops_per_s > 0
+                                            ? json(round_sig(e.attainable_flops_per_s / 1e12))
+                                            : json(nullptr)},
                   {"ridge_ai", e.roof.available ? json(round_sig(e.roof.ridge_ai)) : json(nullptr)},
                   {"predicted_time_s", e.predicted_time_s > 0 ? json(e.predicted_time_s) : json(nullptr)}};
         const auto frac = has_time ? fraction_of_roof(e, p.flops_per_s()) : std::nullopt;
@@ -297,7 +318,7 @@ analysis_point point_from_json(const json& j) {
         p.problem.beta = j.value("beta", 0.0);
         p.traffic = compute_traffic(p.problem);
         p.source = need(j, "source").get<std::string>() == "measured" ? point_source::measured
-                                                                       : point_source::predicted;
+                                                                      : point_source::predicted;
         p.status = parse_disposition(need(j, "disposition").get<std::string>());
         p.message = j.value("message", "");
         p.hardware_key = j.value("hardware_key", "");
@@ -327,16 +348,7 @@ analysis_point point_from_json(const json& j) {
                                    e->value("reference", "")};
             }
             if (const auto d = it->find("device"); d != it->end() && d->is_object()) {
-                m.device = {d->value("name", ""),
-                            d->value("compute_capability", ""),
-                            d->value("sm_count", 0),
-                            d->value("driver_version", ""),
-                            d->value("cuda_runtime_version", ""),
-                            d->value("cublaslt_version", ""),
-                            d->value("uuid", ""),
-                            d->value("pci_bus_id", ""),
-                            d->value("l2_bytes", 0.0),
-                            d->value("memory_bytes", 0.0)};
+                m.device = device_from_json(*d);
             }
             if (const auto tel = it->find("telemetry"); tel != it->end() && tel->is_object()) {
                 telemetry_summary s;
@@ -381,8 +393,9 @@ json to_json(const gap_analysis& g) {
     }
     return {{"applicable", g.applicable},
             {"fraction_of_roof", opt(g.fraction_of_roof)},
-            {"roof_at_clock_tflops",
-             g.roof_at_clock_flops_per_s ? json(round_sig(*g.roof_at_clock_flops_per_s / 1e12)) : json(nullptr)},
+            {"roof_at_clock_tflops", g.roof_at_clock_flops_per_s
+                                         ? json(round_sig(*g.roof_at_clock_flops_per_s / 1e12))
+                                         : json(nullptr)},
             {"fraction_of_roof_at_clock", opt(g.fraction_of_roof_at_clock)},
             {"reasons", reasons}};
 }
@@ -411,10 +424,11 @@ std::string points_csv(const std::vector<analysis_point>& points) {
         const auto j = to_json(p);
         const auto num = [](const json& v) { return v.is_null() ? std::string() : v.dump(); };
         out << csv_escape(p.label()) << ',' << csv_escape(p.problem.precision_label()) << ','
-            << to_string(p.problem.a) << ',' << to_string(p.problem.b) << ',' << to_string(p.problem.out) << ','
-            << p.problem.m << ',' << p.problem.n << ',' << p.problem.k << ',' << to_string(p.traffic.flops) << ','
-            << to_string(p.traffic.bytes()) << ',' << num(j["ai"]) << ',' << num(j["time_us"]) << ','
-            << num(j["tflops"]) << ',' << (j["bound"].is_null() ? "" : j["bound"].get<std::string>()) << ','
+            << to_string(p.problem.a) << ',' << to_string(p.problem.b) << ',' << to_string(p.problem.out)
+            << ',' << p.problem.m << ',' << p.problem.n << ',' << p.problem.k << ','
+            << to_string(p.traffic.flops) << ',' << to_string(p.traffic.bytes()) << ',' << num(j["ai"]) << ','
+            << num(j["time_us"]) << ',' << num(j["tflops"]) << ','
+            << (j["bound"].is_null() ? "" : j["bound"].get<std::string>()) << ','
             << (j["roof"].is_null() ? "" : num(j["roof"]["attainable_tflops"])) << ','
             << (j["roof"].is_null() ? "" : num(j["roof"]["fraction_of_roof"])) << ',' << to_string(p.source)
             << ',' << to_string(p.status) << ',' << csv_escape(p.hardware_key) << ',' << csv_escape(p.message)
@@ -452,8 +466,8 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
             << pad(format_si(to_double(p.traffic.flops), "", 4), 12, true)
             << pad(format_si(to_double(p.traffic.bytes()), "", 4), 12, true)
             << pad(fixed(p.traffic.arithmetic_intensity(), 2), 11, true) << pad(roof, 14, true)
-            << pad(bound, 12, true) << pad(time_us, 12, true) << pad(tflops, 10, true) << pad(pct, 8, true) << "  "
-            << to_string(p.source);
+            << pad(bound, 12, true) << pad(time_us, 12, true) << pad(tflops, 10, true) << pad(pct, 8, true)
+            << "  " << to_string(p.source);
         if (p.status != disposition::passed) {
             out << " (" << to_string(p.status) << ")";
         }
@@ -478,9 +492,9 @@ std::string hardware_table(const std::vector<hardware_entry>& entries) {
         arch_w = std::max(arch_w, h.architecture.size() + 2);
     }
     std::ostringstream out;
-    out << pad("key", key_w) << pad("name", name_w) << pad("arch", arch_w) << pad("cc", 5) << pad("mem BW", 12, true)
-        << pad("BF16", 8, true) << pad("FP8", 8, true) << pad("NVFP4", 8, true) << pad("INT8", 8, true)
-        << pad("INT4", 8, true) << '\n';
+    out << pad("key", key_w) << pad("name", name_w) << pad("arch", arch_w) << pad("cc", 5)
+        << pad("mem BW", 12, true) << pad("BF16", 8, true) << pad("FP8", 8, true) << pad("NVFP4", 8, true)
+        << pad("INT8", 8, true) << pad("INT4", 8, true) << '\n';
     const auto peak = [](const hardware_entry& h, precision_id id) {
         const auto& pk = h.peak(id);
         if (!pk.supported) {
@@ -492,8 +506,8 @@ std::string hardware_table(const std::vector<hardware_entry>& entries) {
         out << pad(h.key, key_w) << pad(h.name, name_w) << pad(h.architecture, arch_w)
             << pad(h.compute_capability, 5)
             << pad(format_si(h.memory_bandwidth_bytes_per_s.value.value_or(0), "B/s"), 12, true);
-        for (const auto id : {precision_id::bf16, precision_id::fp8_e4m3, precision_id::nvfp4, precision_id::int8,
-                              precision_id::int4}) {
+        for (const auto id : {precision_id::bf16, precision_id::fp8_e4m3, precision_id::nvfp4,
+                              precision_id::int8, precision_id::int4}) {
             out << pad(peak(h, id), 8, true);
         }
         out << '\n';
@@ -506,7 +520,8 @@ std::string hardware_table(const std::vector<hardware_entry>& entries) {
 std::string hardware_detail(const hardware_entry& h) {
     std::ostringstream out;
     const auto figure = [&](const char* name, const sourced_value& v, double scale, const char* unit) {
-        out << pad(name, 20) << pad(v.value ? fixed(*v.value / scale, scale >= 1e9 ? 2 : 0) + " " + unit : "unknown", 18)
+        out << pad(name, 20)
+            << pad(v.value ? fixed(*v.value / scale, scale >= 1e9 ? 2 : 0) + " " + unit : "unknown", 18)
             << "  source: " << v.source;
         if (!v.note.empty()) {
             out << " (" << v.note << ")";
@@ -520,7 +535,8 @@ std::string hardware_detail(const hardware_entry& h) {
             out << ' ' << a;
         }
     }
-    out << "\n" << h.vendor << ' ' << h.architecture << ", compute capability " << h.compute_capability << ", "
+    out << "\n"
+        << h.vendor << ' ' << h.architecture << ", compute capability " << h.compute_capability << ", "
         << h.memory_type << "  (file: " << h.file << ")\n\n";
     figure("SMs", h.sm_count, 1, "");
     figure("boost clock", h.boost_clock_hz, 1e6, "MHz");

@@ -23,6 +23,7 @@ inline constexpr int report_schema_version = 1;
 [[nodiscard]] nlohmann::json roofs_json(const hardware_entry& h); // bandwidth plus one roof per precision
 [[nodiscard]] nlohmann::json to_json(const timing_stats& t);
 [[nodiscard]] nlohmann::json to_json(const device_identity& d);
+[[nodiscard]] device_identity device_from_json(const nlohmann::json& j); // missing fields stay empty
 [[nodiscard]] nlohmann::json to_json(const telemetry_summary& t);
 [[nodiscard]] nlohmann::json to_json(const measurement& m);
 [[nodiscard]] nlohmann::json to_json(const analysis_point& p);
