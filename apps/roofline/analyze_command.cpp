@@ -27,6 +27,7 @@ struct analyze_options {
     std::string format = "table";
     bool predict_only = false;
     std::string mode = "cold";
+    std::string pacing = "paced";
     std::string roof = "datasheet";
     std::size_t iterations = 30;
     bool keep_samples = false;
@@ -83,6 +84,11 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     } catch (const std::invalid_argument& e) {
         throw usage_error(std::string("--mode: ") + e.what());
     }
+    try {
+        mopt.pacing = parse_sample_pacing(o.pacing);
+    } catch (const std::invalid_argument& e) {
+        throw usage_error(std::string("--pacing: ") + e.what());
+    }
     mopt.samples = o.iterations;
     mopt.min_samples = std::min<std::size_t>(mopt.min_samples, o.iterations);
     mopt.keep_samples = o.keep_samples;
@@ -110,12 +116,13 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     if (hw == nullptr) {
         hw = &registry.at(backend ? "h100-sxm" : "b10");
     }
-    // roof=measured: the roofs `roofline ceilings` measured on this GPU (or the newest profile without a GPU).
+    // roof=measured: the roofs `roofline ceilings` measured on this GPU (or the newest profile without a
+    // GPU).
     hardware_entry measured_entry;
     if (o.roof == "measured") {
         const auto dir = default_profile_dir();
-        const auto profile = dir.empty() ? std::nullopt
-                                         : find_profile(dir, backend ? backend->device().uuid : std::string());
+        const auto profile =
+            dir.empty() ? std::nullopt : find_profile(dir, backend ? backend->device().uuid : std::string());
         if (!profile) {
             throw usage_error("--roof measured: no measured profile in '" + dir.string() +
                               "'; run `roofline ceilings` on the GPU first (or set ROOFLINE_PROFILE_DIR)");
@@ -166,7 +173,8 @@ void run_analyze(const analyze_options& o, const global_options& global) {
             if (p.source != point_source::measured || p.time_s <= 0 || !p.measured) {
                 continue;
             }
-            std::cout << "\n" << p.problem.precision_label() << " (" << p.measured->kernel_path << ", "
+            std::cout << "\n"
+                      << p.problem.precision_label() << " (" << p.measured->kernel_path << ", "
                       << p.measured->layout << ", " << p.measured->algorithm << ")\n";
             if (p.measured->telemetry) {
                 std::cout << telemetry_lines(*p.measured->telemetry, to_double(p.traffic.flops), p.time_s);
@@ -184,8 +192,9 @@ void run_analyze(const analyze_options& o, const global_options& global) {
 
 void add_analyze_command(CLI::App& app, const global_options& global) {
     auto opts = std::make_shared<analyze_options>();
-    auto* cmd = app.add_subcommand("analyze", "Place a GEMM on the roofline: predicted, and measured when a GPU is "
-                                              "present");
+    auto* cmd =
+        app.add_subcommand("analyze", "Place a GEMM on the roofline: predicted, and measured when a GPU is "
+                                      "present");
     cmd->add_option("--shape", opts->shape, "MxNxK, e.g. 4096x4096x4096");
     cmd->add_option("-M", opts->m, "Rows of A and D (1..2147483647)");
     cmd->add_option("-N", opts->n, "Columns of B and D (1..2147483647)");
@@ -196,18 +205,27 @@ void add_analyze_command(CLI::App& app, const global_options& global) {
                   "The seed's sweep: FP16, FP8_E4M3, NVFP4, INT8, INT4 (overrides --precision)");
     cmd->add_option("--hardware", opts->hardware,
                     "Registry key or alias for the roofs (default: the local GPU's entry, else b10)");
-    cmd->add_option("--a-precision", opts->a_precision, "Precision of A (mixed precision, e.g. INT4 weights)");
+    cmd->add_option("--a-precision", opts->a_precision,
+                    "Precision of A (mixed precision, e.g. INT4 weights)");
     cmd->add_option("--b-precision", opts->b_precision, "Precision of B");
     cmd->add_option("--out-precision", opts->out_precision, "Precision of D (default: the input's default)");
-    cmd->add_option("--beta", opts->beta, "beta of D = alpha*A*B + beta*C; non-zero adds C's traffic (default 0)");
+    cmd->add_option("--beta", opts->beta,
+                    "beta of D = alpha*A*B + beta*C; non-zero adds C's traffic (default 0)");
     cmd->add_option("--format", opts->format, "table, json or csv");
     cmd->add_flag("--predict-only", opts->predict_only, "Do not measure even when a GPU is present");
     cmd->add_option("--mode", opts->mode, "cold (L2 flushed before each sample; default) or hot");
-    cmd->add_option("--roof", opts->roof, "datasheet (registry; default) or measured (from `roofline ceilings`)");
+    cmd->add_option(
+        "--pacing", opts->pacing,
+        "paced (the GPU rests after each sample and keeps its boost clock; default) or continuous "
+        "(back to back after 1 s of load: the clocks sustained under the power limit)");
+    cmd->add_option("--roof", opts->roof,
+                    "datasheet (registry; default) or measured (from `roofline ceilings`)");
     cmd->add_option("--iterations", opts->iterations, "Timed samples per precision (default 30)");
     cmd->add_flag("--samples", opts->keep_samples, "Keep every timing sample in the JSON");
-    cmd->add_flag("--no-verify", opts->no_verify, "Skip the check against a reference (result: not_verified)");
-    cmd->add_flag("--no-cache", opts->no_cache, "Search algorithms again instead of using the on-disk choice");
+    cmd->add_flag("--no-verify", opts->no_verify,
+                  "Skip the check against a reference (result: not_verified)");
+    cmd->add_flag("--no-cache", opts->no_cache,
+                  "Search algorithms again instead of using the on-disk choice");
     cmd->add_flag("--corrupt-result-for-test", opts->corrupt_for_test,
                   "Test hook: corrupt one output element; verification must report 'incorrect'")
         ->group("");

@@ -2,9 +2,11 @@
 """Our cuBLASLt engine against PyTorch on the same GPU, in the same call, with the same method.
 
 Both sides: random inputs; cold samples (one write over an L2-sized buffer before each sample); CUDA events around
-each GEMM; batches queued behind a GPU-side wait so launch latency is not timed; median of 30 samples; and the
-same warm-up, ROOFLINE_WARMUP_SECONDS of continuous load (default 0.02 s, the engine's default; 1 s gives the
-clocks the GPU sustains under its power limit). Ours and torch run interleaved per point (A B A B, order rotated).
+each GEMM; batches queued behind a GPU-side wait so launch latency is not timed; median of 30 samples; the same
+pacing (ROOFLINE_PACING: "paced", the engine's default, rests the GPU after each sample as long as the sample
+took, torch's side with torch.cuda._sleep; "continuous" runs back to back) and the same warm-up (0.02 s paced,
+1 s continuous; ROOFLINE_WARMUP_SECONDS overrides). Ours and torch run interleaved per point (A B A B, order
+rotated).
 
   ours   `roofline worker` (and `roofline analyze`, one process per shape, as a second column): cuBLASLt,
          candidates timed, for 16/32/64-bit inputs also the layout (TN, TT, NN, NT) searched
@@ -49,7 +51,7 @@ def run_cli(binary, shape, precisions, cache_home):
     m, n, k = shape
     env = dict(os.environ, XDG_CACHE_HOME=cache_home)
     cmd = [binary, "analyze", "--shape", f"{m}x{n}x{k}", "-p", ",".join(precisions), "--format", "json",
-           "--hardware", "h100-sxm"]
+           "--hardware", "h100-sxm", "--pacing", PACING]
     t0 = time.perf_counter()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
@@ -126,15 +128,27 @@ def torch_op(prec, a, bt, layout="TN"):
     raise ValueError(prec)
 
 
-WARMUP_S = float(os.environ.get("ROOFLINE_WARMUP_SECONDS", "0.02"))  # the engine's default
+PACING = os.environ.get("ROOFLINE_PACING", "paced")  # the engine's default; "continuous": back to back
+IDLE_RATIO = 1.0  # paced: the GPU rests this many times the sample's time after each sample (as the engine does)
+# The same warm-up as the engine's: 0.02 s paced, 1 s continuous (the clocks sustained under the power limit).
+WARMUP_S = float(os.environ.get("ROOFLINE_WARMUP_SECONDS", "0.02" if PACING == "paced" else "1.0"))
 
 
 def time_torch(fn, flush, samples=SAMPLES, cold=True):
-    # The same warm-up as ours: WARMUP_S of continuous load (0.02 s: the boost-clock state; 1 s: the sustained
-    # state under the power limit, see libs/cuda/src/backend.cpp).
     for _ in range(3):
         fn()
     torch.cuda.synchronize()
+    # Paced like the engine: after each sample a one-thread spin on the GPU (torch.cuda._sleep, in cycles at the
+    # boost clock) as long as IDLE_RATIO x the GEMM, estimated from three timed runs first.
+    rest_cycles = 0
+    if PACING == "paced":
+        e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        e0.record()
+        for _ in range(3):
+            fn()
+        e1.record()
+        torch.cuda.synchronize()
+        rest_cycles = int(IDLE_RATIO * e0.elapsed_time(e1) / 3 * 1e-3 * 1.98e9)
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < WARMUP_S:
         for _ in range(8):
@@ -157,6 +171,8 @@ def time_torch(fn, flush, samples=SAMPLES, cold=True):
             starts[i].record()
             fn()
             ends[i].record()
+            if rest_cycles:
+                torch.cuda._sleep(rest_cycles)
         queue_s = time.perf_counter() - t_q
     torch.cuda.synchronize()
     return [s.elapsed_time(e) * 1e-3 for s, e in zip(starts, ends)]
@@ -279,7 +295,7 @@ def main():
     #    power drift hits both sides alike; each side's figure is the mean of its two medians.
     worker = Worker(args.bin)
     worker.ask({"command": "device"})
-    opts = {"mode": "cold", "cache_dir": os.path.join(cache, "roofline")}
+    opts = {"mode": "cold", "pacing": PACING, "cache_dir": os.path.join(cache, "roofline")}
     rows = []
     for s in shapes:
         for prec in PRECISIONS:
@@ -348,7 +364,7 @@ def main():
     # 4. The default sweep through the worker: process start and CUDA context excluded (a device request first).
     sweep = {}
     sweep_cache = tempfile.mkdtemp(prefix="rc_sweep_")
-    sopts = {"mode": "cold", "cache_dir": sweep_cache}
+    sopts = {"mode": "cold", "pacing": PACING, "cache_dir": sweep_cache}
     sweep_precisions = ["FP16", "FP8_E4M3", "NVFP4", "INT8", "INT4"]
     w = None
     for label in ("cold_cache", "warm_cache_same_worker", "warm_cache_new_worker"):
@@ -374,10 +390,17 @@ def main():
     clocks = ClockLog(os.path.join(args.out, "clocks_repeats.csv"))
     w = Worker(args.bin)
     w.ask({"command": "device"})
-    for p, s in (("FP16", 4096), ("BF16", 8192), ("FP8_E4M3", 8192)):
+    for p, s in (("FP16", 4096), ("BF16", 8192), ("FP8_E4M3", 8192), ("INT8", 8192), ("FP16", 8192)):
         ts = [ours_point(w, s, s, s, p, opts)["time_s"] for _ in range(3)]
-        repeats[f"{p} {s}^3 back to back (worker)"] = {"medians_s": ts, "max_over_min": max(ts) / min(ts)}
+        repeats[f"{p} {s}^3 one after another ({PACING}, worker)"] = {"medians_s": ts,
+                                                                       "max_over_min": max(ts) / min(ts)}
         log(f"repeat {p} {s}^3: {ts}")
+    if PACING == "paced":  # the contrast: the same three, continuous
+        copts = dict(opts, pacing="continuous")
+        for p, s in (("FP16", 4096), ("BF16", 8192)):
+            ts = [ours_point(w, s, s, s, p, copts)["time_s"] for _ in range(3)]
+            repeats[f"{p} {s}^3 one after another (continuous, worker)"] = {"medians_s": ts,
+                                                                            "max_over_min": max(ts) / min(ts)}
     w.close()
     cli_ts = {}
     for _ in range(3):
@@ -396,8 +419,9 @@ def main():
     print()
     print(f"device: {props.name} ({props.multi_processor_count} SMs, L2 {l2 / 2**20:.0f} MiB), torch {torch.__version__}")
     print("ours: roofline worker (cuBLASLt, autotuned over candidates and, for 16-bit inputs, layouts); torch TN: same "
-          "TN layout; torch NN: torch.matmul of row-major A @ B. Cold (L2 flushed), median of 30, after "
-          f"{WARMUP_S:g} s of continuous load on both sides; each side the mean of 2 interleaved "
+          "TN layout; torch NN: torch.matmul of row-major A @ B. Cold (L2 flushed), median of 30, "
+          f"{PACING} (idle {IDLE_RATIO if PACING == 'paced' else 0:g} x the sample after each), after "
+          f"{WARMUP_S:g} s of load on both sides; each side the mean of 2 interleaved "
           "runs (order rotated). ratio = ours / best torch; (CLI) = `roofline analyze`, one process per shape")
     print(f"{'shape':>7} {'precision':>9} {'ours':>7} {'(CLI)':>7} {'torch TN':>8} {'torch NN':>8} {'ratio':>6} "
           f"{'vs TN':>6} {'rel err':>8} lay cand  ours algorithm")

@@ -1,8 +1,9 @@
 // Telemetry bench (run on the GPU machine; see bench/telemetry/README.md):
 //   identity  NVML identity and the cost and rate of live readings (monitor::read_now)
-//   energy    energy per region from the energy counter against mean sampled power x wall time, on a >= 1 s load
-//   overhead  the measured median with and without the sampler running (alternating blocks, same process)
-//   gemm      FP16 and FP8 measurements through the GPU engine with telemetry, printed as the CLI would
+//   energy    energy per region from the energy counter against mean sampled power x wall time, on a >= 1 s
+//   load overhead  the measured median with and without the sampler running (alternating blocks, same
+//   process) gemm      FP16 and FP8 measurements through the GPU engine with telemetry, printed as the CLI
+//   would
 // Each mode prints one JSON object per line ({"bench": "<mode>", ...}) and a human line starting with '#'.
 #include "roofline/ceilings/bandwidth.hpp"
 #include "roofline/core/gap.hpp"
@@ -46,7 +47,8 @@ int identity() {
     while (std::chrono::steady_clock::now() - start < std::chrono::seconds(1)) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto s = mon.read_now();
-        cost_us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        cost_us.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
         if (first.is_null() && s) {
             first = telemetry::to_json(*s);
         }
@@ -57,8 +59,8 @@ int identity() {
     j["reads"] = cost_us.size();
     j["read_cost_us_median"] = median(cost_us);
     j["read_cost_us_max"] = *std::ranges::max_element(cost_us);
-    std::cout << j.dump() << "\n# " << mon.device()->name << ": " << cost_us.size() << " reads in 1 s, median "
-              << median(cost_us) << " us each\n";
+    std::cout << j.dump() << "\n# " << mon.device()->name << ": " << cost_us.size()
+              << " reads in 1 s, median " << median(cost_us) << " us each\n";
     return 0;
 }
 
@@ -74,7 +76,7 @@ int energy(double seconds) {
     const auto launches = static_cast<std::size_t>(seconds / one) + 1;
     probe->begin();
     const double gpu_s = ceilings::run_copy_load(0, bytes, launches);
-    const auto t = probe->end(launches, gpu_s);
+    const auto t = probe->end(probe_counts::back_to_back(launches, gpu_s));
     const double region = probe->last_region_s();
     // Trapezoid integral of the sampled power: the second estimate, independent of the counter.
     const auto& s = probe->last_samples();
@@ -90,7 +92,8 @@ int energy(double seconds) {
            {"gpu_s", gpu_s},
            {"samples", t.samples},
            {"sample_rate_hz", t.sample_rate_hz},
-           {"power_source", probe->device()->instant_power ? "NVML_FI_DEV_POWER_INSTANT" : "nvmlDeviceGetPowerUsage"},
+           {"power_source",
+            probe->device()->instant_power ? "NVML_FI_DEV_POWER_INSTANT" : "nvmlDeviceGetPowerUsage"},
            {"energy_counter_j", t.energy_j ? json(*t.energy_j) : json(nullptr)},
            {"power_mean_w", t.power_mean_w ? json(*t.power_mean_w) : json(nullptr)},
            {"mean_power_x_time_j", t.power_mean_w ? json(*t.power_mean_w * region) : json(nullptr)},
@@ -121,7 +124,7 @@ int overhead_copy(int rounds) {
             }
             (void)ceilings::run_copy_load(0, bytes, 200, &per);
             if (mode == 1) {
-                (void)probe->end(200, 0.0);
+                (void)probe->end(probe_counts::back_to_back(200, 0.0));
             }
             (mode == 1 ? with : without).push_back(median(per));
         }
@@ -142,9 +145,9 @@ int overhead_copy(int rounds) {
 }
 
 #ifdef ROOFLINE_HAVE_CUDA
-// The engine's median with and without the sampler, in ABBA order, each measurement after the same idle gap so
-// every one starts from the same clock state (under the H100's power cap, back-to-back measurements drift by
-// more than the effect looked for). The spread of the runs without the sampler is the noise floor.
+// The engine's median with and without the sampler, in ABBA order, each measurement after the same idle gap
+// so every one starts from the same clock state (under the H100's power cap, back-to-back measurements drift
+// by more than the effect looked for). The spread of the runs without the sampler is the noise floor.
 int overhead_gemm(int pairs) {
     std::string why;
     auto backend = cuda::make_backend(why);
@@ -172,16 +175,16 @@ int overhead_gemm(int pairs) {
         const double b = median(without);
         const auto [lo, hi] = std::ranges::minmax(without);
         std::cout << json{{"bench", "overhead_gemm"},
-                          {"load", p.shape_label() + " " + p.precision_label() + " cold, 200 samples per run, ABBA, " +
-                                       "0.3 s idle before each run"},
+                          {"load", p.shape_label() + " " + p.precision_label() +
+                                       " cold, 200 samples per run, ABBA, " + "0.3 s idle before each run"},
                           {"medians_with_s", with},
                           {"medians_without_s", without},
                           {"relative_change", a / b - 1},
                           {"noise_without", (hi - lo) / b}}
                          .dump()
-                  << "\n# " << p.shape_label() << " " << p.precision_label() << ": median with sampler " << a * 1e6 << " us, without " << b * 1e6
-                  << " us (" << 100 * (a / b - 1) << "%; runs without the sampler spread " << 100 * (hi - lo) / b
-                  << "%)\n";
+                  << "\n# " << p.shape_label() << " " << p.precision_label() << ": median with sampler "
+                  << a * 1e6 << " us, without " << b * 1e6 << " us (" << 100 * (a / b - 1)
+                  << "%; runs without the sampler spread " << 100 * (hi - lo) / b << "%)\n";
     }
     return 0;
 }
@@ -223,7 +226,8 @@ int gemm(double seconds) {
             }
         }
         std::cout << j.dump() << "\n# " << pt.label() << ": "
-                  << (pt.time_s > 0 ? std::to_string(pt.flops_per_s() / 1e12) + " TFLOP/s" : pt.message) << "\n";
+                  << (pt.time_s > 0 ? std::to_string(pt.flops_per_s() / 1e12) + " TFLOP/s" : pt.message)
+                  << "\n";
         std::string text;
         if (pt.measured && pt.measured->telemetry) {
             text += telemetry_lines(*pt.measured->telemetry, to_double(pt.traffic.flops), pt.time_s);
@@ -262,7 +266,8 @@ int main(int argc, char** argv) {
                 rc |= gemm(1.5);
 #endif
             } else {
-                std::cerr << "unknown mode '" << mode << "' (identity, energy, overhead, overhead_gemm, gemm)\n";
+                std::cerr << "unknown mode '" << mode
+                          << "' (identity, energy, overhead, overhead_gemm, gemm)\n";
                 return 2;
             }
         }

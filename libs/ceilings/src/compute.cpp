@@ -24,7 +24,9 @@ double flops_of(const shape& s) {
     return 2.0 * static_cast<double>(s[0]) * static_cast<double>(s[1]) * static_cast<double>(s[2]);
 }
 
-bool measured(disposition d) { return d == disposition::passed || d == disposition::not_verified; }
+bool measured(disposition d) {
+    return d == disposition::passed || d == disposition::not_verified;
+}
 
 std::string fixed(double v, int decimals) {
     char buf[64];
@@ -68,7 +70,8 @@ std::vector<compute_ceiling> search_compute(gemm_backend& backend, const compute
                 continue;
             }
             measure_options mo;
-            mo.mode = timing_mode::hot; // a ceiling: operands in whatever cache helps, clocks warm
+            mo.mode = timing_mode::hot;       // a ceiling: operands in whatever cache helps, clocks warm
+            mo.pacing = sample_pacing::paced; // burst: rests keep the boost clock, as for measured points
             mo.samples = 30;
             mo.min_samples = 10;
             mo.max_seconds = 2.0;
@@ -117,9 +120,11 @@ std::vector<compute_ceiling> search_compute(gemm_backend& backend, const compute
         }
         if (o.sustain_seconds > 0) {
             const double per = to_double(compute_traffic(*c.best_problem).flops) / c.burst_flops_per_s;
-            const auto n = static_cast<std::size_t>(std::clamp(std::ceil(o.sustain_seconds / per), 10.0, 1e6));
+            const auto n =
+                static_cast<std::size_t>(std::clamp(std::ceil(o.sustain_seconds / per), 10.0, 1e6));
             measure_options mo;
             mo.mode = timing_mode::hot;
+            mo.pacing = sample_pacing::continuous; // sustained: what the clocks fall to under continuous load
             mo.samples = n;
             mo.min_samples = n;
             mo.max_samples = n;
@@ -134,8 +139,9 @@ std::vector<compute_ceiling> search_compute(gemm_backend& backend, const compute
                 c.sustained_samples = pt.measured->timing.samples;
                 c.sustained_seconds = pt.measured->timing.mean_s * static_cast<double>(c.sustained_samples);
                 c.sustained_telemetry = pt.measured->telemetry;
-                say(name + " sustained " + c.best_problem->shape_label() + " for " + fixed(c.sustained_seconds, 1) +
-                    " s: " + fixed(*c.sustained_flops_per_s / 1e12, 1) + " TFLOP/s");
+                say(name + " sustained " + c.best_problem->shape_label() + " for " +
+                    fixed(c.sustained_seconds, 1) + " s: " + fixed(*c.sustained_flops_per_s / 1e12, 1) +
+                    " TFLOP/s");
             } else {
                 c.message += (c.message.empty() ? "" : "; ") + std::string("sustained run ") +
                              std::string(to_string(pt.status)) + ": " + pt.message;

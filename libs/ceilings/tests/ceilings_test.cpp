@@ -1,11 +1,11 @@
-// The shape search against a fake engine (no GPU needed), and the bandwidth kernels on a GPU when there is one.
+// The shape search against a fake engine (no GPU needed), and the bandwidth kernels on a GPU when there is
+// one.
 #include "roofline/ceilings/bandwidth.hpp"
 #include "roofline/ceilings/compute.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
+#include <gtest/gtest.h>
 #include <map>
 
 using namespace roofline;
@@ -13,8 +13,8 @@ using namespace roofline::ceilings;
 
 namespace {
 
-// Runs every GEMM at a fixed rate per precision, except the larger shapes, which run 10% faster; precisions in
-// `unsupported` answer not_supported. Records what it was asked.
+// Runs every GEMM at a fixed rate per precision, except the larger shapes, which run 10% faster; precisions
+// in `unsupported` answer not_supported. Records what it was asked.
 class fake_backend final : public gemm_backend {
   public:
     std::map<precision_id, double> rate;
@@ -54,7 +54,7 @@ class fake_backend final : public gemm_backend {
 class null_probe final : public measurement_probe {
   public:
     void begin() override {}
-    [[nodiscard]] telemetry_summary end(std::size_t, double) override { return {}; }
+    [[nodiscard]] telemetry_summary end(const probe_counts&) override { return {}; }
 };
 
 } // namespace
@@ -85,7 +85,9 @@ TEST(search_compute, picks_the_best_shape_then_sustains_it) {
     EXPECT_EQ(be.calls[0].second.mode, timing_mode::hot);
     EXPECT_TRUE(be.calls[0].second.verify);
     EXPECT_EQ(be.calls[0].second.probe, nullptr);
+    EXPECT_EQ(be.calls[0].second.pacing, sample_pacing::paced);
     const auto& s = be.calls[2].second;
+    EXPECT_EQ(s.pacing, sample_pacing::continuous);
     EXPECT_EQ(be.calls[2].first.m, 8192);
     EXPECT_EQ(s.probe, &probe);
     EXPECT_EQ(s.target_relative_spread, 0.0);

@@ -18,12 +18,17 @@ std::string num(double v, int decimals = 0) {
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
 }
-std::string pct(double fraction) { return num(100.0 * fraction, fraction < 0.995 && fraction > 0.9 ? 1 : 0) + "%"; }
-std::string tflops(double flops_per_s) { return num(flops_per_s / 1e12, flops_per_s < 100e12 ? 1 : 0) + " TFLOP/s"; }
+std::string pct(double fraction) {
+    return num(100.0 * fraction, fraction < 0.995 && fraction > 0.9 ? 1 : 0) + "%";
+}
+std::string tflops(double flops_per_s) {
+    return num(flops_per_s / 1e12, flops_per_s < 100e12 ? 1 : 0) + " TFLOP/s";
+}
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::ranges::transform(out, out.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 
@@ -48,19 +53,28 @@ std::optional<std::int64_t> number_after(const std::string& text, std::string_vi
     return std::stoll(text.substr(i, j - i));
 }
 
-bool has(const std::vector<std::string>& v, std::string_view s) { return std::ranges::find(v, s) != v.end(); }
+bool has(const std::vector<std::string>& v, std::string_view s) {
+    return std::ranges::find(v, s) != v.end();
+}
 
 } // namespace
 
 std::string_view to_string(gap_kind k) noexcept {
     switch (k) {
-    case gap_kind::clock: return "clock";
-    case gap_kind::throttle: return "throttle";
-    case gap_kind::low_clock_samples: return "low_clock_samples";
-    case gap_kind::wave_quantization: return "wave_quantization";
-    case gap_kind::memory_roof: return "memory_roof";
-    case gap_kind::launch_overhead: return "launch_overhead";
-    case gap_kind::remaining: return "remaining";
+    case gap_kind::clock:
+        return "clock";
+    case gap_kind::throttle:
+        return "throttle";
+    case gap_kind::low_clock_samples:
+        return "low_clock_samples";
+    case gap_kind::wave_quantization:
+        return "wave_quantization";
+    case gap_kind::memory_roof:
+        return "memory_roof";
+    case gap_kind::launch_overhead:
+        return "launch_overhead";
+    case gap_kind::remaining:
+        return "remaining";
     }
     return "?";
 }
@@ -113,8 +127,9 @@ gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw, cons
     g.roof_flops_per_s = e.attainable_flops_per_s;
     g.fraction_of_roof = fraction_of_roof(e, g.measured_flops_per_s);
     if (!g.fraction_of_roof) {
-        g.reasons.push_back({gap_kind::remaining, "no roof for " + p.problem.precision_label() + " on " + hw.name +
-                                                      (e.roof.reason.empty() ? "" : ": " + e.roof.reason),
+        g.reasons.push_back({gap_kind::remaining,
+                             "no roof for " + p.problem.precision_label() + " on " + hw.name +
+                                 (e.roof.reason.empty() ? "" : ": " + e.roof.reason),
                              {}});
         return g;
     }
@@ -135,10 +150,12 @@ gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw, cons
             msg += " is under the ridge at " + num(e.roof.ridge_ai, 0) + " FLOP/B";
         }
         if (small <= 256) {
-            msg += " (a dimension of " + std::to_string(small) + ": each weight byte is used for few outputs)";
+            msg +=
+                " (a dimension of " + std::to_string(small) + ": each weight byte is used for few outputs)";
         }
         msg += "; the memory roof is " + tflops(e.memory_roof_flops_per_s) + " (" + format_si(bw, "B/s") +
-               " x AI); the compulsory " + format_si(bytes, "B") + " moved at " + format_si(achieved_bw, "B/s") +
+               " x AI); the compulsory " + format_si(bytes, "B") + " moved at " +
+               format_si(achieved_bw, "B/s") +
                (bw > 0 ? " (" + pct(achieved_bw / bw) + " of it)" : std::string());
         g.reasons.push_back({gap_kind::memory_roof, msg, {}});
     }
@@ -157,11 +174,12 @@ gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw, cons
             g.reasons.push_back(
                 {gap_kind::clock,
                  "SM clock averaged " + num(*t->sm_clock_mean_mhz) + " MHz" +
-                     (t->sm_clock_min_mhz ? " (min " + num(*t->sm_clock_min_mhz) + ")" : std::string()) + ", " +
-                     pct(ratio) + " of the " + num(roof_clock) + " MHz clock the datasheet roof assumes: at " +
-                     "that clock the compute roof is " + tflops(peak_at_clock) + " (" +
-                     tflops(e.roof.peak_flops_per_s) + " at " + num(roof_clock) + " MHz), and this GEMM reached " +
-                     pct(*g.fraction_of_roof_at_clock) + " of it",
+                     (t->sm_clock_min_mhz ? " (min " + num(*t->sm_clock_min_mhz) + ")" : std::string()) +
+                     ", " + pct(ratio) + " of the " + num(roof_clock) +
+                     " MHz clock the datasheet roof assumes: at " + "that clock the compute roof is " +
+                     tflops(peak_at_clock) + " (" + tflops(e.roof.peak_flops_per_s) + " at " +
+                     num(roof_clock) + " MHz), and this GEMM reached " + pct(*g.fraction_of_roof_at_clock) +
+                     " of it",
                  ratio});
             explained *= ratio;
         }
@@ -174,7 +192,8 @@ gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw, cons
             msg += (i ? ", " : "") + t->throttle_reasons[i];
         }
         if (has(t->throttle_reasons, "power cap") && t->power_mean_w && t->power_limit_w) {
-            msg += "; mean power " + num(*t->power_mean_w) + " W of the " + num(*t->power_limit_w) + " W limit";
+            msg +=
+                "; mean power " + num(*t->power_mean_w) + " W of the " + num(*t->power_limit_w) + " W limit";
         }
         if ((has(t->throttle_reasons, "thermal slowdown (software)") ||
              has(t->throttle_reasons, "thermal slowdown (hardware)")) &&
@@ -197,13 +216,14 @@ gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw, cons
 
     // Wave quantization: output tiles over the SMs, one tile per SM at a time (persistent or stream-K kernels
     // spread the tail differently, hence "at best").
-    const int sms = o.sm_count > 0                 ? o.sm_count
-                    : m.device.sm_count > 0        ? m.device.sm_count
-                    : hw.sm_count.value            ? static_cast<int>(*hw.sm_count.value)
-                                                   : 0;
+    const int sms = o.sm_count > 0          ? o.sm_count
+                    : m.device.sm_count > 0 ? m.device.sm_count
+                    : hw.sm_count.value     ? static_cast<int>(*hw.sm_count.value)
+                                            : 0;
     const auto tile = o.tile ? o.tile : parse_tile(m.algorithm);
     if (compute_bound && tile && sms > 0) {
-        const std::int64_t tiles = ((p.problem.m + tile->m - 1) / tile->m) * ((p.problem.n + tile->n - 1) / tile->n) *
+        const std::int64_t tiles = ((p.problem.m + tile->m - 1) / tile->m) *
+                                   ((p.problem.n + tile->n - 1) / tile->n) *
                                    std::max<std::int64_t>(tile->split_k, 1);
         const std::int64_t waves = (tiles + sms - 1) / sms;
         const double efficiency = static_cast<double>(tiles) / static_cast<double>(waves * sms);
@@ -214,11 +234,11 @@ gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw, cons
                               std::to_string(tile->n) + " tiles" +
                               (tile->split_k > 1 ? " split " + std::to_string(tile->split_k) + " ways along K"
                                                  : std::string()) +
-                              " makes " + std::to_string(tiles) + " tiles for " + std::to_string(sms) + " SMs (" +
-                              num(static_cast<double>(tiles) / sms, 2) + " waves); ";
+                              " makes " + std::to_string(tiles) + " tiles for " + std::to_string(sms) +
+                              " SMs (" + num(static_cast<double>(tiles) / sms, 2) + " waves); ";
             msg += tiles < sms ? std::to_string(sms - tiles) + " SMs get no tile"
-                               : "the last wave keeps " + std::to_string(last) + " of " + std::to_string(sms) +
-                                     " SMs busy";
+                               : "the last wave keeps " + std::to_string(last) + " of " +
+                                     std::to_string(sms) + " SMs busy";
             msg += ", so at best " + pct(efficiency) + " of the SM time does work";
             g.reasons.push_back({gap_kind::wave_quantization, msg, efficiency});
             explained *= efficiency;
@@ -226,20 +246,21 @@ gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw, cons
     }
 
     if (p.time_s < o.launch_overhead_below_s) {
-        g.reasons.push_back(
-            {gap_kind::launch_overhead,
-             "the GEMM took " + num(p.time_s * 1e6, 1) +
-                 " us: launching and setting up a kernel costs a few microseconds, a large share at this size "
-                 "(batch small GEMMs, fuse them, or capture them in a CUDA graph)",
-             {}});
+        g.reasons.push_back({gap_kind::launch_overhead,
+                             "the GEMM took " + num(p.time_s * 1e6, 1) +
+                                 " us: launching and setting up a kernel costs a few microseconds, a large "
+                                 "share at this size "
+                                 "(batch small GEMMs, fuse them, or capture them in a CUDA graph)",
+                             {}});
     }
 
     if (compute_bound && g.fraction_of_roof) {
         const double rest = *g.fraction_of_roof / explained;
-        std::string msg = "reached " + pct(*g.fraction_of_roof) + " of the " + tflops(g.roof_flops_per_s) + " roof";
+        std::string msg =
+            "reached " + pct(*g.fraction_of_roof) + " of the " + tflops(g.roof_flops_per_s) + " roof";
         if (explained < 1.0) {
-            msg += "; the clock and tiling above leave " + pct(explained) + " reachable, of which it reached " +
-                   pct(std::min(rest, 9.99));
+            msg += "; the clock and tiling above leave " + pct(explained) +
+                   " reachable, of which it reached " + pct(std::min(rest, 9.99));
         }
         if (rest < 0.9) {
             msg += "; the rest is the kernel's own efficiency (pipeline fill, epilogue, memory stalls, the " +
@@ -260,8 +281,8 @@ std::string gap_lines(const gap_analysis& g) {
 
 std::string telemetry_lines(const telemetry_summary& t, double flops_per_gemm, double time_per_gemm_s) {
     if (!t.available) {
-        return "  telemetry: unavailable (" + (t.unavailable_reason.empty() ? "no probe" : t.unavailable_reason) +
-               ")\n";
+        return "  telemetry: unavailable (" +
+               (t.unavailable_reason.empty() ? "no probe" : t.unavailable_reason) + ")\n";
     }
     std::string line = "  telemetry:";
     if (t.sm_clock_mean_mhz) {
@@ -277,7 +298,10 @@ std::string telemetry_lines(const telemetry_summary& t, double flops_per_gemm, d
     }
     if (t.power_mean_w) {
         line += " power " + num(*t.power_mean_w) + " W mean" +
-                (t.power_limit_w ? " of " + num(*t.power_limit_w) + " W limit" : std::string()) + ";";
+                (t.power_limit_w ? " of " + num(*t.power_limit_w) + " W limit" : std::string()) +
+                (t.gemm_power_w ? " (rests included; " + num(*t.gemm_power_w) + " W while the GEMMs ran)"
+                                : std::string()) +
+                ";";
     }
     if (t.temperature_max_c) {
         line += " peak " + num(*t.temperature_max_c) + " C;";

@@ -175,10 +175,11 @@ json to_json(const hardware_entry& h) {
 }
 
 json to_json(const timing_stats& t) {
-    json j{{"mode", to_string(t.mode)}, {"samples", t.samples},
-           {"median_s", t.median_s},    {"min_s", t.min_s},
-           {"max_s", t.max_s},          {"mean_s", t.mean_s},
-           {"stdev_s", t.stdev_s},      {"relative_spread", t.relative_spread()}};
+    json j{{"mode", to_string(t.mode)},  {"pacing", to_string(t.pacing)},
+           {"idle_ratio", t.idle_ratio}, {"samples", t.samples},
+           {"median_s", t.median_s},     {"min_s", t.min_s},
+           {"max_s", t.max_s},           {"mean_s", t.mean_s},
+           {"stdev_s", t.stdev_s},       {"relative_spread", t.relative_spread()}};
     if (!t.sample_s.empty()) {
         j["sample_s"] = t.sample_s;
     }
@@ -230,6 +231,8 @@ json to_json(const telemetry_summary& t) {
               {"energy_j", opt(t.energy_j)},
               {"energy_per_gemm_j", opt(t.energy_per_gemm_j)},
               {"energy_source", t.energy_source},
+              {"gemm_power_w", opt(t.gemm_power_w)},
+              {"region_s", t.region_s},
               {"temperature_max_c", opt(t.temperature_max_c)},
               {"utilization_mean_pct", opt(t.utilization_mean_pct)},
               {"throttle_reasons", t.throttle_reasons},
@@ -329,6 +332,9 @@ analysis_point point_from_json(const json& j) {
             const auto& tj = need(*it, "timing");
             std::vector<double> samples = tj.value("sample_s", std::vector<double>{});
             m.timing.mode = parse_timing_mode(need(tj, "mode").get<std::string>());
+            // Points stored before pacing existed were timed back to back.
+            m.timing.pacing = parse_sample_pacing(tj.value("pacing", std::string("continuous")));
+            m.timing.idle_ratio = tj.value("idle_ratio", 0.0);
             m.timing.samples = need(tj, "samples").get<std::size_t>();
             m.timing.median_s = need(tj, "median_s").get<double>();
             m.timing.min_s = need(tj, "min_s").get<double>();
@@ -370,6 +376,8 @@ analysis_point point_from_json(const json& j) {
                 s.energy_j = get("energy_j");
                 s.energy_per_gemm_j = get("energy_per_gemm_j");
                 s.energy_source = tel->value("energy_source", "");
+                s.gemm_power_w = get("gemm_power_w");
+                s.region_s = tel->value("region_s", 0.0);
                 s.temperature_max_c = get("temperature_max_c");
                 s.utilization_mean_pct = get("utilization_mean_pct");
                 s.throttle_reasons = tel->value("throttle_reasons", std::vector<std::string>{});

@@ -14,7 +14,9 @@ constexpr std::array<std::string_view, 7> disposition_names{
 
 } // namespace
 
-std::string_view to_string(disposition d) noexcept { return disposition_names[static_cast<std::size_t>(d)]; }
+std::string_view to_string(disposition d) noexcept {
+    return disposition_names[static_cast<std::size_t>(d)];
+}
 
 disposition parse_disposition(std::string_view s) {
     for (std::size_t i = 0; i < disposition_names.size(); ++i) {
@@ -29,7 +31,9 @@ std::string_view to_string(point_source s) noexcept {
     return s == point_source::predicted ? "predicted" : "measured";
 }
 
-std::string_view to_string(timing_mode m) noexcept { return m == timing_mode::cold ? "cold" : "hot"; }
+std::string_view to_string(timing_mode m) noexcept {
+    return m == timing_mode::cold ? "cold" : "hot";
+}
 
 timing_mode parse_timing_mode(std::string_view s) {
     if (s == "cold") {
@@ -39,6 +43,20 @@ timing_mode parse_timing_mode(std::string_view s) {
         return timing_mode::hot;
     }
     throw std::invalid_argument("mode must be 'cold' or 'hot' (got '" + std::string(s) + "')");
+}
+
+std::string_view to_string(sample_pacing p) noexcept {
+    return p == sample_pacing::paced ? "paced" : "continuous";
+}
+
+sample_pacing parse_sample_pacing(std::string_view s) {
+    if (s == "paced") {
+        return sample_pacing::paced;
+    }
+    if (s == "continuous") {
+        return sample_pacing::continuous;
+    }
+    throw std::invalid_argument("pacing must be 'paced' or 'continuous' (got '" + std::string(s) + "')");
 }
 
 timing_stats summarize(std::vector<double> samples, timing_mode mode, bool keep_samples) {
@@ -68,7 +86,8 @@ timing_stats summarize(std::vector<double> samples, timing_mode mode, bool keep_
 }
 
 std::string analysis_point::label() const {
-    return problem.shape_label() + " [" + problem.precision_label() + "] (" + std::string(to_string(source)) + ")";
+    return problem.shape_label() + " [" + problem.precision_label() + "] (" + std::string(to_string(source)) +
+           ")";
 }
 
 analysis_point predict(const hardware_entry& hw, const gemm_problem& p) {

@@ -8,6 +8,8 @@ namespace roofline {
 
 nlohmann::json to_json(const measure_options& o) {
     return {{"mode", to_string(o.mode)},
+            {"pacing", to_string(o.pacing)},
+            {"idle_ratio", o.idle_ratio},
             {"min_samples", o.min_samples},
             {"samples", o.samples},
             {"max_samples", o.max_samples},
@@ -26,6 +28,8 @@ measure_options measure_options_from_json(const nlohmann::json& j) {
     try {
         measure_options o;
         o.mode = parse_timing_mode(j.value("mode", std::string("cold")));
+        o.pacing = parse_sample_pacing(j.value("pacing", std::string("paced")));
+        o.idle_ratio = j.value("idle_ratio", o.idle_ratio);
         o.min_samples = j.value("min_samples", o.min_samples);
         o.samples = j.value("samples", o.samples);
         o.max_samples = j.value("max_samples", o.max_samples);

@@ -8,8 +8,8 @@ TEST(report, point_json_has_the_seed_fields) {
     const auto reg = hardware_registry::builtin();
     const auto pt = predict(reg.at("h100-sxm"), make_problem(4096, 4096, 4096, precision_id::fp8_e4m3));
     const auto j = to_json(pt);
-    for (const char* f : {"precision", "flops", "bytes", "ai", "tflops", "time_us", "bound", "source", "label",
-                          "disposition", "message", "colour", "roof"}) {
+    for (const char* f : {"precision", "flops", "bytes", "ai", "tflops", "time_us", "bound", "source",
+                          "label", "disposition", "message", "colour", "roof"}) {
         EXPECT_TRUE(j.contains(f)) << f;
     }
     EXPECT_EQ(j["precision"], "FP8_E4M3");
@@ -31,6 +31,7 @@ TEST(report, point_round_trips_through_json) {
     pt.source = point_source::measured;
     measurement m;
     m.timing = summarize({1e-5, 2e-5, 3e-5}, timing_mode::hot, true);
+    m.timing.pacing = sample_pacing::continuous;
     m.algorithm = "algo 7";
     m.layout = "TN";
     m.error = accuracy{0.0, 0.0, 0.0, 100, "int64 host"};
@@ -49,6 +50,7 @@ TEST(report, point_round_trips_through_json) {
     ASSERT_TRUE(back.measured);
     EXPECT_EQ(back.measured->layout, "TN");
     EXPECT_EQ(back.measured->timing.sample_s.size(), 3U);
+    EXPECT_EQ(back.measured->timing.pacing, sample_pacing::continuous);
     EXPECT_DOUBLE_EQ(back.time_s, 2e-5);
     ASSERT_TRUE(back.measured->telemetry);
     EXPECT_EQ(*back.measured->telemetry->power_mean_w, 500.0);

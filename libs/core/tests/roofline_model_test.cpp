@@ -1,6 +1,7 @@
 #include "roofline/core/result.hpp"
 
 #include <gtest/gtest.h>
+#include <stdexcept>
 
 using namespace roofline;
 
@@ -59,4 +60,11 @@ TEST(timing_stats, summarize) {
     EXPECT_NEAR(t.stdev_s, 1.2909944, 1e-6);
     EXPECT_EQ(t.sample_s.size(), 4U);
     EXPECT_TRUE(summarize({1.0}, timing_mode::hot, false).sample_s.empty());
+}
+
+TEST(timing_stats, pacing_names_round_trip_and_bad_names_are_refused) {
+    for (const auto p : {sample_pacing::paced, sample_pacing::continuous}) {
+        EXPECT_EQ(parse_sample_pacing(to_string(p)), p);
+    }
+    EXPECT_THROW((void)parse_sample_pacing("gentle"), std::invalid_argument);
 }

@@ -1,6 +1,6 @@
 // The cuBLASLt backend: plan → allocate → random inputs → choose the algorithm (cache or timed search) →
-// verify against an FP64 reference → warm up → timed samples. Every step that can fail throws inside; measure()
-// is the edge that turns any failure into a point with a disposition and a sentence.
+// verify against an FP64 reference → warm up → timed samples. Every step that can fail throws inside;
+// measure() is the edge that turns any failure into a point with a disposition and a sentence.
 #include "roofline/cuda/backend.hpp"
 
 #include "algo_cache.hpp"
@@ -12,10 +12,10 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -24,6 +24,7 @@
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <type_traits>
 #include <utility>
@@ -40,34 +41,62 @@ constexpr std::size_t workspace_bytes = 32 * mib;
 constexpr std::size_t batch_samples = 10;
 constexpr std::uint64_t block_timeout_ns = 5'000'000'000ull;
 constexpr std::size_t candidate_samples = 5;
-// Warm-up before the timed samples. Under its power limit (700 W on H100/H200 SXM) a GPU running a large GEMM
-// starts at the boost clock and is pulled down within about a second (to ~1500 MHz for BF16 8192^3 on an H200),
-// so a figure depends on the GPU's recent load. Measured on an H200 (bench/gpu_engine --stability): with 20 ms of
-// warm-up after idle, FP16 4096^3 repeated within 1.2% and BF16 8192^3 within 5-8%; with 1 s of continuous load
-// first, BF16 8192^3 repeated within 0.1-2% but FP16 4096^3 still drifted 16% back to back, every figure dropped
-// 10-20% and a sweep took over a second. Neither state is stable under the cap, so the default is the boost-clock
-// state the peers measure (nvbench, PyTorch benchmarks), and $ROOFLINE_WARMUP_SECONDS=1 asks for the sustained one:
-// the samples then start once the GPU has been busy that long, counting the search and the measurements just
-// before (a sweep pays it once).
-constexpr double default_warmup_seconds = 0.02;
+// Warm-up before the timed samples. Paced sampling (the default) keeps the GPU at its boost clock, so 20 ms
+// is enough: it loads the chosen kernel and fills the launch queue. Continuous sampling measures the clocks
+// the GPU sustains under its power limit (700 W on H100/H200 SXM pulls a large GEMM from 1980 to 1100-1600
+// MHz within about a second), so it first keeps the GPU busy for 1 s, counting the search and the
+// measurements just before. $ROOFLINE_WARMUP_SECONDS (0 to 10) overrides either.
+constexpr double paced_warmup_seconds = 0.02;
+constexpr double continuous_warmup_seconds = 1.0;
 // The minimum warm-up even when the GPU is already warm: loads the chosen kernel and fills the launch queue.
 constexpr double min_warmup_seconds = 0.02;
 // An idle gap longer than this ends a busy period (the power controller relaxes within a few hundred ms).
 constexpr double idle_gap_seconds = 0.25;
+// Paced sampling: no single rest longer than this, whatever the sample took.
+constexpr std::uint64_t max_idle_ns = 1'000'000'000ull;
+constexpr std::uint64_t rest_probe_ns = 200'000'000ull;
 constexpr int max_sample_side = 64; // verification grid: up to 64 × 64 elements of D
-constexpr std::size_t scalar_slot = 256; // bytes between the device scalars (FP8 scales), each 256-byte aligned
+constexpr std::size_t scalar_slot =
+    256; // bytes between the device scalars (FP8 scales), each 256-byte aligned
 
-// Continuous GPU load before the first timed sample, in seconds; $ROOFLINE_WARMUP_SECONDS overrides (0 to 10;
-// 0.02 measures the boost-clock "burst" state instead of the sustained one).
-double warmup_seconds() {
+// Brackets a region for the telemetry probe (none when null). A probe that fails leaves the point measured
+// and says why in its telemetry instead.
+class probe_guard {
+  public:
+    explicit probe_guard(measurement_probe* probe) : m_probe(probe) {
+        if (m_probe != nullptr) {
+            m_probe->begin();
+        }
+    }
+    probe_guard(const probe_guard&) = delete;
+    probe_guard& operator=(const probe_guard&) = delete;
+    ~probe_guard() = default;
+    [[nodiscard]] bool active() const noexcept { return m_probe != nullptr; }
+    telemetry_summary end(const probe_counts& counts) {
+        try {
+            return m_probe->end(counts);
+        } catch (const std::exception& e) {
+            telemetry_summary t;
+            t.available = false;
+            t.unavailable_reason = std::string("telemetry probe failed: ") + e.what();
+            return t;
+        }
+    }
+
+  private:
+    measurement_probe* m_probe;
+};
+
+double warmup_seconds(sample_pacing pacing) {
+    const double fallback = pacing == sample_pacing::paced ? paced_warmup_seconds : continuous_warmup_seconds;
     if (const char* env = std::getenv("ROOFLINE_WARMUP_SECONDS"); env != nullptr && *env != '\0') {
         try {
             return std::clamp(std::stod(env), 0.0, 10.0);
         } catch (const std::exception&) {
-            return default_warmup_seconds;
+            return fallback;
         }
     }
-    return default_warmup_seconds;
+    return fallback;
 }
 
 std::string join(const std::vector<std::string>& parts) {
@@ -77,7 +106,6 @@ std::string join(const std::vector<std::string>& parts) {
     }
     return s;
 }
-
 
 template <auto destroy>
 struct call_deleter {
@@ -89,7 +117,8 @@ struct call_deleter {
 using stream_ptr = std::unique_ptr<std::remove_pointer_t<cudaStream_t>, call_deleter<cudaStreamDestroy>>;
 using event_ptr = std::unique_ptr<std::remove_pointer_t<cudaEvent_t>, call_deleter<cudaEventDestroy>>;
 using handle_ptr = std::unique_ptr<std::remove_pointer_t<cublasLtHandle_t>, call_deleter<cublasLtDestroy>>;
-using desc_ptr = std::unique_ptr<std::remove_pointer_t<cublasLtMatmulDesc_t>, call_deleter<cublasLtMatmulDescDestroy>>;
+using desc_ptr =
+    std::unique_ptr<std::remove_pointer_t<cublasLtMatmulDesc_t>, call_deleter<cublasLtMatmulDescDestroy>>;
 using layout_ptr =
     std::unique_ptr<std::remove_pointer_t<cublasLtMatrixLayout_t>, call_deleter<cublasLtMatrixLayoutDestroy>>;
 using pref_ptr = std::unique_ptr<std::remove_pointer_t<cublasLtMatmulPreference_t>,
@@ -189,7 +218,8 @@ std::string driver_version_text() {
         std::string w;
         while (words >> w) {
             const bool digits_and_dots = w.find_first_not_of("0123456789.") == std::string::npos;
-            if (digits_and_dots && w.find('.') != std::string::npos && std::isdigit(static_cast<unsigned char>(w[0]))) {
+            if (digits_and_dots && w.find('.') != std::string::npos &&
+                std::isdigit(static_cast<unsigned char>(w[0]))) {
                 return w;
             }
         }
@@ -300,10 +330,12 @@ double relative_spread(const std::vector<double>& v) {
     return mean > 0 ? std::sqrt(ss / static_cast<double>(v.size() - 1)) / mean : 0.0;
 }
 
-std::int64_t round_up(std::int64_t v, std::int64_t to) { return (v + to - 1) / to * to; }
+std::int64_t round_up(std::int64_t v, std::int64_t to) {
+    return (v + to - 1) / to * to;
+}
 
-// Releases the blocking kernel when it goes out of scope, also when queueing the batch threw: the GPU must never
-// be left spinning on a flag nobody will set.
+// Releases the blocking kernel when it goes out of scope, also when queueing the batch threw: the GPU must
+// never be left spinning on a flag nobody will set.
 class release_guard {
   public:
     explicit release_guard(int* flag) : m_flag(flag) {}
@@ -352,10 +384,12 @@ class cublaslt_backend final : public gemm_backend {
         // operands (nvbench's l2flush). Re-allocating it per sample would cost more than the GEMMs we time.
         m_flush = device_buffer(static_cast<std::size_t>(std::max(m_props.l2CacheSize, 1 << 20)));
         m_pairs = device_buffer(sizeof(double) * 2 * max_sample_side * max_sample_side);
+        m_stamp = device_buffer(sizeof(std::uint64_t));
         m_counter = device_buffer(sizeof(unsigned long long));
         m_scalars = device_buffer(scalar_slot * m_host_scalars.size());
         int* host = nullptr;
-        ROOFLINE_CUDA_CALL(cudaHostAlloc(reinterpret_cast<void**>(&host), 2 * sizeof(int), cudaHostAllocMapped));
+        ROOFLINE_CUDA_CALL(
+            cudaHostAlloc(reinterpret_cast<void**>(&host), 2 * sizeof(int), cudaHostAllocMapped));
         m_host_flags.reset(host);
         host[0] = 1;
         host[1] = 0;
@@ -369,7 +403,8 @@ class cublaslt_backend final : public gemm_backend {
 
     [[nodiscard]] device_identity device() const override { return m_identity; }
 
-    [[nodiscard]] analysis_point measure(const gemm_problem& problem, const measure_options& options) override {
+    [[nodiscard]] analysis_point measure(const gemm_problem& problem,
+                                         const measure_options& options) override {
         const std::lock_guard lock(m_mutex);
         analysis_point pt;
         pt.problem = problem;
@@ -389,8 +424,9 @@ class cublaslt_backend final : public gemm_backend {
             return pt;
         }
         if (g_context_lost.load()) {
-            pt.message = "not measured: an earlier sticky CUDA error broke this process's CUDA context; the process "
-                         "must restart (the server starts a fresh worker)";
+            pt.message =
+                "not measured: an earlier sticky CUDA error broke this process's CUDA context; the process "
+                "must restart (the server starts a fresh worker)";
             pt.measured = std::move(m);
             return pt;
         }
@@ -434,9 +470,10 @@ class cublaslt_backend final : public gemm_backend {
         const auto rc = cudaDeviceSynchronize();
         if (rc != cudaSuccess) {
             g_context_lost.store(true);
-            pt.message += ". Sticky CUDA error " + std::string(cudaGetErrorName(rc)) +
-                          ": this process's CUDA context is unusable until it restarts (the server restarts its "
-                          "worker)";
+            pt.message +=
+                ". Sticky CUDA error " + std::string(cudaGetErrorName(rc)) +
+                ": this process's CUDA context is unusable until it restarts (the server restarts its "
+                "worker)";
         }
     }
 
@@ -450,22 +487,28 @@ class cublaslt_backend final : public gemm_backend {
     }
 
     std::string cache_key(const gemm_problem& p, const gemm_plan& plan, timing_mode mode) const {
-        return m_identity.name + "|driver " + m_identity.driver_version + "|cuBLASLt " + m_identity.cublaslt_version +
-               "|" + p.shape_label() + "|" + type_name(plan.a_type) + " x " + type_name(plan.b_type) + " -> " +
-               type_name(plan.d_type) + " (C " + type_name(plan.c_type) + ", compute " +
-               std::to_string(static_cast<int>(plan.compute)) + ")|layouts " + join(searched_layouts(plan)) + "|" +
-               std::string(to_string(mode)) + (p.reads_c() ? "|beta" : "") + "|workspace " +
-               std::to_string(workspace_bytes);
+        return m_identity.name + "|driver " + m_identity.driver_version + "|cuBLASLt " +
+               m_identity.cublaslt_version + "|" + p.shape_label() + "|" + type_name(plan.a_type) + " x " +
+               type_name(plan.b_type) + " -> " + type_name(plan.d_type) + " (C " + type_name(plan.c_type) +
+               ", compute " + std::to_string(static_cast<int>(plan.compute)) + ")|layouts " +
+               join(searched_layouts(plan)) + "|" + std::string(to_string(mode)) +
+               (p.reads_c() ? "|beta" : "") + "|workspace " + std::to_string(workspace_bytes);
     }
 
-    // Times `count` launches: cold = one memset over the flush buffer before each, hot = back to back. Each batch
-    // sits behind a blocking kernel until it is fully queued: "The start event may be recorded a non-trivial
-    // amount of time before the kernel is ready to launch due to various work submission latencies" (nvbench).
+    // Times `count` launches: cold = one memset over the flush buffer before each, hot = without it. With
+    // idle_ratio > 0 (paced) the GPU rests after each sample for idle_ratio × the GEMM's time (a stamp before
+    // it, a sleeping one-thread kernel after), otherwise the samples run back to back. Each batch sits behind
+    // a blocking kernel until it is fully queued: "The start event may be recorded a non-trivial amount of
+    // time before the kernel is ready to launch due to various work submission latencies" (nvbench).
     std::vector<double> time_samples(const std::function<void()>& launch, std::size_t count, timing_mode mode,
-                                     bool& block_timed_out) {
+                                     double idle_ratio, bool& block_timed_out) {
         std::vector<double> out;
         out.reserve(count);
         int* flags = m_host_flags.get();
+        const bool paced = idle_ratio > 0;
+        // Hot and continuous: one event between consecutive GEMMs, so nothing but the GEMMs is timed.
+        const bool chained = mode == timing_mode::hot && !paced;
+        auto* stamp = m_stamp.as<std::uint64_t>();
         while (out.size() < count) {
             const std::size_t n = std::min(batch_samples, count - out.size());
             std::atomic_ref<int>(flags[0]).store(0, std::memory_order_release);
@@ -473,12 +516,21 @@ class cublaslt_backend final : public gemm_backend {
             release_guard guard(flags);
             kernels::block_stream(m_flags_dev, m_flags_dev + 1, block_timeout_ns, m_stream.get());
             cudaEvent_t last = nullptr;
-            if (mode == timing_mode::cold) {
+            if (!chained) {
                 for (std::size_t i = 0; i < n; ++i) {
-                    ROOFLINE_CUDA_CALL(cudaMemsetAsync(m_flush.get(), 0, m_flush.bytes(), m_stream.get()));
+                    if (mode == timing_mode::cold) {
+                        ROOFLINE_CUDA_CALL(
+                            cudaMemsetAsync(m_flush.get(), 0, m_flush.bytes(), m_stream.get()));
+                    }
+                    if (paced) {
+                        kernels::stamp(stamp, m_stream.get());
+                    }
                     ROOFLINE_CUDA_CALL(cudaEventRecord(m_events[2 * i].get(), m_stream.get()));
                     launch();
                     ROOFLINE_CUDA_CALL(cudaEventRecord(m_events[2 * i + 1].get(), m_stream.get()));
+                    if (paced) {
+                        kernels::idle_proportional(stamp, idle_ratio, max_idle_ns, m_stream.get());
+                    }
                 }
                 last = m_events[2 * n - 1].get();
             } else {
@@ -491,13 +543,18 @@ class cublaslt_backend final : public gemm_backend {
             }
             guard.release();
             ROOFLINE_CUDA_CALL(cudaEventSynchronize(last));
+            if (paced) {
+                ROOFLINE_CUDA_CALL(
+                    cudaStreamSynchronize(m_stream.get())); // the last rest, before the next batch
+            }
             if (std::atomic_ref<int>(flags[1]).load(std::memory_order_acquire) != 0) {
                 block_timed_out = true;
             }
             for (std::size_t i = 0; i < n; ++i) {
                 float ms = 0.0f;
-                if (mode == timing_mode::cold) {
-                    ROOFLINE_CUDA_CALL(cudaEventElapsedTime(&ms, m_events[2 * i].get(), m_events[2 * i + 1].get()));
+                if (!chained) {
+                    ROOFLINE_CUDA_CALL(
+                        cudaEventElapsedTime(&ms, m_events[2 * i].get(), m_events[2 * i + 1].get()));
                 } else {
                     ROOFLINE_CUDA_CALL(cudaEventElapsedTime(&ms, m_events[i].get(), m_events[i + 1].get()));
                 }
@@ -507,9 +564,36 @@ class cublaslt_backend final : public gemm_backend {
         return out;
     }
 
-    std::unique_ptr<problem_descs> make_descs(const gemm_plan& plan, const std::string& layout, std::int64_t M,
-                                              std::int64_t N, std::int64_t K, const void* a_scales,
-                                              const void* b_scales) const {
+    // The GPU's draw while the stream rests (one sleeping thread), measured once per backend with the probe's
+    // energy counter: paced telemetry takes the rests' energy out to give the GEMMs' own. 0.2 s, since the
+    // counter ticks every few milliseconds.
+    std::optional<double> rest_power_w(measurement_probe& probe, std::vector<std::string>& notes) {
+        if (!m_rest_power_checked) {
+            m_rest_power_checked = true;
+            ROOFLINE_CUDA_CALL(cudaStreamSynchronize(m_stream.get()));
+            probe_guard watch(&probe);
+            kernels::rest(rest_probe_ns, m_stream.get());
+            ROOFLINE_CUDA_CALL(cudaStreamSynchronize(m_stream.get()));
+            const auto t = watch.end(probe_counts{});
+            if (t.energy_j && t.region_s > 0) {
+                m_rest_power_w = *t.energy_j / t.region_s;
+                m_rest_power_note = "rest power " + format_number(*m_rest_power_w, 3) +
+                                    " W (energy counter over " + format_number(t.region_s, 2) +
+                                    " s of rest, measured once per process)";
+            } else {
+                m_rest_power_note =
+                    "rest power unknown (" +
+                    (t.available ? std::string("the energy counter did not move") : t.unavailable_reason) +
+                    "): no energy per GEMM for paced samples";
+            }
+        }
+        notes.push_back(m_rest_power_note);
+        return m_rest_power_w;
+    }
+
+    std::unique_ptr<problem_descs> make_descs(const gemm_plan& plan, const std::string& layout,
+                                              std::int64_t M, std::int64_t N, std::int64_t K,
+                                              const void* a_scales, const void* b_scales) const {
         auto s = std::make_unique<problem_descs>();
         s->layout = layout;
         const bool a_k = a_contiguous_along_k(layout);
@@ -522,11 +606,13 @@ class cublaslt_backend final : public gemm_backend {
         const auto* scalars = static_cast<const char*>(m_scalars.get());
         if (plan.tensor_scaled_fp8) {
             set_desc(raw, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, static_cast<const void*>(scalars));
-            set_desc(raw, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, static_cast<const void*>(scalars + scalar_slot));
+            set_desc(raw, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
+                     static_cast<const void*>(scalars + scalar_slot));
             set_desc(raw, CUBLASLT_MATMUL_DESC_FAST_ACCUM, std::int8_t{0});
         }
         if (plan.d_scaled) {
-            set_desc(raw, CUBLASLT_MATMUL_DESC_D_SCALE_POINTER, static_cast<const void*>(scalars + 2 * scalar_slot));
+            set_desc(raw, CUBLASLT_MATMUL_DESC_D_SCALE_POINTER,
+                     static_cast<const void*>(scalars + 2 * scalar_slot));
         }
         if (plan.block_scaled) {
             const auto mode = static_cast<std::int32_t>(plan.block_scale_mode);
@@ -541,7 +627,8 @@ class cublaslt_backend final : public gemm_backend {
                                                             static_cast<std::uint64_t>(cols), ld));
             return layout_ptr(l);
         };
-        // Stored shapes: op(A) = T means A is kept K × M (lda = K), op(B) = N means B is kept K × N (ldb = K).
+        // Stored shapes: op(A) = T means A is kept K × M (lda = K), op(B) = N means B is kept K × N (ldb =
+        // K).
         s->a = a_k ? make_layout(plan.a_type, K, M, K) : make_layout(plan.a_type, M, K, M);
         s->b = b_k ? make_layout(plan.b_type, K, N, K) : make_layout(plan.b_type, N, K, N);
         s->c = make_layout(plan.c_type, M, N, M);
@@ -563,7 +650,8 @@ class cublaslt_backend final : public gemm_backend {
         }
         const busy_mark mark(m_busy_until);
 
-        // 1. Does it fit? Sizes in doubles first: M·K·8 can exceed 64 bits for the largest allowed dimensions.
+        // 1. Does it fit? Sizes in doubles first: M·K·8 can exceed 64 bits for the largest allowed
+        // dimensions.
         const auto bytes_of = [](cudaDataType_t t, std::int64_t r, std::int64_t c) {
             const double e = static_cast<double>(r) * static_cast<double>(c);
             return t == CUDA_R_4F_E2M1 ? std::ceil(e / 2) : e * static_cast<double>(storage_bytes(t, 1, 1));
@@ -571,14 +659,16 @@ class cublaslt_backend final : public gemm_backend {
         const double need_a = bytes_of(plan.a_type, M, K);
         const double need_b = bytes_of(plan.b_type, N, K);
         const double need_d = bytes_of(plan.d_type, M, N);
-        // C is read only when beta != 0; when C's type differs from D's (FP8 output) it still needs its own buffer,
-        // since cuBLASLt accepts C aliasing D only with identical layouts.
+        // C is read only when beta != 0; when C's type differs from D's (FP8 output) it still needs its own
+        // buffer, since cuBLASLt accepts C aliasing D only with identical layouts.
         const double need_c = p.reads_c() || plan.c_type != plan.d_type ? bytes_of(plan.c_type, M, N) : 0.0;
         double need_scales = 0.0;
         if (plan.block_scaled) {
-            // Scale tensors are tiled in 128 × 4 blocks (cuBLASLt's block-scaling layout): round both sides up.
+            // Scale tensors are tiled in 128 × 4 blocks (cuBLASLt's block-scaling layout): round both sides
+            // up.
             const auto blocks = round_up((K + plan.scale_block - 1) / plan.scale_block, 4);
-            need_scales = static_cast<double>(round_up(M, 128) + round_up(N, 128)) * static_cast<double>(blocks);
+            need_scales =
+                static_cast<double>(round_up(M, 128) + round_up(N, 128)) * static_cast<double>(blocks);
         }
         const double need = need_a + need_b + need_c + need_d + need_scales;
         std::size_t free_bytes = 0;
@@ -620,12 +710,14 @@ class cublaslt_backend final : public gemm_backend {
         }
         // D = d_scale · (A·B + beta·C) for FP8 outputs: |A·B| is about range²·√K/3 for uniform inputs.
         const double d_scale =
-            plan.d_scaled ? 3.0 / (plan.input_range * plan.input_range * std::sqrt(static_cast<double>(K))) : 1.0;
+            plan.d_scaled ? 3.0 / (plan.input_range * plan.input_range * std::sqrt(static_cast<double>(K)))
+                          : 1.0;
         m_host_scalars = {1.0f, 1.0f, static_cast<float>(d_scale), 1.0f};
-        // One scalar per 256-byte slot: cuBLASLt refuses FP8 kernels (CUBLAS_STATUS_NOT_SUPPORTED at launch) when a
-        // scale pointer is only 4-byte aligned.
-        ROOFLINE_CUDA_CALL(cudaMemcpy2DAsync(m_scalars.get(), scalar_slot, m_host_scalars.data(), sizeof(float),
-                                             sizeof(float), m_host_scalars.size(), cudaMemcpyHostToDevice, stream));
+        // One scalar per 256-byte slot: cuBLASLt refuses FP8 kernels (CUBLAS_STATUS_NOT_SUPPORTED at launch)
+        // when a scale pointer is only 4-byte aligned.
+        ROOFLINE_CUDA_CALL(cudaMemcpy2DAsync(m_scalars.get(), scalar_slot, m_host_scalars.data(),
+                                             sizeof(float), sizeof(float), m_host_scalars.size(),
+                                             cudaMemcpyHostToDevice, stream));
 
         // 3. The cuBLASLt problem, one set of descriptors per layout to search (column-major throughout).
         const void* c_ptr = p.reads_c() || plan.c_type != plan.d_type ? c.get() : d.get();
@@ -647,13 +739,15 @@ class cublaslt_backend final : public gemm_backend {
         const void* beta = plan.scale_type == CUDA_R_64F   ? static_cast<const void*>(&beta_d)
                            : plan.scale_type == CUDA_R_32I ? static_cast<const void*>(&beta_i)
                                                            : static_cast<const void*>(&beta_f);
-        const auto launch_with = [&](const problem_descs& s, const cublasLtMatmulAlgo_t& algo, std::size_t ws) {
-            ROOFLINE_CUBLAS_CALL(cublasLtMatmul(m_handle.get(), s.desc.get(), alpha, a.get(), s.a.get(), b.get(),
-                                                s.b.get(), beta, c_ptr, s.c.get(), d.get(), s.d.get(), &algo,
-                                                m_workspace.get(), ws, stream));
+        const auto launch_with = [&](const problem_descs& s, const cublasLtMatmulAlgo_t& algo,
+                                     std::size_t ws) {
+            ROOFLINE_CUBLAS_CALL(cublasLtMatmul(m_handle.get(), s.desc.get(), alpha, a.get(), s.a.get(),
+                                                b.get(), s.b.get(), beta, c_ptr, s.c.get(), d.get(),
+                                                s.d.get(), &algo, m_workspace.get(), ws, stream));
         };
 
-        // 4. The algorithm: the cached choice when it still validates, else time the heuristic's candidates in
+        // 4. The algorithm: the cached choice when it still validates, else time the heuristic's candidates
+        // in
         //    every layout of the plan.
         const auto key = cache_key(p, plan, o.mode);
         algo_cache& cache = cache_for(default_cache_dir(o.cache_dir));
@@ -661,6 +755,8 @@ class cublaslt_backend final : public gemm_backend {
             m.notes.push_back(cache.load_warning());
         }
         bool timed_out = false;
+        const bool paced = o.pacing == sample_pacing::paced;
+        const double idle_ratio = paced ? std::clamp(o.idle_ratio, 0.0, 100.0) : 0.0;
         std::optional<cublasLtMatmulAlgo_t> chosen;
         const problem_descs* chosen_setup = nullptr;
         std::size_t chosen_workspace = 0;
@@ -675,9 +771,9 @@ class cublaslt_backend final : public gemm_backend {
                 cublasLtMatmulHeuristicResult_t check{};
                 const auto st = setup == nullptr
                                     ? CUBLAS_STATUS_INVALID_VALUE
-                                    : cublasLtMatmulAlgoCheck(m_handle.get(), setup->desc.get(), setup->a.get(),
-                                                              setup->b.get(), setup->c.get(), setup->d.get(), &algo,
-                                                              &check);
+                                    : cublasLtMatmulAlgoCheck(m_handle.get(), setup->desc.get(),
+                                                              setup->a.get(), setup->b.get(), setup->c.get(),
+                                                              setup->d.get(), &algo, &check);
                 if (st == CUBLAS_STATUS_SUCCESS && check.state == CUBLAS_STATUS_SUCCESS &&
                     check.workspaceSize <= workspace_bytes) {
                     try {
@@ -688,8 +784,9 @@ class cublaslt_backend final : public gemm_backend {
                         chosen_workspace = check.workspaceSize;
                         m.algorithm_from_cache = true;
                         m.candidates_timed = 0;
-                        m.notes.push_back("algorithm from the cache " + cache.file().string() + " (chosen there among " +
-                                          std::to_string(rec->candidates) + " timed candidates)");
+                        m.notes.push_back("algorithm from the cache " + cache.file().string() +
+                                          " (chosen there among " + std::to_string(rec->candidates) +
+                                          " timed candidates)");
                     } catch (const cublas_error& e) {
                         m.notes.push_back(std::string("cached algorithm failed to run (") + e.what() +
                                           "); searched again");
@@ -719,9 +816,9 @@ class cublaslt_backend final : public gemm_backend {
             for (const auto& s : setups) {
                 std::vector<cublasLtMatmulHeuristicResult_t> results(static_cast<std::size_t>(requested));
                 int returned = 0;
-                const auto st = cublasLtMatmulAlgoGetHeuristic(m_handle.get(), s->desc.get(), s->a.get(), s->b.get(),
-                                                               s->c.get(), s->d.get(), pref.get(), requested,
-                                                               results.data(), &returned);
+                const auto st = cublasLtMatmulAlgoGetHeuristic(m_handle.get(), s->desc.get(), s->a.get(),
+                                                               s->b.get(), s->c.get(), s->d.get(), pref.get(),
+                                                               requested, results.data(), &returned);
                 if (st == CUBLAS_STATUS_NOT_SUPPORTED) {
                     returned = 0;
                 } else {
@@ -737,7 +834,7 @@ class cublaslt_backend final : public gemm_backend {
                     try {
                         launch_with(*s, r.algo, r.workspaceSize); // loads the kernel's module, not timed
                         const auto times = time_samples([&] { launch_with(*s, r.algo, r.workspaceSize); },
-                                                        candidate_samples, o.mode, timed_out);
+                                                        candidate_samples, o.mode, idle_ratio, timed_out);
                         ++ran;
                         const double med = median_of(times);
                         if (med < best) {
@@ -754,12 +851,13 @@ class cublaslt_backend final : public gemm_backend {
             }
             if (offered == 0) {
                 pt.status = disposition::not_supported;
-                pt.message = "cuBLASLt " + m_identity.cublaslt_version + " has no kernel for " + type_name(plan.a_type) +
-                             " x " + type_name(plan.b_type) + " -> " + type_name(plan.d_type) + " at " +
-                             p.shape_label() + " on " + m_identity.name + " (sm_" + std::to_string(m_props.major) +
-                             std::to_string(m_props.minor) +
-                             ") in any searched layout; 8-bit and 4-bit inputs want M, N and K multiples of 16 (INT8: "
-                             "of 4)";
+                pt.message =
+                    "cuBLASLt " + m_identity.cublaslt_version + " has no kernel for " +
+                    type_name(plan.a_type) + " x " + type_name(plan.b_type) + " -> " +
+                    type_name(plan.d_type) + " at " + p.shape_label() + " on " + m_identity.name + " (sm_" +
+                    std::to_string(m_props.major) + std::to_string(m_props.minor) +
+                    ") in any searched layout; 8-bit and 4-bit inputs want M, N and K multiples of 16 (INT8: "
+                    "of 4)";
                 return;
             }
             if (!chosen) {
@@ -773,7 +871,8 @@ class cublaslt_backend final : public gemm_backend {
                               " cuBLASLt heuristic candidates (asked for up to " + std::to_string(requested) +
                               " per layout; offered: " + per_layout + "; workspace up to " +
                               format_bytes(workspace_bytes) + ") timed " + std::to_string(candidate_samples) +
-                              " times each (" + std::string(to_string(o.mode)) + "), fastest median kept");
+                              " times each (" + std::string(to_string(o.mode)) + ", " +
+                              std::string(to_string(o.pacing)) + "), fastest median kept");
             algo_record rec;
             std::memcpy(rec.algo.data(), chosen->data, sizeof chosen->data);
             rec.layout = chosen_setup->layout;
@@ -792,9 +891,11 @@ class cublaslt_backend final : public gemm_backend {
         m.algorithm = describe_algo(algo, chosen_workspace);
         const auto launch = [&] { launch_with(setup, algo, chosen_workspace); };
 
-        // 5. Verify: poison D, run once, compare sampled elements with an FP64 reference and scan all of D for
+        // 5. Verify: poison D, run once, compare sampled elements with an FP64 reference and scan all of D
+        // for
         //    poison left behind. A wrong result gets no speed.
-        constexpr std::uint32_t int_poison = 0x7F7F7F7Fu; // |D| < 2^30 by construction, so never a real result
+        constexpr std::uint32_t int_poison =
+            0x7F7F7F7Fu; // |D| < 2^30 by construction, so never a real result
         ROOFLINE_CUDA_CALL(cudaMemsetAsync(d.get(), plan.integer ? 0x7F : 0xFF, d.bytes(), stream));
         launch();
         if (o.corrupt_result_for_test) {
@@ -824,9 +925,10 @@ class cublaslt_backend final : public gemm_backend {
             args.sample_cols = static_cast<int>(std::min<std::int64_t>(N, max_sample_side));
             kernels::reference_check(args, m_pairs.as<double>(), stream);
             ROOFLINE_CUDA_CALL(cudaMemsetAsync(m_counter.get(), 0, m_counter.bytes(), stream));
-            kernels::count_poisoned(d.get(), plan.d_type, M * N, int_poison, m_counter.as<unsigned long long>(),
-                                    stream);
-            const auto checked = static_cast<std::size_t>(args.sample_rows) * static_cast<std::size_t>(args.sample_cols);
+            kernels::count_poisoned(d.get(), plan.d_type, M * N, int_poison,
+                                    m_counter.as<unsigned long long>(), stream);
+            const auto checked =
+                static_cast<std::size_t>(args.sample_rows) * static_cast<std::size_t>(args.sample_cols);
             std::vector<double> pairs(2 * checked);
             unsigned long long poisoned = 0;
             ROOFLINE_CUDA_CALL(cudaMemcpyAsync(pairs.data(), m_pairs.get(), sizeof(double) * pairs.size(),
@@ -851,14 +953,16 @@ class cublaslt_backend final : public gemm_backend {
             }
             accuracy acc;
             const double inf = std::numeric_limits<double>::infinity();
-            acc.relative_error = non_finite != 0 ? inf : (ref2 > 0 ? std::sqrt(err2 / ref2) : (err2 > 0 ? inf : 0.0));
+            acc.relative_error =
+                non_finite != 0 ? inf : (ref2 > 0 ? std::sqrt(err2 / ref2) : (err2 > 0 ? inf : 0.0));
             acc.max_abs_error = non_finite != 0 ? inf : max_abs;
             acc.tolerance = plan.tolerance;
             acc.checked_elements = checked;
             acc.reference = "FP64 on the GPU from the same stored (quantized) inputs, " +
                             std::to_string(args.sample_rows) + " x " + std::to_string(args.sample_cols) +
                             " elements of D spread evenly (first and last rows and columns included); all " +
-                            std::to_string(M * N) + " outputs scanned for the poison written before the run. " +
+                            std::to_string(M * N) +
+                            " outputs scanned for the poison written before the run. " +
                             "Tolerance: " + plan.tolerance_why;
             m.error = acc;
             const bool values_ok = plan.integer ? (non_finite == 0 && max_abs == 0.0)
@@ -869,15 +973,18 @@ class cublaslt_backend final : public gemm_backend {
                 std::string why;
                 if (poisoned != 0) {
                     why = std::to_string(poisoned) + " of " + std::to_string(M * N) +
-                          " outputs still hold the poison written before the run or are not finite (never written, "
+                          " outputs still hold the poison written before the run or are not finite (never "
+                          "written, "
                           "or overflowed)";
                 }
                 if (!values_ok) {
-                    why += (why.empty() ? "" : "; ") + std::string("relative L2 error ") +
-                           format_number(acc.relative_error) + " over " + std::to_string(checked) +
-                           " sampled elements (tolerance " + format_number(plan.tolerance) + "), max abs error " +
-                           format_number(acc.max_abs_error) +
-                           (non_finite != 0 ? ", " + std::to_string(non_finite) + " sampled elements not finite" : "");
+                    why +=
+                        (why.empty() ? "" : "; ") + std::string("relative L2 error ") +
+                        format_number(acc.relative_error) + " over " + std::to_string(checked) +
+                        " sampled elements (tolerance " + format_number(plan.tolerance) +
+                        "), max abs error " + format_number(acc.max_abs_error) +
+                        (non_finite != 0 ? ", " + std::to_string(non_finite) + " sampled elements not finite"
+                                         : "");
                 }
                 pt.message = "wrong result, so no speed is reported: " + why + " (" + m.algorithm + ")" +
                              (o.corrupt_result_for_test ? "; the corrupt-result test hook was on" : "");
@@ -889,16 +996,22 @@ class cublaslt_backend final : public gemm_backend {
 
         // 6. Warm up until the GPU has been busy for warmup_seconds() (sustained clocks), at least
         //    min_warmup_seconds. Launched in chunks of ~10 ms, one chunk in flight behind the other.
-        const double warm_target = warmup_seconds();
+        const double warm_target = warmup_seconds(o.pacing);
         const double already_busy = std::chrono::duration<double>(clock::now() - m_busy_since).count();
         const double warm_s = std::max(std::min(min_warmup_seconds, warm_target), warm_target - already_busy);
-        const auto warm = time_samples(launch, 3, timing_mode::hot, timed_out);
+        const auto warm = time_samples(launch, 3, timing_mode::hot, 0.0, timed_out);
         const double per_launch = std::max(median_of(warm), 1e-7);
         const auto chunk = static_cast<std::size_t>(std::clamp(std::ceil(0.01 / per_launch), 1.0, 2000.0));
         std::size_t warm_launches = 3;
         const auto warm_start = clock::now();
         cudaEvent_t previous = nullptr;
-        for (std::size_t round = 0; std::chrono::duration<double>(clock::now() - warm_start).count() < warm_s; ++round) {
+        // Paced: the warm-up rests like the samples, or its continuous load would pull the clock down before
+        // the first sample (a large GEMM back to back passes 700 W within milliseconds).
+        while (paced && std::chrono::duration<double>(clock::now() - warm_start).count() < warm_s) {
+            warm_launches += time_samples(launch, batch_samples, o.mode, idle_ratio, timed_out).size();
+        }
+        for (std::size_t round = 0;
+             !paced && std::chrono::duration<double>(clock::now() - warm_start).count() < warm_s; ++round) {
             for (std::size_t i = 0; i < chunk; ++i) {
                 launch();
             }
@@ -914,31 +1027,34 @@ class cublaslt_backend final : public gemm_backend {
         const double warmed_s = std::chrono::duration<double>(clock::now() - warm_start).count();
 
         // 7. Timed samples, in batches; stop early once the spread is under target after min_samples.
-        const std::size_t target = std::clamp<std::size_t>(o.samples, 1, std::max<std::size_t>(o.max_samples, 1));
+        const std::size_t target =
+            std::clamp<std::size_t>(o.samples, 1, std::max<std::size_t>(o.max_samples, 1));
         const std::size_t floor_samples = std::min(std::max<std::size_t>(o.min_samples, 1), target);
         std::vector<double> samples;
         samples.reserve(target);
         std::string stop;
-        if (o.probe != nullptr) {
-            o.probe->begin();
+        probe_counts counts;
+        if (o.probe != nullptr && paced) {
+            counts.rest_power_w = rest_power_w(*o.probe, m.notes);
         }
+        probe_guard probe(o.probe);
         const auto wall_start = clock::now();
         const std::size_t cap = std::max(target, o.max_samples);
         const auto telemetry_window_open = [&] {
-            return o.probe != nullptr &&
+            return probe.active() &&
                    std::chrono::duration<double>(clock::now() - wall_start).count() < o.telemetry_window_s;
         };
         while ((samples.size() < target || telemetry_window_open()) && samples.size() < cap) {
             const std::size_t n =
                 std::min(batch_samples, (samples.size() < target ? target : cap) - samples.size());
-            const auto got = time_samples(launch, n, o.mode, timed_out);
+            const auto got = time_samples(launch, n, o.mode, idle_ratio, timed_out);
             samples.insert(samples.end(), got.begin(), got.end());
             const double spread = relative_spread(samples);
-            if (samples.size() < target && samples.size() >= floor_samples && spread < o.target_relative_spread &&
-                !telemetry_window_open()) {
-                stop = "stopped early after " + std::to_string(samples.size()) + " samples: relative spread " +
-                       format_number(100 * spread, 2) + "% < " + format_number(100 * o.target_relative_spread, 2) +
-                       "%";
+            if (samples.size() < target && samples.size() >= floor_samples &&
+                spread < o.target_relative_spread && !telemetry_window_open()) {
+                stop = "stopped early after " + std::to_string(samples.size()) +
+                       " samples: relative spread " + format_number(100 * spread, 2) + "% < " +
+                       format_number(100 * o.target_relative_spread, 2) + "%";
                 break;
             }
             const double wall = std::chrono::duration<double>(clock::now() - wall_start).count();
@@ -948,24 +1064,26 @@ class cublaslt_backend final : public gemm_backend {
                 break;
             }
         }
-        const double gpu_seconds = std::accumulate(samples.begin(), samples.end(), 0.0);
-        if (o.probe != nullptr) {
-            try {
-                m.telemetry = o.probe->end(samples.size(), gpu_seconds);
-            } catch (const std::exception& e) {
-                telemetry_summary t;
-                t.available = false;
-                t.unavailable_reason = std::string("telemetry probe failed: ") + e.what();
-                m.telemetry = t;
+        if (probe.active()) {
+            counts.gemm_count = samples.size();
+            counts.timed_s = std::accumulate(samples.begin(), samples.end(), 0.0);
+            // Each rest lasts idle_ratio × its sample (plus the event record, microseconds), at most
+            // max_idle_ns.
+            for (const double t : samples) {
+                counts.rest_s += std::min(idle_ratio * t, static_cast<double>(max_idle_ns) * 1e-9);
             }
+            m.telemetry = probe.end(counts);
         }
         m.timing = summarize(samples, o.mode, o.keep_samples);
+        m.timing.pacing = o.pacing;
+        m.timing.idle_ratio = idle_ratio;
         pt.time_s = m.timing.median_s;
         pt.status = o.verify ? disposition::passed : disposition::not_verified;
         if (plan.measured_b != p.b || plan.measured_a != p.a) {
             pt.message = std::string(info(p.a).name) + " x " + std::string(info(p.b).name) +
-                         " is not a cuBLASLt pairing: measured " + std::string(info(plan.measured_a).name) + " A x " +
-                         std::string(info(plan.measured_b).name) + " B (same bytes, same tensor-core rate)";
+                         " is not a cuBLASLt pairing: measured " + std::string(info(plan.measured_a).name) +
+                         " A x " + std::string(info(plan.measured_b).name) +
+                         " B (same bytes, same tensor-core rate)";
         }
 
         const double operands = need_a + need_b + (p.reads_c() ? need_c : 0.0) + need_d;
@@ -974,17 +1092,26 @@ class cublaslt_backend final : public gemm_backend {
                               format_bytes(static_cast<double>(m_flush.bytes())) +
                               " buffer (the L2 size, allocated once) evicts the operands from L2");
         } else {
-            m.notes.push_back(std::string("hot: back-to-back launches; the operands (") + format_bytes(operands) +
-                              (operands <= m_identity.l2_bytes ? ") fit in L2 and stay there"
-                                                               : ") exceed L2, so they come from device memory"));
+            m.notes.push_back(
+                std::string("hot: no flush between samples; the operands (") + format_bytes(operands) +
+                (operands <= m_identity.l2_bytes ? ") fit in L2 and stay there"
+                                                 : ") exceed L2, so they come from device memory"));
         }
-        m.notes.push_back("CUDA events around each GEMM; each batch of up to " + std::to_string(batch_samples) +
-                          " samples is queued behind a blocking kernel (nvbench's method) so no launch latency is "
-                          "timed");
+        m.notes.push_back(
+            "CUDA events around each GEMM; each batch of up to " + std::to_string(batch_samples) +
+            " samples is queued behind a blocking kernel (nvbench's method) so no launch latency is "
+            "timed");
+        m.notes.push_back(
+            paced ? "paced: after each sample the GPU idled " + format_number(idle_ratio, 3) +
+                        " x the sample's time, so it stayed under its power limit at its boost clock "
+                        "(pacing \"continuous\" measures back to back, the clocks sustained under "
+                        "load)"
+                  : std::string("continuous: samples back to back, the clocks the GPU sustains under "
+                                "load (pacing \"paced\" rests after each sample)"));
         m.notes.push_back("warm-up: " + std::to_string(warm_launches) + " launches over " +
                           format_number(warmed_s, 2) + " s, so that the GPU had been busy for " +
-                          format_number(already_busy + warmed_s, 2) + " s (target " + format_number(warm_target, 2) +
-                          " s: clocks settled under the power limit; $ROOFLINE_WARMUP_SECONDS changes it)");
+                          format_number(already_busy + warmed_s, 2) + " s (target " +
+                          format_number(warm_target, 2) + " s; $ROOFLINE_WARMUP_SECONDS changes it)");
         if (!stop.empty()) {
             m.notes.push_back(stop);
         }
@@ -1001,6 +1128,10 @@ class cublaslt_backend final : public gemm_backend {
     device_buffer m_workspace;
     device_buffer m_flush;
     device_buffer m_pairs;
+    device_buffer m_stamp; // paced sampling: the GPU timer when the current sample began
+    bool m_rest_power_checked = false;
+    std::optional<double> m_rest_power_w;
+    std::string m_rest_power_note;
     device_buffer m_counter;
     device_buffer m_scalars;
     std::array<float, 4> m_host_scalars{1.0f, 1.0f, 1.0f, 1.0f};
@@ -1016,7 +1147,9 @@ class cublaslt_backend final : public gemm_backend {
 
 } // namespace
 
-bool context_lost() noexcept { return g_context_lost.load(); }
+bool context_lost() noexcept {
+    return g_context_lost.load();
+}
 
 std::unique_ptr<gemm_backend> make_backend(std::string& why) {
     int count = 0;

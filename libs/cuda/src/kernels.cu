@@ -1,14 +1,13 @@
-// Device code of the engine. One kernel per job with a run-time switch on the element type instead of templates:
-// these kernels touch a few MB at most outside the timed region, and one instantiation keeps compile time low
-// (CI builds on two cores for several architectures).
+// Device code of the engine. One kernel per job with a run-time switch on the element type instead of
+// templates: these kernels touch a few MB at most outside the timed region, and one instantiation keeps
+// compile time low (CI builds on two cores for several architectures).
 #include "cuda_call.hpp"
 #include "kernels.hpp"
 
+#include <cstdint>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_fp8.h>
-
-#include <cstdint>
 
 namespace roofline::cuda::kernels {
 namespace {
@@ -115,7 +114,8 @@ __global__ void fill_kernel(void* data, std::int64_t elements, cudaDataType_t ty
 }
 
 __device__ __forceinline__ std::int64_t spread_index(int s, int count, std::int64_t extent) {
-    // count samples spread evenly over [0, extent), first and last included; every index when extent <= count.
+    // count samples spread evenly over [0, extent), first and last included; every index when extent <=
+    // count.
     if (extent <= count) {
         return s;
     }
@@ -125,7 +125,8 @@ __device__ __forceinline__ std::int64_t spread_index(int s, int count, std::int6
 // One warp per sampled element: the lanes stride over K and reduce in FP64 (the loads coalesce for operands
 // contiguous along K; the others are strided, which costs little at 64 × 64 elements).
 __global__ void reference_kernel(reference_args args, double* pairs) {
-    const int warp = static_cast<int>((static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32);
+    const int warp =
+        static_cast<int>((static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32);
     const int lane = static_cast<int>(threadIdx.x % 32);
     const int total = args.sample_rows * args.sample_cols;
     if (warp >= total) {
@@ -153,8 +154,8 @@ __global__ void reference_kernel(reference_args args, double* pairs) {
     }
 }
 
-__global__ void poison_scan_kernel(const void* d, cudaDataType_t type, std::int64_t elements, std::uint32_t int_poison,
-                                   unsigned long long* count) {
+__global__ void poison_scan_kernel(const void* d, cudaDataType_t type, std::int64_t elements,
+                                   std::uint32_t int_poison, unsigned long long* count) {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
     unsigned long long local = 0;
     for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < elements;
@@ -174,7 +175,8 @@ __global__ void poison_scan_kernel(const void* d, cudaDataType_t type, std::int6
     }
 }
 
-__global__ void corrupt_kernel(void* d, cudaDataType_t type, std::int64_t m, std::int64_t n, std::int64_t rows) {
+__global__ void corrupt_kernel(void* d, cudaDataType_t type, std::int64_t m, std::int64_t n,
+                               std::int64_t rows) {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
     for (std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < rows * n;
          e += stride) {
@@ -217,6 +219,25 @@ __global__ void block_kernel(const volatile int* flag, int* timed_out, std::uint
     }
 }
 
+__global__ void stamp_kernel(std::uint64_t* t) {
+    *t = global_timer_ns();
+}
+
+// One thread, mostly asleep: the SMs draw next to nothing while it waits, so the GPU's average power falls.
+// since == nullptr: rest max_ns.
+__global__ void idle_kernel(const std::uint64_t* since, double ratio, std::uint64_t max_ns) {
+    const std::uint64_t now = global_timer_ns();
+    std::uint64_t wanted = max_ns;
+    if (since != nullptr) {
+        const std::uint64_t busy = now > *since ? now - *since : 0;
+        wanted = static_cast<std::uint64_t>(ratio * static_cast<double>(busy));
+    }
+    const std::uint64_t until = now + (wanted < max_ns ? wanted : max_ns);
+    while (global_timer_ns() < until) {
+        __nanosleep(2000);
+    }
+}
+
 int grid_for(std::int64_t work) {
     const std::int64_t blocks = (work + threads_per_block - 1) / threads_per_block;
     // Grid-stride loops: a few waves of blocks is enough for these memory-bound kernels.
@@ -239,7 +260,8 @@ void reference_check(const reference_args& args, double* pairs, cudaStream_t str
 
 void count_poisoned(const void* d, cudaDataType_t type, std::int64_t elements, std::uint32_t int_poison,
                     unsigned long long* count, cudaStream_t stream) {
-    poison_scan_kernel<<<grid_for(elements), threads_per_block, 0, stream>>>(d, type, elements, int_poison, count);
+    poison_scan_kernel<<<grid_for(elements), threads_per_block, 0, stream>>>(d, type, elements, int_poison,
+                                                                             count);
     ROOFLINE_CUDA_CALL(cudaGetLastError());
 }
 
@@ -251,6 +273,21 @@ void corrupt_rows(void* d, cudaDataType_t type, std::int64_t m, std::int64_t n, 
 
 void block_stream(const volatile int* flag, int* timed_out, std::uint64_t timeout_ns, cudaStream_t stream) {
     block_kernel<<<1, 1, 0, stream>>>(flag, timed_out, timeout_ns);
+    ROOFLINE_CUDA_CALL(cudaGetLastError());
+}
+
+void stamp(std::uint64_t* t, cudaStream_t stream) {
+    stamp_kernel<<<1, 1, 0, stream>>>(t);
+    ROOFLINE_CUDA_CALL(cudaGetLastError());
+}
+
+void rest(std::uint64_t ns, cudaStream_t stream) {
+    idle_kernel<<<1, 1, 0, stream>>>(nullptr, 0.0, ns);
+    ROOFLINE_CUDA_CALL(cudaGetLastError());
+}
+
+void idle_proportional(const std::uint64_t* since, double ratio, std::uint64_t max_ns, cudaStream_t stream) {
+    idle_kernel<<<1, 1, 0, stream>>>(since, ratio, max_ns);
     ROOFLINE_CUDA_CALL(cudaGetLastError());
 }
 

@@ -1,14 +1,12 @@
 // The cuBLASLt backend on a real GPU. Without a device every test skips and prints why (CI compiles these).
-#include "roofline/cuda/backend.hpp"
-
 #include "roofline/core/gemm.hpp"
-
-#include <gtest/gtest.h>
+#include "roofline/cuda/backend.hpp"
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <iostream>
 #include <random>
 
@@ -24,8 +22,8 @@ class CudaBackend : public ::testing::Test {
         if (s_backend != nullptr) {
             const auto d = s_backend->device();
             std::cout << "[ device   ] " << d.name << " sm_" << d.compute_capability << ", " << d.sm_count
-                      << " SMs, driver " << d.driver_version << ", CUDA " << d.cuda_runtime_version << ", cuBLASLt "
-                      << d.cublaslt_version << "\n";
+                      << " SMs, driver " << d.driver_version << ", CUDA " << d.cuda_runtime_version
+                      << ", cuBLASLt " << d.cublaslt_version << "\n";
         }
     }
     static void TearDownTestSuite() {
@@ -75,10 +73,11 @@ class CudaBackend : public ::testing::Test {
         EXPECT_FALSE(pt.measured->algorithm.empty());
         EXPECT_EQ(pt.measured->layout.size(), 2u) << pt.measured->layout;
         EXPECT_FALSE(pt.measured->device.name.empty());
-        EXPECT_NE(pt.measured->device.driver_version.find('.'), std::string::npos) << pt.measured->device.driver_version;
+        EXPECT_NE(pt.measured->device.driver_version.find('.'), std::string::npos)
+            << pt.measured->device.driver_version;
         std::cout << "[ measured ] " << pt.label() << " " << pt.measured->timing.median_s * 1e6 << " us, "
-                  << pt.flops_per_s() / 1e12 << " TFLOP/s, rel err " << pt.measured->error->relative_error << ", "
-                  << pt.measured->layout << ", " << pt.measured->candidates_timed << " candidates; "
+                  << pt.flops_per_s() / 1e12 << " TFLOP/s, rel err " << pt.measured->error->relative_error
+                  << ", " << pt.measured->layout << ", " << pt.measured->candidates_timed << " candidates; "
                   << pt.measured->algorithm << "\n";
     }
 
@@ -153,8 +152,8 @@ TEST_F(CudaBackend, MixedOutputsWhereCublasLtHasThem) {
 }
 
 TEST_F(CudaBackend, EveryLayoutVerifies) {
-    // Forces each layout in turn ($ROOFLINE_LAYOUTS), so the reference's indexing is checked for all four, and the
-    // corruption hook must still be caught in each.
+    // Forces each layout in turn ($ROOFLINE_LAYOUTS), so the reference's indexing is checked for all four,
+    // and the corruption hook must still be caught in each.
     for (const char* layout : {"TN", "TT", "NN", "NT"}) {
         ::setenv("ROOFLINE_LAYOUTS", layout, 1);
         const auto pt = measure(make_problem(384, 256, 512, pid::fp16, {}, {}, {}, 0.25));
@@ -223,10 +222,55 @@ TEST_F(CudaBackend, HotModeAndKeptSamples) {
     EXPECT_EQ(pt.measured->timing.sample_s.size(), 20u);
 }
 
+// Counts what the backend hands the telemetry probe.
+class counting_probe final : public measurement_probe {
+  public:
+    void begin() override { ++begun; }
+    telemetry_summary end(const probe_counts& c) override {
+        last = c;
+        telemetry_summary t;
+        t.available = true;
+        return t;
+    }
+    int begun = 0;
+    probe_counts last;
+};
+
+TEST_F(CudaBackend, PacedSamplesRestAndTheProbeIsToldHowLong) {
+    const auto problem = make_problem(4096, 4096, 4096, pid::fp16);
+    m_options.samples = 30;
+    m_options.target_relative_spread = 0.0; // all 30
+    counting_probe probe;
+    m_options.probe = &probe;
+    const auto paced = measure(problem);
+    expect_passed(paced);
+    EXPECT_EQ(paced.measured->timing.pacing, sample_pacing::paced);
+    EXPECT_DOUBLE_EQ(paced.measured->timing.idle_ratio, 1.0);
+    EXPECT_GE(probe.begun, 1);
+    // The probe watched the timed samples (extended to its 0.1 s window) and was told the rests' length.
+    EXPECT_EQ(probe.last.gemm_count, paced.measured->timing.samples);
+    EXPECT_GE(paced.measured->timing.samples, 30u);
+    EXPECT_NEAR(probe.last.rest_s, probe.last.timed_s, 1e-9); // idle ratio 1
+    EXPECT_GT(probe.last.timed_s, 0.0);
+
+    m_options.pacing = sample_pacing::continuous;
+    counting_probe probe2;
+    m_options.probe = &probe2;
+    const auto cont = measure(problem);
+    expect_passed(cont);
+    EXPECT_EQ(cont.measured->timing.pacing, sample_pacing::continuous);
+    EXPECT_EQ(cont.measured->timing.idle_ratio, 0.0);
+    EXPECT_EQ(probe2.last.gemm_count, cont.measured->timing.samples);
+    EXPECT_EQ(probe2.last.rest_s, 0.0);
+    std::cout << "[ pacing   ] FP16 4096^3 paced " << paced.time_s * 1e6
+              << " us, continuous (after 1 s of load) " << cont.time_s * 1e6 << " us\n";
+}
+
 TEST_F(CudaBackend, OddShapesAndDecode) {
     expect_passed(measure(make_problem(1, 4096, 4096, pid::fp16)));
     const auto odd = measure(make_problem(127, 129, 65, pid::fp16));
-    EXPECT_TRUE(odd.status == disposition::passed || odd.status == disposition::not_supported) << describe(odd);
+    EXPECT_TRUE(odd.status == disposition::passed || odd.status == disposition::not_supported)
+        << describe(odd);
     const auto odd_int8 = measure(make_problem(127, 129, 65, pid::int8));
     EXPECT_TRUE(odd_int8.status == disposition::passed || odd_int8.status == disposition::not_supported)
         << describe(odd_int8);
@@ -246,7 +290,8 @@ TEST_F(CudaBackend, DefaultSweepAt4096IsFast) {
     m_options.max_seconds = 10.0;
     for (const auto p : default_sweep()) {
         const auto pt = measure(make_problem(4096, 4096, 4096, p));
-        EXPECT_TRUE(pt.status == disposition::passed || pt.status == disposition::not_supported) << describe(pt);
+        EXPECT_TRUE(pt.status == disposition::passed || pt.status == disposition::not_supported)
+            << describe(pt);
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "[ sweep    ] default 5-precision sweep at 4096^3, cold algorithm cache: " << s << " s\n";

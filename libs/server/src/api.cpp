@@ -4,10 +4,9 @@
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace roofline::server {
@@ -46,6 +45,7 @@ json request_echo(const analyze_request& r, const std::string& hardware_key) {
             {"beta", r.beta},
             {"iterations", r.iterations},
             {"mode", to_string(r.mode)},
+            {"pacing", to_string(r.pacing)},
             {"roof", to_string(r.roof)},
             {"predict_only", r.predict_only},
             {"run_all_precisions", r.run_all_precisions},
@@ -90,9 +90,12 @@ bool match_route(std::string_view pattern, std::string_view path, std::vector<st
 
 const char* no_web_app_page =
     "<!doctype html><html><head><meta charset=\"utf-8\"><title>roofline</title></head><body>"
-    "<h1>roofline server</h1><p>The web app is not built, so there is nothing to show here yet. Build it with "
-    "<code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code> (or <code>scripts/build.sh</code>) and restart, "
-    "or pass <code>--web-root DIR</code>.</p><p>The API answers at <a href=\"/api/health\">/api/health</a>; its "
+    "<h1>roofline server</h1><p>The web app is not built, so there is nothing to show here yet. Build it "
+    "with "
+    "<code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code> (or <code>scripts/build.sh</code>) and "
+    "restart, "
+    "or pass <code>--web-root DIR</code>.</p><p>The API answers at <a href=\"/api/health\">/api/health</a>; "
+    "its "
     "description is at <a href=\"/api/openapi.json\">/api/openapi.json</a>.</p></body></html>";
 
 } // namespace
@@ -222,9 +225,9 @@ http_response api::dispatch(http_request& request) {
         allowed += (allowed.empty() ? "" : ", ") + r.method;
     }
     if (path_known) {
-        auto resp = error_response(api_error(405, "method_not_allowed",
-                                             request.method + " is not served on " + request.path + "; allowed: " +
-                                                 allowed));
+        auto resp = error_response(
+            api_error(405, "method_not_allowed",
+                      request.method + " is not served on " + request.path + "; allowed: " + allowed));
         resp.headers.emplace_back("Allow", allowed);
         return resp;
     }
@@ -301,8 +304,8 @@ http_response api::hardware_one(const http_request& req) {
     reject_unknown_params(req.query, {});
     const auto* h = m_registry.find(req.path_args.at(0));
     if (h == nullptr) {
-        throw not_found("no hardware '" + req.path_args[0].substr(0, 64) + "'; valid: " + m_registry.valid_keys(),
-                        "key");
+        throw not_found(
+            "no hardware '" + req.path_args[0].substr(0, 64) + "'; valid: " + m_registry.valid_keys(), "key");
     }
     return json_response(to_json(*h).dump());
 }
@@ -320,21 +323,22 @@ api::prepared api::prepare(const http_request& req) const {
     const auto key = p.request.hardware_key.empty() ? m_default_hw : p.request.hardware_key;
     p.hw = m_registry.find(key);
     if (p.hw == nullptr) {
-        throw invalid_value("hardware_key", "unknown hardware '" + key.substr(0, 64) + "'; valid: " +
-                                                m_registry.valid_keys());
+        throw invalid_value("hardware_key", "unknown hardware '" + key.substr(0, 64) +
+                                                "'; valid: " + m_registry.valid_keys());
     }
     p.roofs = m_roofs_text.at(p.hw->key);
     if (p.request.roof == roof_source::measured) {
-        // The profile `roofline ceilings` wrote for this machine's GPU (the newest one without a GPU). Read per
-        // request: ceilings may run while the server is up.
+        // The profile `roofline ceilings` wrote for this machine's GPU (the newest one without a GPU). Read
+        // per request: ceilings may run while the server is up.
         const auto dir = default_profile_dir();
         std::vector<std::string> skipped;
         const auto profile = find_profile(dir, m_device ? m_device->uuid : std::string(), &skipped);
         if (!profile) {
-            throw invalid_value("roof", "no measured roofs on this server: run `roofline ceilings` on the GPU "
-                                        "machine first (profiles are read from " +
-                                            (dir.empty() ? std::string("$ROOFLINE_PROFILE_DIR") : dir.string()) +
-                                            "), or ask for roof=datasheet");
+            throw invalid_value("roof",
+                                "no measured roofs on this server: run `roofline ceilings` on the GPU "
+                                "machine first (profiles are read from " +
+                                    (dir.empty() ? std::string("$ROOFLINE_PROFILE_DIR") : dir.string()) +
+                                    "), or ask for roof=datasheet");
         }
         const auto* datasheet = m_registry.find(profile->hardware_key);
         if (!p.request.hardware_key.empty() && datasheet != p.hw) {
@@ -343,7 +347,8 @@ api::prepared api::prepare(const http_request& req) const {
                                                     "); leave hardware_key out or ask for roof=datasheet");
         }
         try {
-            p.measured_hw = std::make_shared<const hardware_entry>(measured_hardware_entry(*profile, datasheet));
+            p.measured_hw =
+                std::make_shared<const hardware_entry>(measured_hardware_entry(*profile, datasheet));
         } catch (const std::invalid_argument& e) {
             throw invalid_value("roof", e.what());
         }
@@ -371,12 +376,13 @@ std::string api::store_answer(const prepared& p, const std::vector<analysis_poin
     // prediction-only answer to a few microseconds of formatting. The store keeps the roofs apart (once per
     // entry), so the stored answer is the rest.
     const auto& roofs = *p.roofs;
-    std::string rest = "{\"schema_version\":" + std::to_string(report_schema_version) + ",\"tool_version\":" +
-                       json(tool_version()).dump() + ",\"backend\":\"" + (gpu ? "gpu" : "prediction-only") +
-                       "\",\"request\":" + request_echo(p.request, p.hw->key).dump() +
-                       ",\"measured\":" + points_text(measured) + ",\"predicted\":" + points_text(p.predicted) +
-                       ",\"telemetry\":" + (telemetry ? to_json(*telemetry).dump() : "null") +
-                       ",\"device\":" + (gpu && m_device ? to_json(*m_device).dump() : "null") + "}";
+    std::string rest =
+        "{\"schema_version\":" + std::to_string(report_schema_version) +
+        ",\"tool_version\":" + json(tool_version()).dump() + ",\"backend\":\"" +
+        (gpu ? "gpu" : "prediction-only") + "\",\"request\":" + request_echo(p.request, p.hw->key).dump() +
+        ",\"measured\":" + points_text(measured) + ",\"predicted\":" + points_text(p.predicted) +
+        ",\"telemetry\":" + (telemetry ? to_json(*telemetry).dump() : "null") +
+        ",\"device\":" + (gpu && m_device ? to_json(*m_device).dump() : "null") + "}";
     store::new_run run;
     run.m = p.request.m;
     run.n = p.request.n;
@@ -412,6 +418,7 @@ std::string api::store_answer(const prepared& p, const std::vector<analysis_poin
 std::shared_ptr<analysis_job> api::make_job(const std::shared_ptr<const prepared>& p) const {
     measure_options options;
     options.mode = p->request.mode;
+    options.pacing = p->request.pacing;
     options.samples = p->request.iterations;
     options.min_samples = std::min<std::size_t>(options.min_samples, p->request.iterations);
     auto job = std::make_shared<analysis_job>(p->request.problems, options);
@@ -439,7 +446,8 @@ http_response api::analyze(const http_request& req) {
         }
     }
     if (done.empty()) {
-        throw api_error(503, "store_unavailable", "the analysis ran but could not be stored; see the server log");
+        throw api_error(503, "store_unavailable",
+                        "the analysis ran but could not be stored; see the server log");
     }
     return json_response(std::move(done));
 }
@@ -457,10 +465,10 @@ http_response api::analyze_stream(const http_request& req) {
             const auto total = p->predicted.size();
             for (std::size_t i = 0; i < total; ++i) {
                 const auto& pt = p->predicted[i];
-                if (!sink.send("started", json{{"precision", pt.problem.precision_label()},
-                                               {"index", i},
-                                               {"total", total}}
-                                              .dump()) ||
+                if (!sink.send(
+                        "started",
+                        json{{"precision", pt.problem.precision_label()}, {"index", i}, {"total", total}}
+                            .dump()) ||
                     !sink.send("point", to_json(pt).dump())) {
                     return;
                 }
@@ -490,8 +498,8 @@ http_response api::analyze_stream(const http_request& req) {
                 return;
             }
         }
-        // The client went away (or the server stops): precisions that have not started are skipped; the run is
-        // still stored.
+        // The client went away (or the server stops): precisions that have not started are skipped; the run
+        // is still stored.
         job->cancel();
         log_line(*stopping ? "server stopping: remaining precisions of a streamed analysis cancelled"
                            : "analysis stream closed by the client; remaining precisions cancelled");
@@ -517,7 +525,8 @@ http_response api::telemetry_stream(const http_request& req) {
             } catch (const std::exception&) {
                 interval_ms = 0;
             }
-            if (interval_ms < 50 || interval_ms > 10000 || v.find_first_not_of("0123456789") != std::string::npos) {
+            if (interval_ms < 50 || interval_ms > 10000 ||
+                v.find_first_not_of("0123456789") != std::string::npos) {
                 throw invalid_value("interval_ms", "interval_ms must be an integer in [50, 10000]");
             }
         }
@@ -536,7 +545,8 @@ http_response api::telemetry_stream(const http_request& req) {
             try {
                 s = source->sample();
             } catch (const std::exception& e) {
-                (void)sink.send("error", json{{"error", {{"code", "nvml_error"}, {"message", e.what()}}}}.dump());
+                (void)sink.send("error",
+                                json{{"error", {{"code", "nvml_error"}, {"message", e.what()}}}}.dump());
                 return;
             }
             if (!sink.send("sample", s.dump())) {
@@ -612,7 +622,8 @@ http_response api::runs_csv(const http_request& req) {
                     }
                     points.push_back(std::move(pt));
                 } catch (const std::exception& e) {
-                    log_line("runs.csv: run " + std::to_string(rec.summary.id) + ": skipped a point: " + e.what());
+                    log_line("runs.csv: run " + std::to_string(rec.summary.id) +
+                             ": skipped a point: " + e.what());
                 }
             }
         }

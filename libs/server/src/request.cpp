@@ -1,11 +1,10 @@
 #include "roofline/server/request.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 namespace roofline::server {
 namespace {
@@ -123,7 +122,9 @@ std::size_t json_depth(std::string_view s) {
     return max_depth;
 }
 
-std::string type_name(const json& v) { return v.type_name(); }
+std::string type_name(const json& v) {
+    return v.type_name();
+}
 
 std::int64_t dimension(const json& body, const char* field) {
     const auto it = body.find(field);
@@ -164,8 +165,8 @@ precision_id precision_value(const json& v, const std::string& field) {
     try {
         return parse_precision(s);
     } catch (const std::invalid_argument&) {
-        throw invalid_value(field, "unknown precision " + shown(s) + " in " + field + "; valid: " +
-                                       valid_precision_names());
+        throw invalid_value(field, "unknown precision " + shown(s) + " in " + field +
+                                       "; valid: " + valid_precision_names());
     }
 }
 
@@ -176,18 +177,19 @@ std::optional<precision_id> optional_precision(const json& body, const char* fie
     }
     const auto p = precision_value(*it, field);
     if (input && !info(p).gemm_input) {
-        throw invalid_value(field, std::string(field) + " " + std::string(info(p).name) +
-                                       " is an accumulator format, not a GEMM input; valid: " +
-                                       valid_precision_names(true));
+        throw invalid_value(
+            field, std::string(field) + " " + std::string(info(p).name) +
+                       " is an accumulator format, not a GEMM input; valid: " + valid_precision_names(true));
     }
     return p;
 }
 
 const std::vector<std::string_view>& body_fields() {
-    static const std::vector<std::string_view> fields{"M",           "N",           "K",          "precision",
-                                                      "precisions",  "a_precision", "b_precision", "out_precision",
-                                                      "beta",        "iterations",  "mode",       "roof",
-                                                      "predict_only"};
+    static const std::vector<std::string_view> fields{
+        "M",          "N",           "K",           "precision",
+        "precisions", "a_precision", "b_precision", "out_precision",
+        "beta",       "iterations",  "mode",        "pacing",
+        "roof",       "predict_only"};
     return fields;
 }
 
@@ -201,7 +203,9 @@ std::string joined_fields() {
 
 } // namespace
 
-std::string_view to_string(roof_source r) noexcept { return r == roof_source::datasheet ? "datasheet" : "measured"; }
+std::string_view to_string(roof_source r) noexcept {
+    return r == roof_source::datasheet ? "datasheet" : "measured";
+}
 
 query_params parse_query_string(std::string_view text) {
     if (const auto q = text.find('?'); q != std::string_view::npos) {
@@ -269,7 +273,8 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
     analyze_request r;
     if (const auto* hw = find_param(query, "hardware_key")) {
         if (hw->empty()) {
-            throw invalid_value("hardware_key", "hardware_key is empty; leave it out for the server's default");
+            throw invalid_value("hardware_key",
+                                "hardware_key is empty; leave it out for the server's default");
         }
         r.hardware_key = *hw;
     }
@@ -311,8 +316,8 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
         r.precisions = default_sweep(); // the seed: the flag ignores `precision`
     } else if (const auto it = body.find("precisions"); it != body.end() && !it->is_null()) {
         if (!it->is_array()) {
-            throw invalid_value("precisions", "precisions must be an array of precision names, got a " +
-                                                  type_name(*it));
+            throw invalid_value("precisions",
+                                "precisions must be an array of precision names, got a " + type_name(*it));
         }
         if (it->empty() || it->size() > max_precisions_per_request) {
             throw invalid_value("precisions", "precisions must list 1 to " +
@@ -334,9 +339,10 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
     const bool explicit_operands = given("a_precision") && given("b_precision");
     for (const auto p : r.precisions) {
         if (!info(p).gemm_input && !explicit_operands) {
-            throw invalid_value(r.run_all_precisions ? "run_all_precisions" : "precision",
-                                std::string(info(p).name) + " is an accumulator format, not a GEMM input; valid: " +
-                                    valid_precision_names(true));
+            throw invalid_value(
+                r.run_all_precisions ? "run_all_precisions" : "precision",
+                std::string(info(p).name) +
+                    " is an accumulator format, not a GEMM input; valid: " + valid_precision_names(true));
         }
     }
     r.a_precision = optional_precision(body, "a_precision", true);
@@ -350,7 +356,8 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
         r.beta = it->get<double>();
     }
     if (const auto it = body.find("iterations"); it != body.end() && !it->is_null()) {
-        const std::string range = "iterations must be an integer in [1, " + std::to_string(max_iterations) + "]";
+        const std::string range =
+            "iterations must be an integer in [1, " + std::to_string(max_iterations) + "]";
         if (it->is_number_unsigned() || it->is_number_integer()) {
             const auto v = it->get<std::int64_t>();
             if (it->is_number_unsigned() && it->get<std::uint64_t>() > max_iterations) {
@@ -373,6 +380,16 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
         } catch (const std::invalid_argument&) {
             throw invalid_value("mode", "mode must be \"cold\" or \"hot\" (got " +
                                             shown(it->get_ref<const std::string&>()) + ")");
+        }
+    }
+    if (const auto it = body.find("pacing"); it != body.end() && !it->is_null()) {
+        const auto* s = it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+        if (s != nullptr && *s == "paced") {
+            r.pacing = sample_pacing::paced;
+        } else if (s != nullptr && *s == "continuous") {
+            r.pacing = sample_pacing::continuous;
+        } else {
+            throw invalid_value("pacing", "pacing must be \"paced\" or \"continuous\"");
         }
     }
     if (const auto it = body.find("roof"); it != body.end() && !it->is_null()) {

@@ -27,7 +27,8 @@ analyze_request parse(const std::string& target, const std::string& body) {
 } // namespace
 
 TEST(query_string, decodes_and_keeps_order) {
-    const auto q = parse_query_string("/api/analyze?hardware_key=b10&run_all_precisions=false&x=a%20b+c&flag");
+    const auto q =
+        parse_query_string("/api/analyze?hardware_key=b10&run_all_precisions=false&x=a%20b+c&flag");
     ASSERT_EQ(q.size(), 4U);
     EXPECT_EQ(q[0].first, "hardware_key");
     EXPECT_EQ(q[0].second, "b10");
@@ -48,7 +49,8 @@ TEST(query_string, bounded) {
     }
     EXPECT_EQ(status_of([&] { (void)parse_query_string(many); }), 400);
     std::string field;
-    EXPECT_EQ(status_of([] { (void)parse_query_string("?hardware_key=" + std::string(300, 'a')); }, &field), 422);
+    EXPECT_EQ(status_of([] { (void)parse_query_string("?hardware_key=" + std::string(300, 'a')); }, &field),
+              422);
     EXPECT_EQ(status_of([] { (void)parse_query_string("?" + std::string(100, 'k') + "=1"); }), 400);
 }
 
@@ -73,14 +75,17 @@ TEST(analyze_request, sweep_ignores_precision) {
 }
 
 TEST(analyze_request, extended_fields) {
-    const auto r = parse("", R"({"M":128,"N":4096,"K":4096,"precisions":["fp8","INT8","fp8"],"out_precision":"BF16",
-                                "beta":1,"iterations":5,"mode":"hot","roof":"measured","predict_only":true})");
+    const auto r =
+        parse("", R"({"M":128,"N":4096,"K":4096,"precisions":["fp8","INT8","fp8"],"out_precision":"BF16",
+                                "beta":1,"iterations":5,"mode":"hot","pacing":"continuous","roof":"measured",
+                                "predict_only":true})");
     ASSERT_EQ(r.precisions.size(), 2U) << "duplicates dropped";
     EXPECT_EQ(r.precisions[0], precision_id::fp8_e4m3);
     EXPECT_EQ(r.problems[0].out, precision_id::bf16);
     EXPECT_EQ(r.problems[1].beta, 1.0);
     EXPECT_EQ(r.iterations, 5U);
     EXPECT_EQ(r.mode, timing_mode::hot);
+    EXPECT_EQ(r.pacing, sample_pacing::continuous);
     EXPECT_EQ(r.roof, roof_source::measured);
     EXPECT_TRUE(r.predict_only);
     const auto mixed = parse("", R"({"M":1,"N":4096,"K":4096,"a_precision":"INT4","b_precision":"FP16"})");
@@ -119,6 +124,7 @@ TEST(analyze_request, invalid_values_are_422_with_the_field) {
         {R"({"M":1,"N":1,"K":1,"iterations":100001})", "iterations"},
         {R"({"M":1,"N":1,"K":1,"iterations":2.5})", "iterations"},
         {R"({"M":1,"N":1,"K":1,"mode":"warm"})", "mode"},
+        {R"({"M":1,"N":1,"K":1,"pacing":"gentle"})", "pacing"},
         {R"({"M":1,"N":1,"K":1,"roof":"napkin"})", "roof"},
         {R"({"M":1,"N":1,"K":1,"predict_only":"yes"})", "predict_only"},
         {R"({"M":1,"N":1,"K":1,"precison":"FP16"})", "precison"},
@@ -129,24 +135,27 @@ TEST(analyze_request, invalid_values_are_422_with_the_field) {
         EXPECT_EQ(field, want) << body;
     }
     std::string field;
-    EXPECT_EQ(status_of([&] { (void)parse("?run_all_precisions=maybe", R"({"M":1,"N":1,"K":1})"); }, &field), 422);
+    EXPECT_EQ(status_of([&] { (void)parse("?run_all_precisions=maybe", R"({"M":1,"N":1,"K":1})"); }, &field),
+              422);
     EXPECT_EQ(field, "run_all_precisions");
     EXPECT_EQ(status_of([&] { (void)parse("?hw=b10", R"({"M":1,"N":1,"K":1})"); }, &field), 422);
     EXPECT_EQ(field, "hw");
-    EXPECT_EQ(status_of([&] { (void)parse("?hardware_key=a&hardware_key=b", R"({"M":1,"N":1,"K":1})"); }, &field),
-              422);
+    EXPECT_EQ(
+        status_of([&] { (void)parse("?hardware_key=a&hardware_key=b", R"({"M":1,"N":1,"K":1})"); }, &field),
+        422);
 }
 
 TEST(runs_query, parses_and_bounds) {
-    const auto q = parse_runs_query(parse_query_string("?hardware_key=b10&precision=fp8&source=measured&limit=7&offset=3"));
+    const auto q = parse_runs_query(
+        parse_query_string("?hardware_key=b10&precision=fp8&source=measured&limit=7&offset=3"));
     EXPECT_EQ(*q.hardware_key, "b10");
     EXPECT_EQ(*q.precision, "FP8_E4M3");
     EXPECT_EQ(*q.source, "measured");
     EXPECT_EQ(q.limit, 7U);
     EXPECT_EQ(q.offset, 3U);
     EXPECT_EQ(parse_runs_query({}).limit, 50U);
-    for (const char* bad : {"?limit=0", "?limit=1001", "?limit=-1", "?limit=abc", "?offset=-1", "?source=guessed",
-                            "?sort=id"}) {
+    for (const char* bad : {"?limit=0", "?limit=1001", "?limit=-1", "?limit=abc", "?offset=-1",
+                            "?source=guessed", "?sort=id"}) {
         EXPECT_EQ(status_of([&] { (void)parse_runs_query(parse_query_string(bad)); }), 422) << bad;
     }
 }

@@ -14,7 +14,8 @@ struct nvml_probe::worker {
     std::vector<sample> samples;
     std::thread thread;
 
-    worker(device_reader& reader, std::chrono::steady_clock::time_point start, std::chrono::microseconds interval) {
+    worker(device_reader& reader, std::chrono::steady_clock::time_point start,
+           std::chrono::microseconds interval) {
         samples.reserve(4096);
         thread = std::thread([this, &reader, start, interval] {
             auto next = std::chrono::steady_clock::now();
@@ -22,7 +23,8 @@ struct nvml_probe::worker {
             do {
                 lock.unlock();
                 const auto now = std::chrono::steady_clock::now();
-                // Not under the lock: NVML calls take tens to hundreds of microseconds and stop() must not wait.
+                // Not under the lock: NVML calls take tens to hundreds of microseconds and stop() must not
+                // wait.
                 sample s = reader.read(std::chrono::duration<double>(now - start).count());
                 lock.lock();
                 samples.push_back(std::move(s));
@@ -71,7 +73,7 @@ void nvml_probe::begin() {
     m_worker = std::make_unique<worker>(*m_reader, m_start, m_options.interval);
 }
 
-telemetry_summary nvml_probe::end(std::size_t gemm_count, double timed_s) {
+telemetry_summary nvml_probe::end(const probe_counts& counts) {
     if (!m_reader) {
         telemetry_summary t;
         t.unavailable_reason = m_why;
@@ -90,8 +92,10 @@ telemetry_summary nvml_probe::end(std::size_t gemm_count, double timed_s) {
     r.seconds = m_region_s;
     r.energy_begin_j = m_energy_begin;
     r.energy_end_j = m_reader->energy_j();
-    r.gemm_count = gemm_count;
-    r.timed_s = timed_s;
+    r.gemm_count = counts.gemm_count;
+    r.timed_s = counts.timed_s;
+    r.rest_s = counts.rest_s;
+    r.rest_power_w = counts.rest_power_w;
     return summarize(m_samples, r, m_reader->info());
 }
 

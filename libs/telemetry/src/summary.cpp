@@ -20,7 +20,9 @@ struct running {
             ++n;
         }
     }
-    [[nodiscard]] std::optional<double> mean() const { return n > 0 ? std::optional(sum / static_cast<double>(n)) : std::nullopt; }
+    [[nodiscard]] std::optional<double> mean() const {
+        return n > 0 ? std::optional(sum / static_cast<double>(n)) : std::nullopt;
+    }
     [[nodiscard]] std::optional<double> lowest() const { return n > 0 ? std::optional(min) : std::nullopt; }
     [[nodiscard]] std::optional<double> highest() const { return n > 0 ? std::optional(max) : std::nullopt; }
 };
@@ -31,6 +33,7 @@ telemetry_summary summarize(const std::vector<sample>& samples, const region& r,
     telemetry_summary t;
     t.available = true;
     t.samples = samples.size();
+    t.region_s = r.seconds;
     t.sample_rate_hz = r.seconds > 0 ? static_cast<double>(samples.size()) / r.seconds : 0.0;
     t.sm_clock_max_mhz = device.max_sm_clock_mhz;
     t.power_limit_w = device.power_limit_w;
@@ -77,14 +80,25 @@ telemetry_summary summarize(const std::vector<sample>& samples, const region& r,
     }
     t.throttle_reasons = clock_event_reasons(seen);
 
+    const bool paced = r.rest_s > 0;
     if (r.energy_begin_j && r.energy_end_j && *r.energy_end_j > *r.energy_begin_j) {
         t.energy_j = *r.energy_end_j - *r.energy_begin_j;
-        if (r.gemm_count > 0) {
+        if (r.gemm_count > 0 && !paced) {
             const double share = r.seconds > 0 && r.timed_s > 0 ? std::min(1.0, r.timed_s / r.seconds) : 1.0;
             t.energy_per_gemm_j = *t.energy_j * share / static_cast<double>(r.gemm_count);
             t.energy_source = "energy counter";
+        } else if (r.gemm_count > 0 && r.rest_power_w && r.timed_s > 0) {
+            const double busy_j = *t.energy_j - *r.rest_power_w * r.rest_s;
+            const double busy_s = r.seconds - r.rest_s;
+            if (busy_j > 0 && busy_s > 0) {
+                const double share = std::min(1.0, r.timed_s / busy_s);
+                t.energy_per_gemm_j = busy_j * share / static_cast<double>(r.gemm_count);
+                t.gemm_power_w = *t.energy_per_gemm_j * static_cast<double>(r.gemm_count) / r.timed_s;
+                t.energy_source = "energy counter, rests subtracted at " +
+                                  std::to_string(static_cast<int>(std::lround(*r.rest_power_w))) + " W";
+            }
         }
-    } else if (t.power_mean_w && r.gemm_count > 0 && r.timed_s > 0) {
+    } else if (t.power_mean_w && r.gemm_count > 0 && r.timed_s > 0 && !paced) {
         // The counter did not move (it updates every few ms to tens of ms): a region that short gets its
         // energy from the sampled power instead, and says so, rather than reporting 0 J.
         t.energy_per_gemm_j = *t.power_mean_w * r.timed_s / static_cast<double>(r.gemm_count);

@@ -2,10 +2,9 @@
 // parsing path (identity, field values, reason bits, summary math) and the no-NVML path without a GPU.
 #include "roofline/telemetry/telemetry.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <cstring>
+#include <gtest/gtest.h>
 #include <thread>
 
 using namespace roofline;
@@ -29,19 +28,29 @@ struct fake_state {
 };
 fake_state* g = nullptr;
 
-nvml::device_t handle(unsigned i) { return reinterpret_cast<nvml::device_t>(static_cast<std::uintptr_t>(0x1000 + i)); }
-unsigned index_of(nvml::device_t d) { return static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(d) - 0x1000); }
+nvml::device_t handle(unsigned i) {
+    return reinterpret_cast<nvml::device_t>(static_cast<std::uintptr_t>(0x1000 + i));
+}
+unsigned index_of(nvml::device_t d) {
+    return static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(d) - 0x1000);
+}
 
 nvml::api fake_api() {
     nvml::api a;
     a.init = [] { return g->init_result; };
-    a.shutdown = [] { ++g->shutdowns; return nvml::success; };
+    a.shutdown = [] {
+        ++g->shutdowns;
+        return nvml::success;
+    };
     a.error_string = [](nvml::return_t r) { return r == 9 ? "Driver Not Loaded" : "fake error"; };
     a.system_get_driver_version = [](char* buf, unsigned n) {
         std::snprintf(buf, n, "580.159.04");
         return nvml::success;
     };
-    a.device_get_count = [](unsigned* n) { *n = g->devices; return nvml::success; };
+    a.device_get_count = [](unsigned* n) {
+        *n = g->devices;
+        return nvml::success;
+    };
     a.device_get_handle_by_index = [](unsigned i, nvml::device_t* d) {
         if (i >= g->devices) {
             return nvml::error_invalid_argument;
@@ -83,7 +92,10 @@ nvml::api fake_api() {
         *mw = 650'000;
         return g->power_usage_result;
     };
-    a.device_get_enforced_power_limit = [](nvml::device_t, unsigned* mw) { *mw = 700'000; return nvml::success; };
+    a.device_get_enforced_power_limit = [](nvml::device_t, unsigned* mw) {
+        *mw = 700'000;
+        return nvml::success;
+    };
     a.device_get_total_energy_consumption = [](nvml::device_t, unsigned long long* mj) {
         *mj = g->energy_mj.fetch_add(7'000); // 7 J per read: the region's energy is exactly 7 J
         return nvml::success;
@@ -147,9 +159,10 @@ TEST(clock_event_reasons, bits_become_words_lowest_first) {
     EXPECT_TRUE(clock_event_reasons(0).empty());
     EXPECT_EQ(clock_event_reasons(0x4), (std::vector<std::string>{"power cap"}));
     EXPECT_EQ(clock_event_reasons(0x1 | 0x20 | 0x40 | 0x80),
-              (std::vector<std::string>{"GPU idle", "thermal slowdown (software)", "thermal slowdown (hardware)",
-                                        "power brake (hardware)"}));
-    EXPECT_EQ(clock_event_reasons(0x8 | 0x10000), (std::vector<std::string>{"hardware slowdown", "unknown reason 0x10000"}));
+              (std::vector<std::string>{"GPU idle", "thermal slowdown (software)",
+                                        "thermal slowdown (hardware)", "power brake (hardware)"}));
+    EXPECT_EQ(clock_event_reasons(0x8 | 0x10000),
+              (std::vector<std::string>{"hardware slowdown", "unknown reason 0x10000"}));
 }
 
 TEST(field_values, decoded_by_their_value_type) {
@@ -178,8 +191,8 @@ TEST(summarize, clocks_power_energy_and_the_75_percent_rule) {
     device_info dev;
     dev.max_sm_clock_mhz = 2000;
     dev.power_limit_w = 700;
-    const std::vector<sample> s{at(0.00, 1980, 600, 0x0), at(0.01, 1600, 700, 0x4), at(0.02, 1400, 690, 0x4 | 0x1),
-                                at(0.03, 1020, 650, 0x40)};
+    const std::vector<sample> s{at(0.00, 1980, 600, 0x0), at(0.01, 1600, 700, 0x4),
+                                at(0.02, 1400, 690, 0x4 | 0x1), at(0.03, 1020, 650, 0x40)};
     region r;
     r.seconds = 0.04;
     r.energy_begin_j = 100.0;
@@ -221,6 +234,33 @@ TEST(summarize, a_counter_that_did_not_move_falls_back_to_power_times_time) {
     EXPECT_EQ(t.energy_source, "mean power x time");
 }
 
+TEST(summarize, paced_regions_take_the_rests_energy_out_before_sharing) {
+    device_info dev;
+    dev.max_sm_clock_mhz = 2000;
+    const std::vector<sample> s{at(0.00, 1980, 400, 0x0), at(0.01, 1980, 400, 0x0)};
+    region r;
+    r.seconds = 0.1;
+    r.energy_begin_j = 0.0;
+    r.energy_end_j = 40.0; // 400 W over the region
+    r.gemm_count = 100;
+    r.timed_s = 0.045;      // GEMMs
+    r.rest_s = 0.05;        // rests, at 100 W: 5 J
+    r.rest_power_w = 100.0; // the other 0.005 s are flushes and launch gaps, shared by time
+    const auto t = summarize(s, r, dev);
+    const double busy_j = 40.0 - 5.0;
+    ASSERT_TRUE(t.energy_per_gemm_j);
+    EXPECT_DOUBLE_EQ(*t.energy_per_gemm_j, busy_j * (0.045 / 0.05) / 100);
+    ASSERT_TRUE(t.gemm_power_w);
+    EXPECT_NEAR(*t.gemm_power_w, busy_j * 0.9 / 0.045, 1e-9); // 700 W while the GEMMs ran, not the 400 W mean
+    EXPECT_EQ(t.energy_source, "energy counter, rests subtracted at 100 W");
+    // Without a rest power a paced region gets no per-GEMM energy: a diluted one would mislead.
+    r.rest_power_w.reset();
+    const auto u = summarize(s, r, dev);
+    EXPECT_TRUE(u.energy_j);
+    EXPECT_FALSE(u.energy_per_gemm_j);
+    EXPECT_FALSE(u.gemm_power_w);
+}
+
 TEST(summarize, idle_in_most_samples_is_reported_and_missing_fields_stay_empty) {
     device_info dev; // no max clock known: nothing is judged low
     std::vector<sample> s(3);
@@ -244,7 +284,8 @@ TEST(no_nvml, a_missing_library_says_what_to_install) {
     std::string why;
     const auto lib = nvml::library::open(why, "libroofline-no-such-nvml.so.1");
     EXPECT_FALSE(lib);
-    EXPECT_NE(why.find("libroofline-no-such-nvml.so.1 not found: install the NVIDIA driver"), std::string::npos)
+    EXPECT_NE(why.find("libroofline-no-such-nvml.so.1 not found: install the NVIDIA driver"),
+              std::string::npos)
         << why;
 }
 
@@ -256,7 +297,7 @@ TEST(no_nvml, probe_and_monitor_report_unavailable_with_the_reason) {
     ASSERT_TRUE(probe);
     EXPECT_FALSE(probe->available());
     probe->begin();
-    const auto t = probe->end(30, 0.01);
+    const auto t = probe->end(probe_counts::back_to_back(30, 0.01));
     EXPECT_FALSE(t.available);
     EXPECT_EQ(t.unavailable_reason, "libnvidia-ml.so.1 not found: install the NVIDIA driver");
     EXPECT_FALSE(t.power_mean_w);
@@ -297,7 +338,8 @@ TEST_F(fake_nvml, errors_carry_code_and_call) {
     } catch (const nvml::error& e) {
         EXPECT_EQ(e.code(), nvml::error_not_supported);
         EXPECT_EQ(e.call(), "nvmlDeviceGetPowerUsage");
-        EXPECT_NE(std::string(e.what()).find("nvmlDeviceGetPowerUsage failed: fake error (3)"), std::string::npos)
+        EXPECT_NE(std::string(e.what()).find("nvmlDeviceGetPowerUsage failed: fake error (3)"),
+                  std::string::npos)
             << e.what();
     }
     EXPECT_EQ(nvml::return_name(3), "Not Supported");
@@ -387,7 +429,8 @@ TEST_F(fake_nvml, probe_samples_the_region_and_reads_energy_at_both_ends) {
     ASSERT_TRUE(probe->available()) << why;
     probe->begin();
     std::this_thread::sleep_for(std::chrono::milliseconds(60));
-    const auto t = probe->end(20, probe->last_region_s()); // last_region_s is 0 before the first end()
+    const auto t = probe->end(
+        probe_counts::back_to_back(20, probe->last_region_s())); // last_region_s is 0 before the first end()
     EXPECT_TRUE(t.available);
     // ~30 samples at 500 Hz over 60 ms; a loaded CI machine may run late, so only demand a plausible count.
     EXPECT_GE(t.samples, 5U);
@@ -405,7 +448,7 @@ TEST_F(fake_nvml, probe_samples_the_region_and_reads_energy_at_both_ends) {
     }
     // A second region starts afresh.
     probe->begin();
-    const auto t2 = probe->end(1, 0.0);
+    const auto t2 = probe->end(probe_counts::back_to_back(1, 0.0));
     EXPECT_GE(t2.samples, 1U);
     EXPECT_LT(t2.samples, t.samples);
 }
@@ -415,7 +458,7 @@ TEST_F(fake_nvml, end_without_begin_is_reported_not_crashed) {
     std::string why;
     device_selector sel;
     auto probe = make_probe(lib, sel, why);
-    const auto t = probe->end(1, 1.0);
+    const auto t = probe->end(probe_counts::back_to_back(1, 1.0));
     EXPECT_FALSE(t.available);
     EXPECT_NE(t.unavailable_reason.find("without begin"), std::string::npos);
 }

@@ -748,7 +748,9 @@ function Tooltip({ p: pp, left, top, width, height, hardware, theme }: { p: Plot
   }
   if (tel?.available) {
     if (tel.sm_clock_mean_mhz != null) rows.push(['SM clock', `${Math.round(tel.sm_clock_mean_mhz)} MHz mean${tel.sm_clock_min_mhz != null ? `, ${Math.round(tel.sm_clock_min_mhz)} min` : ''}`]);
-    if (tel.power_mean_w != null) rows.push(['power', `${formatNumber(tel.power_mean_w, 3)} W${tel.power_limit_w != null ? ` of ${formatNumber(tel.power_limit_w, 3)}` : ''}`]);
+    // Paced runs: the draw while the GEMMs ran (the rests between samples taken out) is the figure that matters.
+    if (tel.gemm_power_w != null) rows.push(['power', `${formatNumber(tel.gemm_power_w, 3)} W while running${tel.power_limit_w != null ? ` (limit ${formatNumber(tel.power_limit_w, 3)})` : ''}`]);
+    else if (tel.power_mean_w != null) rows.push(['power', `${formatNumber(tel.power_mean_w, 3)} W${tel.power_limit_w != null ? ` of ${formatNumber(tel.power_limit_w, 3)}` : ''}`]);
     if (tel.energy_per_gemm_j != null) rows.push(['energy / GEMM', `${formatNumber(tel.energy_per_gemm_j * 1e3, 3)} mJ`]);
     if (tel.temperature_max_c != null) rows.push(['temperature', `${Math.round(tel.temperature_max_c)} °C max`]);
     if (tel.throttle_reasons && tel.throttle_reasons.length > 0) rows.push(['throttled', tel.throttle_reasons.join(', ')]);

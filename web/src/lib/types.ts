@@ -26,6 +26,8 @@ export interface PointRoof {
 
 export interface TimingStats {
   mode: 'cold' | 'hot';
+  pacing?: 'paced' | 'continuous'; // absent in runs stored before pacing existed (they were back to back)
+  idle_ratio?: number;
   samples: number;
   median_s: number;
   min_s: number;
@@ -38,6 +40,8 @@ export interface TimingStats {
 
 export interface TelemetrySummary {
   available: boolean;
+  gemm_power_w?: number | null; // paced sampling: the draw while the GEMMs ran, the rests taken out
+  region_s?: number;
   unavailable_reason?: string;
   samples?: number;
   sm_clock_mean_mhz?: number | null;
@@ -145,6 +149,7 @@ export interface AnalyzeRequest {
   beta?: number;
   iterations?: number;
   mode?: 'cold' | 'hot';
+  pacing?: 'paced' | 'continuous';
   roof?: 'datasheet' | 'measured';
   predict_only?: boolean;
 }

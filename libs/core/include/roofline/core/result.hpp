@@ -38,8 +38,23 @@ enum class timing_mode : std::uint8_t {
 [[nodiscard]] std::string_view to_string(timing_mode m) noexcept;
 [[nodiscard]] timing_mode parse_timing_mode(std::string_view s); // throws std::invalid_argument
 
+// How samples follow each other. A large GEMM run back to back draws more than an H100/H200 SXM's 700 W
+// limit, and the power controller pulls the SM clock from 1980 down to 1100-1600 MHz within a fraction of a
+// second, so back-to-back medians depend on how long the GPU has been busy (repeats 4-15% apart on an H100).
+// Paced sampling lets the GPU idle after each sample for as long as the sample took: the average power stays
+// under the limit, the clock stays at boost, and three repeats fall within 0.4%
+// (bench/gpu_engine/RESULTS.md).
+enum class sample_pacing : std::uint8_t {
+    paced,      // after each sample the GPU idles idle_ratio × that sample's time (the default)
+    continuous, // back to back: the clocks the GPU sustains under continuous load (after a longer warm-up)
+};
+[[nodiscard]] std::string_view to_string(sample_pacing p) noexcept;
+[[nodiscard]] sample_pacing parse_sample_pacing(std::string_view s); // throws std::invalid_argument
+
 struct timing_stats {
     timing_mode mode = timing_mode::cold;
+    sample_pacing pacing = sample_pacing::paced;
+    double idle_ratio = 0.0; // idle after each sample, as a multiple of its time (0 when continuous)
     std::size_t samples = 0;
     double median_s = 0.0;
     double min_s = 0.0;
@@ -89,7 +104,11 @@ struct telemetry_summary {
     std::optional<double> power_limit_w;
     std::optional<double> energy_j; // over the timed region, from the energy counter
     std::optional<double> energy_per_gemm_j;
-    // "energy counter", or "mean power x time" when the counter did not move over a short region.
+    // Paced sampling: the energy per GEMM over its time (the rests' share taken out); continuous: null.
+    std::optional<double> gemm_power_w;
+    double region_s = 0.0; // wall time the probe watched
+    // "energy counter", "energy counter, rests subtracted at N W", or "mean power x time" when the counter
+    // did not move over a short region.
     std::string energy_source;
     std::optional<double> temperature_max_c;
     std::optional<double> utilization_mean_pct;
@@ -99,8 +118,8 @@ struct telemetry_summary {
 
 struct measurement {
     timing_stats timing;
-    std::string algorithm; // cuBLASLt algo id, tile, stages, ... in words
-    std::string layout;    // "TN" (A transposed, B not), "NN", ...
+    std::string algorithm;   // cuBLASLt algo id, tile, stages, ... in words
+    std::string layout;      // "TN" (A transposed, B not), "NN", ...
     std::string kernel_path; // "cuBLASLt", "own kernel: ..."
     std::size_t candidates_timed = 0;
     bool algorithm_from_cache = false;

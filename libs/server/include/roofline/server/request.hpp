@@ -1,11 +1,12 @@
 // Requests parsed into native types at the edge: nothing behind these functions sees JSON or raw text.
 //
 // Every function here either returns a fully validated struct or throws api_error (400 malformed, 413 too
-// large, 422 invalid value with the field named). No other exception escapes: the fuzz target holds them to it.
+// large, 422 invalid value with the field named). No other exception escapes: the fuzz target holds them to
+// it.
 #pragma once
 
-#include "roofline/core/precision.hpp"
 #include "roofline/core/gemm.hpp"
+#include "roofline/core/precision.hpp"
 #include "roofline/core/result.hpp"
 #include "roofline/server/api_error.hpp"
 
@@ -53,6 +54,7 @@ struct analyze_request {
     double beta = 0.0;
     std::size_t iterations = 30;
     timing_mode mode = timing_mode::cold;
+    sample_pacing pacing = sample_pacing::paced;
     roof_source roof = roof_source::datasheet;
     bool predict_only = false;
     std::vector<gemm_problem> problems; // one per precision, validated

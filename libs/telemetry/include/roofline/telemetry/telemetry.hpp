@@ -32,7 +32,7 @@ namespace roofline::telemetry {
 struct device_info {
     unsigned index = 0; // NVML's index (PCI order; CUDA's order may differ)
     std::string name;
-    std::string uuid; // "GPU-xxxxxxxx-..."
+    std::string uuid;       // "GPU-xxxxxxxx-..."
     std::string pci_bus_id; // "00000000:19:00.0"
     std::string driver_version;
     std::string compute_capability; // "9.0"
@@ -50,8 +50,8 @@ struct sample {
     std::optional<double> mem_clock_mhz;
     std::optional<double> power_w;
     std::optional<double> temperature_c;
-    std::optional<double> utilization_pct;        // GPU busy %
-    std::optional<double> memory_utilization_pct; // device-memory busy %
+    std::optional<double> utilization_pct;         // GPU busy %
+    std::optional<double> memory_utilization_pct;  // device-memory busy %
     std::optional<std::uint64_t> clock_event_bits; // nvmlClocksEventReasons bit mask
 };
 
@@ -64,11 +64,13 @@ struct sample {
 
 // The timed region a summary covers.
 struct region {
-    double seconds = 0.0; // wall time between begin() and end()
+    double seconds = 0.0;                 // wall time between begin() and end()
     std::optional<double> energy_begin_j; // the energy counter, when the device has one
     std::optional<double> energy_end_j;
     std::size_t gemm_count = 0;
     double timed_s = 0.0; // GPU time of the GEMMs (sum of samples)
+    double rest_s = 0.0;  // paced sampling: GPU time resting between samples
+    std::optional<double> rest_power_w;
 };
 
 // The summary a measured point stores. Rules:
@@ -76,7 +78,10 @@ struct region {
 // - low_clock_samples: samples with SM clock < 75% of that maximum (nvbench's throttle rule).
 // - energy_j: the counter's difference over the region. energy_per_gemm_j apportions it to the GEMMs by their
 //   share of the region's time (timed_s / seconds, at most 1), then divides by gemm_count: the region also
-//   holds L2 flushes and host gaps that are not the GEMM's.
+//   holds L2 flushes and host gaps that are not the GEMM's. With paced sampling the rests draw far less than
+//   the GEMMs, so their energy (rest_power_w × rest_s) is taken out first and the share is of the time left;
+//   gemm_power_w = energy_per_gemm_j / (timed_s / gemm_count). Without a rest power, paced regions get no
+//   per-GEMM energy rather than a diluted one.
 // - throttle_reasons: every reason bit seen in any sample, in words, except "GPU idle", which is listed only
 //   when it was set in most samples (a host gap between samples sets it briefly; most samples idle means the
 //   GPU was starved).
@@ -132,11 +137,13 @@ class nvml_probe final : public measurement_probe {
     ~nvml_probe() override;
 
     void begin() override;
-    [[nodiscard]] telemetry_summary end(std::size_t gemm_count, double timed_s) override;
+    [[nodiscard]] telemetry_summary end(const probe_counts& counts) override;
 
     [[nodiscard]] bool available() const noexcept { return m_reader != nullptr; }
     [[nodiscard]] const std::string& unavailable_reason() const noexcept { return m_why; }
-    [[nodiscard]] const device_info* device() const noexcept { return m_reader ? &m_reader->info() : nullptr; }
+    [[nodiscard]] const device_info* device() const noexcept {
+        return m_reader ? &m_reader->info() : nullptr;
+    }
     // The last region's raw samples and wall time (benchmarks compare energy sources with them).
     [[nodiscard]] const std::vector<sample>& last_samples() const noexcept { return m_samples; }
     [[nodiscard]] double last_region_s() const noexcept { return m_region_s; }
@@ -153,8 +160,8 @@ class nvml_probe final : public measurement_probe {
     double m_region_s = 0.0;
 };
 
-// The probe for NVML device `device_index` (NVML's numbering). Always returns a probe: when NVML or the device
-// is missing, `why` says so and the probe's summaries carry available=false with that reason.
+// The probe for NVML device `device_index` (NVML's numbering). Always returns a probe: when NVML or the
+// device is missing, `why` says so and the probe's summaries carry available=false with that reason.
 [[nodiscard]] std::unique_ptr<nvml_probe> make_probe(unsigned device_index, std::string& why);
 // The probe for the device the GPU engine measures on: matched by PCI bus id, then UUID, then index 0.
 [[nodiscard]] std::unique_ptr<nvml_probe> make_probe(const device_identity& device, std::string& why);
