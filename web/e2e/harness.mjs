@@ -1,7 +1,7 @@
 // Shared by the end-to-end tests and the screenshot: start the real `roofline serve` on a free port with a
 // fresh database, and Debian's chromium through playwright-core (no browser download, a fresh profile each time).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,8 +71,10 @@ export function buildIfNeeded() {
  * Starts `roofline serve --port 0` and resolves once it prints its address. No GPU is needed: on a machine
  * without one the server runs prediction-only, which is what these tests check.
  */
-export async function startServer(bin = serverBinary(), { args: extra = [], env = {} } = {}) {
+export async function startServer(bin = serverBinary(), { args: extra = [], env = {}, db = null } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'roofline-e2e-'));
+  // `db`: start from a copy of an existing store (runs made elsewhere, e.g. on a GPU machine); the copy is used.
+  if (db) copyFileSync(db, join(dir, 'runs.db'));
   const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--db', join(dir, 'runs.db'), '--web-root', DIST, ...extra];
   const proc = spawn(bin, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';

@@ -564,9 +564,9 @@ class cublaslt_backend final : public gemm_backend {
         return out;
     }
 
-    // The GPU's draw while the stream rests (one sleeping thread), measured once per backend with the probe's
-    // energy counter: paced telemetry takes the rests' energy out to give the GEMMs' own. 0.2 s, since the
-    // counter ticks every few milliseconds.
+    // The GPU's draw while the stream rests (one sleeping thread), measured once per backend with the probe
+    // (sampled power over 0.2 s: the energy counter ticks too coarsely for so short a region): paced
+    // telemetry takes the rests' energy out to give the GEMMs' own.
     std::optional<double> rest_power_w(measurement_probe& probe, std::vector<std::string>& notes) {
         if (!m_rest_power_checked) {
             m_rest_power_checked = true;
@@ -577,13 +577,14 @@ class cublaslt_backend final : public gemm_backend {
             const auto t = watch.end(probe_counts{});
             if (t.energy_j && t.region_s > 0) {
                 m_rest_power_w = *t.energy_j / t.region_s;
-                m_rest_power_note = "rest power " + format_number(*m_rest_power_w, 3) +
-                                    " W (energy counter over " + format_number(t.region_s, 2) +
+                m_rest_power_note = "rest power " + format_number(*m_rest_power_w, 3) + " W (" +
+                                    t.energy_source + " over " + format_number(t.region_s, 2) +
                                     " s of rest, measured once per process)";
             } else {
                 m_rest_power_note =
                     "rest power unknown (" +
-                    (t.available ? std::string("the energy counter did not move") : t.unavailable_reason) +
+                    (t.available ? std::string("neither power nor the energy counter could be read")
+                                 : t.unavailable_reason) +
                     "): no energy per GEMM for paced samples";
             }
         }

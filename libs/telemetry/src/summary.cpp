@@ -1,8 +1,10 @@
 #include "roofline/telemetry/telemetry.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
+#include <string>
 
 namespace roofline::telemetry {
 namespace {
@@ -26,6 +28,12 @@ struct running {
     [[nodiscard]] std::optional<double> lowest() const { return n > 0 ? std::optional(min) : std::nullopt; }
     [[nodiscard]] std::optional<double> highest() const { return n > 0 ? std::optional(max) : std::nullopt; }
 };
+
+// Below this the energy counter's coarse steps dominate; see summarize().
+constexpr double counter_min_region_s = 1.0;
+// A paced per-GEMM power estimate above this multiple of the power limit is withheld (boards exceed the limit
+// only briefly).
+constexpr double max_over_limit = 1.2;
 
 } // namespace
 
@@ -80,30 +88,53 @@ telemetry_summary summarize(const std::vector<sample>& samples, const region& r,
     }
     t.throttle_reasons = clock_event_reasons(seen);
 
-    const bool paced = r.rest_s > 0;
-    if (r.energy_begin_j && r.energy_end_j && *r.energy_end_j > *r.energy_begin_j) {
+    // Energy over the region. The counter is exact over long regions but advances in coarse steps (tens of
+    // ms on Hopper): over the 0.1 s region of a default measurement one step more or less is a large error
+    // (seen on an H200: 93 J over 0.10 s, i.e. 917 W under a 700 W limit, while the sampled power read 430
+    // W). So a region shorter than counter_min_region_s takes the sampled power times its length, and the
+    // counter serves when it has had time to tick many times (or when no power was sampled).
+    const bool counter_moved = r.energy_begin_j && r.energy_end_j && *r.energy_end_j > *r.energy_begin_j;
+    if (counter_moved && (r.seconds >= counter_min_region_s || !t.power_mean_w)) {
         t.energy_j = *r.energy_end_j - *r.energy_begin_j;
-        if (r.gemm_count > 0 && !paced) {
-            const double share = r.seconds > 0 && r.timed_s > 0 ? std::min(1.0, r.timed_s / r.seconds) : 1.0;
-            t.energy_per_gemm_j = *t.energy_j * share / static_cast<double>(r.gemm_count);
-            t.energy_source = "energy counter";
-        } else if (r.gemm_count > 0 && r.rest_power_w && r.timed_s > 0) {
-            const double busy_j = *t.energy_j - *r.rest_power_w * r.rest_s;
-            const double busy_s = r.seconds - r.rest_s;
-            if (busy_j > 0 && busy_s > 0) {
-                const double share = std::min(1.0, r.timed_s / busy_s);
-                t.energy_per_gemm_j = busy_j * share / static_cast<double>(r.gemm_count);
-                t.gemm_power_w = *t.energy_per_gemm_j * static_cast<double>(r.gemm_count) / r.timed_s;
-                t.energy_source = "energy counter, rests subtracted at " +
-                                  std::to_string(static_cast<int>(std::lround(*r.rest_power_w))) + " W";
-            }
-        }
-    } else if (t.power_mean_w && r.gemm_count > 0 && r.timed_s > 0 && !paced) {
-        // The counter did not move (it updates every few ms to tens of ms): a region that short gets its
-        // energy from the sampled power instead, and says so, rather than reporting 0 J.
-        t.energy_per_gemm_j = *t.power_mean_w * r.timed_s / static_cast<double>(r.gemm_count);
+        t.energy_source = "energy counter";
+    } else if (t.power_mean_w && r.seconds > 0) {
+        t.energy_j = *t.power_mean_w * r.seconds;
         t.energy_source = "mean power x time";
     }
+    if (!t.energy_j || r.gemm_count == 0) {
+        return t;
+    }
+    const auto gemms = static_cast<double>(r.gemm_count);
+    if (r.rest_s <= 0) {
+        // Back to back: the region also holds L2 flushes and host gaps; the GEMMs get their share by time.
+        const double share = r.seconds > 0 && r.timed_s > 0 ? std::min(1.0, r.timed_s / r.seconds) : 1.0;
+        t.energy_per_gemm_j = *t.energy_j * share / gemms;
+        return t;
+    }
+    // Paced: take the rests' energy out first; without a rest power, no per-GEMM figure (a diluted one would
+    // mislead).
+    if (!r.rest_power_w || r.timed_s <= 0) {
+        return t;
+    }
+    const double busy_j = *t.energy_j - *r.rest_power_w * r.rest_s;
+    const double busy_s = r.seconds - r.rest_s;
+    t.energy_source +=
+        ", rests subtracted at " + std::to_string(static_cast<int>(std::lround(*r.rest_power_w))) + " W";
+    if (busy_j <= 0 || busy_s <= 0) {
+        t.energy_source += "; no per-GEMM energy: the rests account for all of it (rest power overestimated)";
+        return t;
+    }
+    const double per_gemm = busy_j * std::min(1.0, r.timed_s / busy_s) / gemms;
+    const double gemm_power = per_gemm * gemms / r.timed_s;
+    if (device.power_limit_w && gemm_power > max_over_limit * *device.power_limit_w) {
+        // An estimate above what the board can draw says the inputs are off, not the GPU: withhold it.
+        t.energy_source += "; no per-GEMM energy: the estimate (" + std::to_string(std::lround(gemm_power)) +
+                           " W while the GEMMs ran) exceeds the " +
+                           std::to_string(std::lround(*device.power_limit_w)) + " W limit";
+        return t;
+    }
+    t.energy_per_gemm_j = per_gemm;
+    t.gemm_power_w = gemm_power;
     return t;
 }
 

@@ -210,9 +210,10 @@ TEST(summarize, clocks_power_energy_and_the_75_percent_rule) {
     EXPECT_DOUBLE_EQ(*t.power_limit_w, 700.0);
     EXPECT_DOUBLE_EQ(*t.temperature_max_c, 50.03);
     EXPECT_EQ(t.low_clock_samples, 2U); // 1400 and 1020 are under 1500 MHz; 1600 is not
-    EXPECT_DOUBLE_EQ(*t.energy_j, 26.0);
-    EXPECT_DOUBLE_EQ(*t.energy_per_gemm_j, 26.0 * 0.75 / 10);
-    EXPECT_EQ(t.energy_source, "energy counter");
+    // 0.04 s is too short for the counter's coarse steps: the sampled power times the region's length.
+    EXPECT_DOUBLE_EQ(*t.energy_j, 660.0 * 0.04);
+    EXPECT_DOUBLE_EQ(*t.energy_per_gemm_j, 660.0 * 0.04 * 0.75 / 10);
+    EXPECT_EQ(t.energy_source, "mean power x time");
     // Idle in 1 of 4 samples is a host gap, not a reason; power cap and hardware thermal were seen.
     EXPECT_EQ(t.throttle_reasons, (std::vector<std::string>{"power cap", "thermal slowdown (hardware)"}));
 }
@@ -228,7 +229,8 @@ TEST(summarize, a_counter_that_did_not_move_falls_back_to_power_times_time) {
     r.gemm_count = 4;
     r.timed_s = 0.02;
     const auto t = summarize(s, r, dev);
-    EXPECT_FALSE(t.energy_j.has_value()); // never "0 J"
+    ASSERT_TRUE(t.energy_j.has_value()); // never "0 J"
+    EXPECT_DOUBLE_EQ(*t.energy_j, 650.0 * 0.02);
     ASSERT_TRUE(t.energy_per_gemm_j.has_value());
     EXPECT_DOUBLE_EQ(*t.energy_per_gemm_j, 650.0 * 0.02 / 4);
     EXPECT_EQ(t.energy_source, "mean power x time");
@@ -252,13 +254,62 @@ TEST(summarize, paced_regions_take_the_rests_energy_out_before_sharing) {
     EXPECT_DOUBLE_EQ(*t.energy_per_gemm_j, busy_j * (0.045 / 0.05) / 100);
     ASSERT_TRUE(t.gemm_power_w);
     EXPECT_NEAR(*t.gemm_power_w, busy_j * 0.9 / 0.045, 1e-9); // 700 W while the GEMMs ran, not the 400 W mean
-    EXPECT_EQ(t.energy_source, "energy counter, rests subtracted at 100 W");
+    EXPECT_EQ(t.energy_source, "mean power x time, rests subtracted at 100 W");
     // Without a rest power a paced region gets no per-GEMM energy: a diluted one would mislead.
     r.rest_power_w.reset();
     const auto u = summarize(s, r, dev);
     EXPECT_TRUE(u.energy_j);
     EXPECT_FALSE(u.energy_per_gemm_j);
     EXPECT_FALSE(u.gemm_power_w);
+}
+
+TEST(summarize, the_counter_serves_long_regions_and_short_ones_use_sampled_power) {
+    device_info dev;
+    dev.power_limit_w = 700;
+    const std::vector<sample> s{at(0.0, 1980, 430, 0x0), at(0.05, 1980, 430, 0x0)};
+    region r;
+    r.gemm_count = 100;
+    r.timed_s = 0.05;
+    // An H200's FP8 4096^3 region: the counter said 93 J over 0.10 s (917 W under a 700 W limit) while the
+    // sampled power read 430 W. One coarse step more or less: the short region ignores the counter.
+    r.seconds = 0.1015;
+    r.energy_begin_j = 1000.0;
+    r.energy_end_j = 1093.066;
+    const auto short_region = summarize(s, r, dev);
+    EXPECT_DOUBLE_EQ(*short_region.energy_j, 430.0 * 0.1015);
+    EXPECT_EQ(short_region.energy_source, "mean power x time");
+    // Over 2 s the counter's steps are small against the total, and it is exact.
+    r.seconds = 2.0;
+    r.energy_end_j = 1000.0 + 861.0;
+    const auto long_region = summarize(s, r, dev);
+    EXPECT_DOUBLE_EQ(*long_region.energy_j, 861.0);
+    EXPECT_EQ(long_region.energy_source, "energy counter");
+    // No sampled power at all: the counter is all there is, whatever the length.
+    r.seconds = 0.1;
+    const auto no_power = summarize({}, r, dev);
+    EXPECT_DOUBLE_EQ(*no_power.energy_j, 861.0);
+}
+
+TEST(summarize, a_paced_estimate_above_the_power_limit_is_withheld) {
+    device_info dev;
+    dev.power_limit_w = 700;
+    const std::vector<sample> s{at(0.0, 1980, 650, 0x0), at(0.05, 1980, 650, 0x0)};
+    region r;
+    r.seconds = 0.1;
+    r.gemm_count = 100;
+    r.timed_s = 0.03;
+    r.rest_s = 0.05;
+    r.rest_power_w = 100.0; // 65 J - 5 J over 0.03 s of GEMMs: 2000 W, which no H200 draws
+    const auto t = summarize(s, r, dev);
+    EXPECT_TRUE(t.energy_j);
+    EXPECT_FALSE(t.energy_per_gemm_j);
+    EXPECT_FALSE(t.gemm_power_w);
+    EXPECT_NE(t.energy_source.find("exceeds the 700 W limit"), std::string::npos) << t.energy_source;
+    // Rests that account for all the energy: no per-GEMM figure either, and the reason.
+    r.rest_power_w = 2000.0;
+    const auto u = summarize(s, r, dev);
+    EXPECT_FALSE(u.energy_per_gemm_j);
+    EXPECT_NE(u.energy_source.find("rests account for all of it"), std::string::npos) << u.energy_source;
 }
 
 TEST(summarize, idle_in_most_samples_is_reported_and_missing_fields_stay_empty) {
@@ -440,8 +491,9 @@ TEST_F(fake_nvml, probe_samples_the_region_and_reads_energy_at_both_ends) {
     EXPECT_GT(t.sample_rate_hz, 50.0);
     EXPECT_DOUBLE_EQ(*t.sm_clock_mean_mhz, 1755.0);
     EXPECT_DOUBLE_EQ(*t.power_mean_w, 612.5);
-    EXPECT_DOUBLE_EQ(*t.energy_j, 7.0);
-    EXPECT_DOUBLE_EQ(*t.energy_per_gemm_j, 7.0 / 20); // timed_s 0 → the whole region is apportioned
+    // A 60 ms region: energy from the sampled power (the counter's coarse steps would dominate).
+    EXPECT_NEAR(*t.energy_j, 612.5 * probe->last_region_s(), 1e-9);
+    EXPECT_NEAR(*t.energy_per_gemm_j, *t.energy_j / 20, 1e-12); // timed_s 0 → the whole region is apportioned
     EXPECT_EQ(t.throttle_reasons, (std::vector<std::string>{"power cap"}));
     for (std::size_t i = 1; i < probe->last_samples().size(); ++i) {
         EXPECT_GT(probe->last_samples()[i].time_s, probe->last_samples()[i - 1].time_s);

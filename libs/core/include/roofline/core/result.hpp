@@ -102,13 +102,14 @@ struct telemetry_summary {
     std::optional<double> mem_clock_mean_mhz;
     std::optional<double> power_mean_w;
     std::optional<double> power_limit_w;
-    std::optional<double> energy_j; // over the timed region, from the energy counter
+    std::optional<double> energy_j; // over the timed region (energy_source says from what)
     std::optional<double> energy_per_gemm_j;
     // Paced sampling: the energy per GEMM over its time (the rests' share taken out); continuous: null.
     std::optional<double> gemm_power_w;
     double region_s = 0.0; // wall time the probe watched
-    // "energy counter", "energy counter, rests subtracted at N W", or "mean power x time" when the counter
-    // did not move over a short region.
+    // "energy counter" (regions of 1 s or more) or "mean power x time" (shorter ones: the counter ticks too
+    // coarsely), then for paced points ", rests subtracted at N W" and, when no per-GEMM figure could be
+    // given, why.
     std::string energy_source;
     std::optional<double> temperature_max_c;
     std::optional<double> utilization_mean_pct;

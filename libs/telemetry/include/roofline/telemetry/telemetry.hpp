@@ -76,12 +76,14 @@ struct region {
 // The summary a measured point stores. Rules:
 // - SM clock mean/min over samples; sm_clock_max_mhz is the device's maximum (what "low clock" is judged by).
 // - low_clock_samples: samples with SM clock < 75% of that maximum (nvbench's throttle rule).
-// - energy_j: the counter's difference over the region. energy_per_gemm_j apportions it to the GEMMs by their
+// - energy_j: over the region, the energy counter's difference when the region lasts at least 1 s (the counter
+//   ticks in coarse steps), else the mean sampled power times the region's length (energy_source says which).
+//   energy_per_gemm_j apportions it to the GEMMs by their
 //   share of the region's time (timed_s / seconds, at most 1), then divides by gemm_count: the region also
 //   holds L2 flushes and host gaps that are not the GEMM's. With paced sampling the rests draw far less than
 //   the GEMMs, so their energy (rest_power_w × rest_s) is taken out first and the share is of the time left;
 //   gemm_power_w = energy_per_gemm_j / (timed_s / gemm_count). Without a rest power, paced regions get no
-//   per-GEMM energy rather than a diluted one.
+//   per-GEMM energy rather than a diluted one, nor one whose power would exceed 1.2 × the power limit.
 // - throttle_reasons: every reason bit seen in any sample, in words, except "GPU idle", which is listed only
 //   when it was set in most samples (a host gap between samples sets it briefly; most samples idle means the
 //   GPU was starved).
