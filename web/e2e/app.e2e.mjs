@@ -264,6 +264,11 @@ export const tests = [
       await row.getByRole('button', { name: /^Plot run/ }).click();
       const pts = await waitPoints(page, 1);
       assert.match(pts[0].label, /2048³/);
+      // The results list shows the reloaded run too.
+      const rows = page.getByTestId('result-row');
+      await rows.first().waitFor();
+      assert.equal(await rows.count(), 1);
+      assert.match(await page.locator('.card.results h2').innerText(), /2048³/);
     },
   },
   {

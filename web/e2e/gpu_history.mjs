@@ -65,14 +65,23 @@ try {
       assert.notEqual(s.fill?.toLowerCase(), p.colour.toLowerCase(), `${p.a_precision} circle is filled, not hollow`);
     }
     // The precisions this GPU cannot run say why, rather than showing a number.
+    await page.getByTestId('result-row').first().waitFor();
     const rows = await page.getByTestId('result-row').allInnerTexts();
-    console.log(rows.map((t) => `  ${t.replace(/\s+/g, ' ').slice(0, 160)}`).join('\n'));
+    console.log(rows.map((t) => `  ${t.replace(/\s+/g, ' ').slice(0, 200)}`).join('\n'));
+    for (const name of ['NVFP4', 'INT4']) {
+      const row = page.locator(`[data-testid=result-row][data-precision=${name}]`);
+      if ((await row.count()) === 0) continue;
+      assert.equal(await row.getAttribute('data-disposition'), 'not_supported', `${name} row`);
+    }
     // A tooltip on the largest FP8 point: shape, TFLOP/s, clocks and power from the GPU run.
     await page.locator('[data-testid=point][data-source=measured][data-precision=FP8_E4M3]').last().hover();
     const tip = await page.getByTestId('tooltip').innerText();
     console.log(`tooltip: ${tip.replace(/\s+/g, ' ')}`);
     assert.match(tip, /MHz/, 'tooltip shows the SM clock');
     assert.match(tip, / W\b/, 'tooltip shows the power');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.locator('[data-testid=point][data-source=measured][data-precision=FP8_E4M3]').last().hover();
+    await page.getByTestId('tooltip').waitFor();
     const out = join(REPO, 'docs/gpu-sweep.png');
     await page.screenshot({ path: out });
     console.log(`wrote ${out}`);

@@ -246,6 +246,19 @@ export function App() {
   const loadRun = async (id: number) => {
     const run = await api.run(id);
     addPoints([...run.measured, ...run.predicted], 'server', run.id);
+    // The results list shows the run just plotted as it showed when it finished: figures, dispositions and the
+    // messages of precisions the GPU could not run.
+    const order = [...new Set([...run.predicted, ...run.measured].map((p) => p.a_precision))];
+    setRows(
+      order.map((precision) => {
+        const row: ResultRow = { precision };
+        const measured = run.measured.find((p) => p.a_precision === precision);
+        const predicted = run.predicted.find((p) => p.a_precision === precision);
+        if (measured) row.measured = measured;
+        if (predicted) row.predicted = predicted;
+        return row;
+      }),
+    );
   };
 
   const hasMeasured = state.points.some((p) => p.point.source === 'measured');
