@@ -28,6 +28,7 @@ struct analyze_options {
     bool predict_only = false;
     std::string mode = "cold";
     std::string pacing = "paced";
+    double telemetry_seconds = 0.1;
     std::string roof = "datasheet";
     std::size_t iterations = 30;
     bool keep_samples = false;
@@ -90,6 +91,10 @@ void run_analyze(const analyze_options& o, const global_options& global) {
         throw usage_error(std::string("--pacing: ") + e.what());
     }
     mopt.samples = o.iterations;
+    if (!(o.telemetry_seconds >= 0.0 && o.telemetry_seconds <= 10.0)) {
+        throw usage_error("--telemetry-seconds: must be in [0, 10] (1 or more gives energy per GEMM)");
+    }
+    mopt.telemetry_window_s = o.telemetry_seconds;
     mopt.min_samples = std::min<std::size_t>(mopt.min_samples, o.iterations);
     mopt.keep_samples = o.keep_samples;
     mopt.verify = !o.no_verify;
@@ -218,6 +223,9 @@ void add_analyze_command(CLI::App& app, const global_options& global) {
         "--pacing", opts->pacing,
         "paced (the GPU rests after each sample and keeps its boost clock; default) or continuous "
         "(back to back after 1 s of load: the clocks sustained under the power limit)");
+    cmd->add_option("--telemetry-seconds", opts->telemetry_seconds,
+                    "NVML watches the timed samples at least this long (0 to 10, default 0.1); 1 or more "
+                    "gives energy per GEMM (shorter regions are below the energy counter's resolution)");
     cmd->add_option("--roof", opts->roof,
                     "datasheet (registry; default) or measured (from `roofline ceilings`)");
     cmd->add_option("--iterations", opts->iterations, "Timed samples per precision (default 30)");

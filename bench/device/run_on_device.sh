@@ -16,6 +16,9 @@ if [ -z "${SKIP_TESTS:-}" ]; then
 fi
 echo "== FP16 and FP8 4096^3 with telemetry"
 $B analyze --shape 4096x4096x4096 -p fp16,fp8 2>&1 | tee $OUT/analyze_telemetry.txt
+echo "== energy: 1 s of telemetry (paced, then continuous)"
+$B analyze --shape 8192x8192x8192 -p bf16,fp8 --telemetry-seconds 1 2>&1 | tee $OUT/analyze_energy_paced.txt
+$B analyze --shape 8192x8192x8192 -p bf16 --telemetry-seconds 1 --pacing continuous 2>&1 | tee $OUT/analyze_energy_continuous.txt
 echo "== default sweep 4096^3: empty cache, then cached"
 t0=$(date +%s.%N); $B analyze --shape 4096x4096x4096 --all-precisions --format json > $OUT/sweep_cold.json; t1=$(date +%s.%N)
 $B analyze --shape 4096x4096x4096 --all-precisions --format json > $OUT/sweep_cached.json; t2=$(date +%s.%N)

@@ -296,7 +296,13 @@ std::string telemetry_lines(const telemetry_summary& t, double flops_per_gemm, d
     if (t.mem_clock_mean_mhz) {
         line += " memory clock " + num(*t.mem_clock_mean_mhz) + " MHz;";
     }
-    if (t.power_mean_w) {
+    // NVML's power readings lag the load: over a region shorter than a second they are only a hint.
+    const bool short_region = t.region_s > 0 && t.region_s < 1.0;
+    if (t.power_mean_w && short_region) {
+        line += " power reading " + num(*t.power_mean_w) + " W (lags the load over a " + num(t.region_s, 2) +
+                " s region)" + (t.power_limit_w ? ", limit " + num(*t.power_limit_w) + " W" : std::string()) +
+                ";";
+    } else if (t.power_mean_w) {
         line += " power " + num(*t.power_mean_w) + " W mean" +
                 (t.power_limit_w ? " of " + num(*t.power_limit_w) + " W limit" : std::string()) +
                 (t.gemm_power_w ? " (rests included; " + num(*t.gemm_power_w) + " W while the GEMMs ran)"
@@ -322,7 +328,11 @@ std::string telemetry_lines(const telemetry_summary& t, double flops_per_gemm, d
         if (t.energy_j) {
             energy += " (" + format_si(*t.energy_j, "J") + " over the timed region)";
         }
-    } else if (t.power_mean_w && *t.power_mean_w > 0 && time_per_gemm_s > 0 && flops_per_gemm > 0) {
+    } else if (!t.energy_source.empty()) {
+        energy += " " + t.energy_source;
+        any = true;
+    } else if (!short_region && t.power_mean_w && *t.power_mean_w > 0 && time_per_gemm_s > 0 &&
+               flops_per_gemm > 0) {
         energy += " " + num(flops_per_gemm / time_per_gemm_s / *t.power_mean_w / 1e12, 2) +
                   " TFLOP/s per W (rate / mean power; no energy counter)";
         any = true;

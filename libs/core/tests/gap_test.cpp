@@ -1,5 +1,4 @@
 #include "roofline/core/gap.hpp"
-
 #include "roofline/core/roofline_model.hpp"
 
 #include <gtest/gtest.h>
@@ -52,7 +51,8 @@ const gap_reason* find(const gap_analysis& g, gap_kind k) {
 } // namespace
 
 TEST(parse_tile, reads_the_engines_algorithm_text) {
-    const auto t = parse_tile("cuBLASLt algo 66, tile 256x128, stages 64xAUTO, cluster 2x1x1, split-K 1, swizzle 0");
+    const auto t =
+        parse_tile("cuBLASLt algo 66, tile 256x128, stages 64xAUTO, cluster 2x1x1, split-K 1, swizzle 0");
     ASSERT_TRUE(t);
     EXPECT_EQ(t->m, 256);
     EXPECT_EQ(t->n, 128);
@@ -69,12 +69,13 @@ TEST(parse_tile, reads_the_engines_algorithm_text) {
 TEST(datasheet_roof_clock, read_from_the_registry_derivation) {
     const auto reg = hardware_registry::builtin();
     EXPECT_DOUBLE_EQ(*datasheet_roof_clock_mhz(reg.at("h100-sxm")), 1830.0); // boost 1980; peaks at 1.83 GHz
-    EXPECT_DOUBLE_EQ(*datasheet_roof_clock_mhz(reg.at("h200")), 1830.0);     // no boost figure, the note has it
+    EXPECT_DOUBLE_EQ(*datasheet_roof_clock_mhz(reg.at("h200")), 1830.0); // no boost figure, the note has it
     EXPECT_DOUBLE_EQ(*datasheet_roof_clock_mhz(reg.at("a100-sxm")), 1410.0);
     hardware_entry bare;
     EXPECT_FALSE(datasheet_roof_clock_mhz(bare));
     bare.boost_clock_hz.value = 2.1e9;
-    bare.boost_clock_hz.note = "125 FP32 TFLOPS / (24,064 x 2) implies ~2.6 GHz"; // not a derivation at a clock
+    bare.boost_clock_hz.note =
+        "125 FP32 TFLOPS / (24,064 x 2) implies ~2.6 GHz"; // not a derivation at a clock
     EXPECT_DOUBLE_EQ(*datasheet_roof_clock_mhz(bare), 2100.0);
 }
 
@@ -83,7 +84,8 @@ TEST(analyze_gap, compute_bound_gap_splits_into_clock_waves_and_the_rest) {
     const auto p = make_problem(3072, 3072, 8192, precision_id::fp16);
     const double flops = 2.0 * 3072 * 3072 * 8192;
     const double rate = 500e12;
-    const auto pt = measured_point(p, flops / rate, "cuBLASLt algo 66, tile 256x128, split-K 1", running_at(1464));
+    const auto pt =
+        measured_point(p, flops / rate, "cuBLASLt algo 66, tile 256x128, split-K 1", running_at(1464));
     const auto g = analyze_gap(pt, h100());
     ASSERT_TRUE(g.applicable);
     EXPECT_NEAR(g.measured_flops_per_s, rate, 1e6);
@@ -93,7 +95,8 @@ TEST(analyze_gap, compute_bound_gap_splits_into_clock_waves_and_the_rest) {
     ASSERT_NE(clock, nullptr);
     EXPECT_NEAR(*clock->roof_fraction, 0.8, 1e-12); // 1464 of the 1830 MHz the 989.5 TFLOP/s assume
     EXPECT_NE(clock->message.find("1464 MHz"), std::string::npos) << clock->message;
-    EXPECT_NE(clock->message.find("1830 MHz clock the datasheet roof assumes"), std::string::npos) << clock->message;
+    EXPECT_NE(clock->message.find("1830 MHz clock the datasheet roof assumes"), std::string::npos)
+        << clock->message;
     EXPECT_NE(clock->message.find("792 TFLOP/s"), std::string::npos) << clock->message; // 989.5 x 0.8
     EXPECT_NEAR(*g.roof_at_clock_flops_per_s, 989.5e12 * 0.8, 1e6);
     EXPECT_NEAR(*g.fraction_of_roof_at_clock, 500.0 / (989.5 * 0.8), 1e-9);
@@ -155,7 +158,8 @@ TEST(analyze_gap, throttle_reasons_carry_their_figures_and_low_clock_samples_are
     t.temperature_max_c = 87;
     t.low_clock_samples = 3;
     const auto p = make_problem(8192, 8192, 8192, precision_id::fp16);
-    const auto g = analyze_gap(measured_point(p, to_double(compute_traffic(p).flops) / 650e12, "", t), h100());
+    const auto g =
+        analyze_gap(measured_point(p, to_double(compute_traffic(p).flops) / 650e12, "", t), h100());
     const auto* th = find(g, gap_kind::throttle);
     ASSERT_NE(th, nullptr);
     EXPECT_NE(th->message.find("power cap"), std::string::npos);
@@ -171,7 +175,8 @@ TEST(analyze_gap, predicted_points_and_missing_roofs_are_not_applicable) {
     const auto g = analyze_gap(pred, h100());
     EXPECT_FALSE(g.applicable);
     ASSERT_EQ(g.reasons.size(), 1U);
-    const auto none = analyze_gap(measured_point(make_problem(4096, 4096, 4096, precision_id::nvfp4), 1e-3), h100());
+    const auto none =
+        analyze_gap(measured_point(make_problem(4096, 4096, 4096, precision_id::nvfp4), 1e-3), h100());
     EXPECT_FALSE(none.applicable);
     EXPECT_NE(none.reasons.at(0).message.find("no roof"), std::string::npos);
 }
@@ -196,9 +201,24 @@ TEST(telemetry_lines, clocks_power_energy_and_efficiency) {
 
     telemetry_summary off;
     off.unavailable_reason = "libnvidia-ml.so.1 not found: install the NVIDIA driver";
-    EXPECT_EQ(telemetry_lines(off, flops), "  telemetry: unavailable (libnvidia-ml.so.1 not found: install the NVIDIA driver)\n");
+    EXPECT_EQ(telemetry_lines(off, flops),
+              "  telemetry: unavailable (libnvidia-ml.so.1 not found: install the NVIDIA driver)\n");
 
     auto no_counter = running_at(1980); // no energy counter: rate over mean power
     const auto n = telemetry_lines(no_counter, flops, flops / 690e12);
     EXPECT_NE(n.find("1.00 TFLOP/s per W (rate / mean power; no energy counter)"), std::string::npos) << n;
+}
+
+TEST(telemetry_lines, a_short_region_shows_a_power_reading_and_says_why_there_is_no_energy) {
+    auto t = running_at(1980);
+    t.region_s = 0.1;
+    t.energy_source = "not measured: the timed region lasted 0.10 s; energy needs 1 s or more "
+                      "(--telemetry-seconds 1)";
+    const double flops = 2.0 * 4096 * 4096 * 4096;
+    const auto s = telemetry_lines(t, flops, flops / 690e12);
+    EXPECT_NE(s.find("power reading 690 W (lags the load over a 0.10 s region), limit 700 W"),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find("energy: not measured: the timed region lasted 0.10 s"), std::string::npos) << s;
+    EXPECT_EQ(s.find("TFLOP/s per W"), std::string::npos) << s; // no efficiency from a lagging reading
 }

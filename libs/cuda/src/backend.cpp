@@ -54,7 +54,9 @@ constexpr double min_warmup_seconds = 0.02;
 constexpr double idle_gap_seconds = 0.25;
 // Paced sampling: no single rest longer than this, whatever the sample took.
 constexpr std::uint64_t max_idle_ns = 1'000'000'000ull;
-constexpr std::uint64_t rest_probe_ns = 200'000'000ull;
+// The rest-power measurement: just over the 1 s that energy needs.
+constexpr double energy_min_region_s = 1.0;
+constexpr std::uint64_t rest_probe_ns = 1'050'000'000ull;
 constexpr int max_sample_side = 64; // verification grid: up to 64 × 64 elements of D
 constexpr std::size_t scalar_slot =
     256; // bytes between the device scalars (FP8 scales), each 256-byte aligned
@@ -565,8 +567,8 @@ class cublaslt_backend final : public gemm_backend {
     }
 
     // The GPU's draw while the stream rests (one sleeping thread), measured once per backend with the probe
-    // (sampled power over 0.2 s: the energy counter ticks too coarsely for so short a region): paced
-    // telemetry takes the rests' energy out to give the GEMMs' own.
+    // over just over a second (shorter regions give no energy): paced telemetry takes the rests' energy out
+    // to give the GEMMs' own.
     std::optional<double> rest_power_w(measurement_probe& probe, std::vector<std::string>& notes) {
         if (!m_rest_power_checked) {
             m_rest_power_checked = true;
@@ -1035,19 +1037,26 @@ class cublaslt_backend final : public gemm_backend {
         samples.reserve(target);
         std::string stop;
         probe_counts counts;
-        if (o.probe != nullptr && paced) {
+        // The rest power only matters where the region is long enough to give energy at all (1 s: see
+        // roofline::telemetry::summarize), and costs a second to measure.
+        if (o.probe != nullptr && paced && o.telemetry_window_s >= energy_min_region_s) {
             counts.rest_power_w = rest_power_w(*o.probe, m.notes);
         }
         probe_guard probe(o.probe);
         const auto wall_start = clock::now();
+        // Past the sample cap only to keep the telemetry window open (a 1 s window of 10 µs GEMMs is 50,000
+        // samples); the vector of doubles stays a few MB at most.
         const std::size_t cap = std::max(target, o.max_samples);
+        constexpr std::size_t telemetry_cap = 1'000'000;
         const auto telemetry_window_open = [&] {
             return probe.active() &&
                    std::chrono::duration<double>(clock::now() - wall_start).count() < o.telemetry_window_s;
         };
-        while ((samples.size() < target || telemetry_window_open()) && samples.size() < cap) {
-            const std::size_t n =
-                std::min(batch_samples, (samples.size() < target ? target : cap) - samples.size());
+        while ((samples.size() < target && samples.size() < cap) ||
+               (telemetry_window_open() && samples.size() < telemetry_cap)) {
+            const std::size_t n = samples.size() < target
+                                      ? std::min(batch_samples, target - samples.size())
+                                      : std::min(batch_samples, telemetry_cap - samples.size());
             const auto got = time_samples(launch, n, o.mode, idle_ratio, timed_out);
             samples.insert(samples.end(), got.begin(), got.end());
             const double spread = relative_spread(samples);

@@ -46,6 +46,7 @@ json request_echo(const analyze_request& r, const std::string& hardware_key) {
             {"iterations", r.iterations},
             {"mode", to_string(r.mode)},
             {"pacing", to_string(r.pacing)},
+            {"telemetry_seconds", r.telemetry_seconds},
             {"roof", to_string(r.roof)},
             {"predict_only", r.predict_only},
             {"run_all_precisions", r.run_all_precisions},
@@ -419,6 +420,7 @@ std::shared_ptr<analysis_job> api::make_job(const std::shared_ptr<const prepared
     measure_options options;
     options.mode = p->request.mode;
     options.pacing = p->request.pacing;
+    options.telemetry_window_s = p->request.telemetry_seconds;
     options.samples = p->request.iterations;
     options.min_samples = std::min<std::size_t>(options.min_samples, p->request.iterations);
     auto job = std::make_shared<analysis_job>(p->request.problems, options);

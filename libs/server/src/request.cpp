@@ -185,11 +185,21 @@ std::optional<precision_id> optional_precision(const json& body, const char* fie
 }
 
 const std::vector<std::string_view>& body_fields() {
-    static const std::vector<std::string_view> fields{
-        "M",          "N",           "K",           "precision",
-        "precisions", "a_precision", "b_precision", "out_precision",
-        "beta",       "iterations",  "mode",        "pacing",
-        "roof",       "predict_only"};
+    static const std::vector<std::string_view> fields{"M",
+                                                      "N",
+                                                      "K",
+                                                      "precision",
+                                                      "precisions",
+                                                      "a_precision",
+                                                      "b_precision",
+                                                      "out_precision",
+                                                      "beta",
+                                                      "iterations",
+                                                      "mode",
+                                                      "pacing",
+                                                      "roof",
+                                                      "predict_only",
+                                                      "telemetry_seconds"};
     return fields;
 }
 
@@ -381,6 +391,16 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
             throw invalid_value("mode", "mode must be \"cold\" or \"hot\" (got " +
                                             shown(it->get_ref<const std::string&>()) + ")");
         }
+    }
+    if (const auto it = body.find("telemetry_seconds"); it != body.end() && !it->is_null()) {
+        const std::string range =
+            "telemetry_seconds must be a number in [0, 10] (1 or more gives energy per GEMM)";
+        static_assert(max_telemetry_seconds == 10.0, "the message names the limit");
+        if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0 ||
+            it->get<double>() > max_telemetry_seconds) {
+            throw invalid_value("telemetry_seconds", range);
+        }
+        r.telemetry_seconds = it->get<double>();
     }
     if (const auto it = body.find("pacing"); it != body.end() && !it->is_null()) {
         const auto* s = it->is_string() ? &it->get_ref<const std::string&>() : nullptr;

@@ -78,7 +78,7 @@ TEST(analyze_request, extended_fields) {
     const auto r =
         parse("", R"({"M":128,"N":4096,"K":4096,"precisions":["fp8","INT8","fp8"],"out_precision":"BF16",
                                 "beta":1,"iterations":5,"mode":"hot","pacing":"continuous","roof":"measured",
-                                "predict_only":true})");
+                                "predict_only":true,"telemetry_seconds":1.5})");
     ASSERT_EQ(r.precisions.size(), 2U) << "duplicates dropped";
     EXPECT_EQ(r.precisions[0], precision_id::fp8_e4m3);
     EXPECT_EQ(r.problems[0].out, precision_id::bf16);
@@ -86,6 +86,7 @@ TEST(analyze_request, extended_fields) {
     EXPECT_EQ(r.iterations, 5U);
     EXPECT_EQ(r.mode, timing_mode::hot);
     EXPECT_EQ(r.pacing, sample_pacing::continuous);
+    EXPECT_DOUBLE_EQ(r.telemetry_seconds, 1.5);
     EXPECT_EQ(r.roof, roof_source::measured);
     EXPECT_TRUE(r.predict_only);
     const auto mixed = parse("", R"({"M":1,"N":4096,"K":4096,"a_precision":"INT4","b_precision":"FP16"})");
@@ -125,6 +126,9 @@ TEST(analyze_request, invalid_values_are_422_with_the_field) {
         {R"({"M":1,"N":1,"K":1,"iterations":2.5})", "iterations"},
         {R"({"M":1,"N":1,"K":1,"mode":"warm"})", "mode"},
         {R"({"M":1,"N":1,"K":1,"pacing":"gentle"})", "pacing"},
+        {R"({"M":1,"N":1,"K":1,"telemetry_seconds":11})", "telemetry_seconds"},
+        {R"({"M":1,"N":1,"K":1,"telemetry_seconds":-1})", "telemetry_seconds"},
+        {R"({"M":1,"N":1,"K":1,"telemetry_seconds":"1"})", "telemetry_seconds"},
         {R"({"M":1,"N":1,"K":1,"roof":"napkin"})", "roof"},
         {R"({"M":1,"N":1,"K":1,"predict_only":"yes"})", "predict_only"},
         {R"({"M":1,"N":1,"K":1,"precison":"FP16"})", "precison"},

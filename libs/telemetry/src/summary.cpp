@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <string>
@@ -29,8 +30,14 @@ struct running {
     [[nodiscard]] std::optional<double> highest() const { return n > 0 ? std::optional(max) : std::nullopt; }
 };
 
-// Below this the energy counter's coarse steps dominate; see summarize().
+// Below this the energy counter's coarse steps and the power readings' lag dominate; see summarize().
 constexpr double counter_min_region_s = 1.0;
+
+std::string seconds_text(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f s", s);
+    return buf;
+}
 // A paced per-GEMM power estimate above this multiple of the power limit is withheld (boards exceed the limit
 // only briefly).
 constexpr double max_over_limit = 1.2;
@@ -88,16 +95,23 @@ telemetry_summary summarize(const std::vector<sample>& samples, const region& r,
     }
     t.throttle_reasons = clock_event_reasons(seen);
 
-    // Energy over the region. The counter is exact over long regions but advances in coarse steps (tens of
-    // ms on Hopper): over the 0.1 s region of a default measurement one step more or less is a large error
-    // (seen on an H200: 93 J over 0.10 s, i.e. 917 W under a 700 W limit, while the sampled power read 430
-    // W). So a region shorter than counter_min_region_s takes the sampled power times its length, and the
-    // counter serves when it has had time to tick many times (or when no power was sampled).
+    // Energy over the region, only when the region lasted counter_min_region_s or more. The counter advances
+    // in coarse steps (tens of ms on Hopper) and NVML's power readings lag the load, so over the 0.1 s region
+    // of a default measurement neither means much: on an H200, one 0.10 s FP8 region read 93 J on the counter
+    // (917 W under a 700 W limit) while the sampled power read 430 W, and three runs of the same FP16 GEMM
+    // read 236, 354 and 478 W. Such a region gets no energy and says how to get one.
+    if (r.seconds < counter_min_region_s) {
+        if (r.seconds > 0) {
+            t.energy_source = "not measured: the timed region lasted " + seconds_text(r.seconds) +
+                              "; energy needs 1 s or more (--telemetry-seconds 1)";
+        }
+        return t;
+    }
     const bool counter_moved = r.energy_begin_j && r.energy_end_j && *r.energy_end_j > *r.energy_begin_j;
-    if (counter_moved && (r.seconds >= counter_min_region_s || !t.power_mean_w)) {
+    if (counter_moved) {
         t.energy_j = *r.energy_end_j - *r.energy_begin_j;
         t.energy_source = "energy counter";
-    } else if (t.power_mean_w && r.seconds > 0) {
+    } else if (t.power_mean_w) {
         t.energy_j = *t.power_mean_w * r.seconds;
         t.energy_source = "mean power x time";
     }

@@ -750,8 +750,13 @@ function Tooltip({ p: pp, left, top, width, height, hardware, theme }: { p: Plot
     if (tel.sm_clock_mean_mhz != null) rows.push(['SM clock', `${Math.round(tel.sm_clock_mean_mhz)} MHz mean${tel.sm_clock_min_mhz != null ? `, ${Math.round(tel.sm_clock_min_mhz)} min` : ''}`]);
     // Paced runs: the draw while the GEMMs ran (the rests between samples taken out) is the figure that matters.
     if (tel.gemm_power_w != null) rows.push(['power', `${formatNumber(tel.gemm_power_w, 3)} W while running${tel.power_limit_w != null ? ` (limit ${formatNumber(tel.power_limit_w, 3)})` : ''}`]);
-    else if (tel.power_mean_w != null) rows.push(['power', `${formatNumber(tel.power_mean_w, 3)} W${tel.power_limit_w != null ? ` of ${formatNumber(tel.power_limit_w, 3)}` : ''}`]);
+    else if (tel.power_mean_w != null) {
+      // Over a region under a second NVML's power reading lags the load: a hint, labelled as one.
+      const short = tel.region_s != null && tel.region_s > 0 && tel.region_s < 1;
+      rows.push(['power', `${formatNumber(tel.power_mean_w, 3)} W${short ? ' reading (lags over a short region)' : ''}${tel.power_limit_w != null ? ` of ${formatNumber(tel.power_limit_w, 3)}` : ''}`]);
+    }
     if (tel.energy_per_gemm_j != null) rows.push(['energy / GEMM', `${formatNumber(tel.energy_per_gemm_j * 1e3, 3)} mJ`]);
+    else if (tel.energy_source) rows.push(['energy / GEMM', tel.energy_source.startsWith('not measured') ? 'not measured (needs ≥ 1 s of telemetry)' : 'not given']);
     if (tel.temperature_max_c != null) rows.push(['temperature', `${Math.round(tel.temperature_max_c)} °C max`]);
     if (tel.throttle_reasons && tel.throttle_reasons.length > 0) rows.push(['throttled', tel.throttle_reasons.join(', ')]);
   } else if (p.source === 'measured' && tel && !tel.available) {

@@ -52,6 +52,8 @@ export interface TelemetrySummary {
   power_limit_w?: number | null;
   energy_j?: number | null;
   energy_per_gemm_j?: number | null;
+  /** Where the energy came from, or why there is none ("not measured: ..." for a region under 1 s). */
+  energy_source?: string;
   temperature_max_c?: number | null;
   utilization_mean_pct?: number | null;
   throttle_reasons?: string[];

@@ -107,9 +107,9 @@ struct telemetry_summary {
     // Paced sampling: the energy per GEMM over its time (the rests' share taken out); continuous: null.
     std::optional<double> gemm_power_w;
     double region_s = 0.0; // wall time the probe watched
-    // "energy counter" (regions of 1 s or more) or "mean power x time" (shorter ones: the counter ticks too
-    // coarsely), then for paced points ", rests subtracted at N W" and, when no per-GEMM figure could be
-    // given, why.
+    // "energy counter" or "mean power x time" (regions of 1 s or more), then for paced points ", rests
+    // subtracted at N W" and, when no per-GEMM figure could be given, why; or "not measured: ..." for a
+    // shorter region.
     std::string energy_source;
     std::optional<double> temperature_max_c;
     std::optional<double> utilization_mean_pct;

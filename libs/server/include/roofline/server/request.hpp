@@ -28,6 +28,7 @@ inline constexpr std::size_t max_query_value_bytes = 256;
 inline constexpr std::size_t max_json_depth = 8;
 inline constexpr std::size_t max_precisions_per_request = 16;
 inline constexpr std::size_t max_iterations = 100000;
+inline constexpr double max_telemetry_seconds = 10.0;
 inline constexpr std::size_t max_runs_page = 1000;
 inline constexpr std::size_t max_csv_runs = 10000;
 
@@ -55,6 +56,7 @@ struct analyze_request {
     std::size_t iterations = 30;
     timing_mode mode = timing_mode::cold;
     sample_pacing pacing = sample_pacing::paced;
+    double telemetry_seconds = 0.1; // NVML watches the timed samples at least this long; >= 1 s gives energy
     roof_source roof = roof_source::datasheet;
     bool predict_only = false;
     std::vector<gemm_problem> problems; // one per precision, validated

@@ -76,8 +76,9 @@ struct region {
 // The summary a measured point stores. Rules:
 // - SM clock mean/min over samples; sm_clock_max_mhz is the device's maximum (what "low clock" is judged by).
 // - low_clock_samples: samples with SM clock < 75% of that maximum (nvbench's throttle rule).
-// - energy_j: over the region, the energy counter's difference when the region lasts at least 1 s (the counter
-//   ticks in coarse steps), else the mean sampled power times the region's length (energy_source says which).
+// - energy_j: over the region, and only for a region of 1 s or more (the counter ticks in coarse steps and the
+//   power readings lag: shorter regions get none, and energy_source says why): the energy counter's
+//   difference, else the mean sampled power times the region's length (energy_source says which).
 //   energy_per_gemm_j apportions it to the GEMMs by their
 //   share of the region's time (timed_s / seconds, at most 1), then divides by gemm_count: the region also
 //   holds L2 flushes and host gaps that are not the GEMM's. With paced sampling the rests draw far less than
