@@ -79,8 +79,10 @@ try {
     console.log(`tooltip: ${tip.replace(/\s+/g, ' ')}`);
     assert.match(tip, /MHz/, 'tooltip shows the SM clock');
     assert.match(tip, / W\b/, 'tooltip shows the power');
+    // For the picture: zoomed to the points, the larger sweep's FP8 point (run plotted first) with its tooltip.
+    await page.getByRole('button', { name: 'Zoom to fit' }).click();
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.locator('[data-testid=point][data-source=measured][data-precision=FP8_E4M3]').last().hover();
+    await page.locator('[data-testid=point][data-source=measured][data-precision=FP8_E4M3]').first().hover();
     await page.getByTestId('tooltip').waitFor();
     const out = join(REPO, 'docs/gpu-sweep.png');
     await page.screenshot({ path: out });

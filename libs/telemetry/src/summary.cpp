@@ -38,9 +38,11 @@ std::string seconds_text(double s) {
     std::snprintf(buf, sizeof buf, "%.2f s", s);
     return buf;
 }
-// A paced per-GEMM power estimate above this multiple of the power limit is withheld (boards exceed the limit
-// only briefly).
-constexpr double max_over_limit = 1.2;
+// A paced per-GEMM power estimate above this multiple of the power limit is withheld. Bursts between rests do
+// exceed the limit, which is enforced on average: on an H200 (700 W) paced BF16 and FP8 8192^3 at 1980 MHz
+// came out at 834 and 875 W while running, where back to back at 700 W the clock falls to ~1400 MHz. Half as
+// much again is past what the board's power stages deliver.
+constexpr double max_over_limit = 1.5;
 
 } // namespace
 

@@ -5,7 +5,7 @@ import { scaleLog } from 'd3-scale';
 import { useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type KeyboardEvent, type PointerEvent } from 'react';
 import { readableOn } from '../lib/colour';
 import { pointsCsv } from '../lib/csv';
-import { formatDecade, formatNumber, formatPercent, formatShape, formatSI, formatTime } from '../lib/format';
+import { formatNumber, formatPercent, formatShape, formatSI, formatTick, formatTime } from '../lib/format';
 import type { HardwareEntry } from '../lib/hardware';
 import {
   decadeDomain,
@@ -128,8 +128,7 @@ export function RooflinePlot(props: Props) {
   // Less than two decades in view (zoomed in): label the 2s and 5s too so the axis still reads.
   const xLabels = xt.major.length >= 2 ? xt.major : [...xt.major, ...xt.minor.filter((v) => /^[25]/.test(String(v)))];
   const yLabels = yt.major.length >= 2 ? yt.major : [...yt.major, ...yt.minor.filter((v) => /^[25]/.test(String(v)))];
-  const tickText = (v: number) =>
-    Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? formatDecade(v) : formatNumber(v, 2);
+  const tickText = formatTick;
 
   // --- roofs --------------------------------------------------------------------------------------------
   interface RoofLine {

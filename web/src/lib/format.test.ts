@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatCount,
   formatDecade,
+  formatTick,
   formatNumber,
   formatPercent,
   formatSI,
@@ -49,6 +50,14 @@ describe('formatDecade', () => {
     ]);
     expect(formatDecade(1e-6)).toBe('1e-6');
     expect(formatDecade(1e13)).toBe('1e13');
+  });
+});
+
+describe('formatTick', () => {
+  it('labels the 2s and 5s of a zoomed axis like the decades (no "2,000" beside "1k")', () => {
+    expect([0.2, 0.5, 1, 2, 50, 200, 500, 1e3, 2e3, 5e3, 2e4, 5e6].map(formatTick)).toEqual([
+      '0.2', '0.5', '1', '2', '50', '200', '500', '1k', '2k', '5k', '20k', '5M',
+    ]);
   });
 });
 

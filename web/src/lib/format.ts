@@ -59,6 +59,19 @@ export function formatDecade(v: number): string {
   return `1e${e}`;
 }
 
+/** Axis labels: decades as formatDecade, and the 2s and 5s of a zoomed axis in the same style (2k, 500, 0.2). */
+export function formatTick(v: number): string {
+  const e = Math.floor(Math.log10(v) + 1e-9);
+  const m = Math.round(v / 10 ** e);
+  if (m === 1) return formatDecade(v);
+  if (e >= 0 && e < 3) return String(m * 10 ** e);
+  if (e >= 3 && e < 6) return `${m * 10 ** (e - 3)}k`;
+  if (e >= 6 && e < 9) return `${m * 10 ** (e - 6)}M`;
+  if (e >= 9 && e < 12) return `${m * 10 ** (e - 9)}G`;
+  if (e < 0 && e >= -4) return (m * 10 ** e).toFixed(-e);
+  return `${m}e${e}`;
+}
+
 /** "4096×4096×4096", or "4096³" when square. */
 export function formatShape(m: number, n: number, k: number): string {
   return m === n && n === k ? `${m}³` : `${m}×${n}×${k}`;

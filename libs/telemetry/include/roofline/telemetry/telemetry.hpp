@@ -84,7 +84,7 @@ struct region {
 //   holds L2 flushes and host gaps that are not the GEMM's. With paced sampling the rests draw far less than
 //   the GEMMs, so their energy (rest_power_w × rest_s) is taken out first and the share is of the time left;
 //   gemm_power_w = energy_per_gemm_j / (timed_s / gemm_count). Without a rest power, paced regions get no
-//   per-GEMM energy rather than a diluted one, nor one whose power would exceed 1.2 × the power limit.
+//   per-GEMM energy rather than a diluted one, nor one whose power would exceed 1.5 × the power limit.
 // - throttle_reasons: every reason bit seen in any sample, in words, except "GPU idle", which is listed only
 //   when it was set in most samples (a host gap between samples sets it briefly; most samples idle means the
 //   GPU was starved).
