@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace roofline::server {
 namespace {
@@ -182,6 +183,29 @@ std::optional<precision_id> optional_precision(const json& body, const char* fie
                        " is an accumulator format, not a GEMM input; valid: " + valid_precision_names(true));
     }
     return p;
+}
+
+// A string field with two allowed values (mode, pacing, roof); absent or null leaves `out` as it is.
+template <class E>
+void two_choice(const json& body, const char* field, std::pair<std::string_view, E> first,
+                std::pair<std::string_view, E> second, E& out) {
+    const auto it = body.find(field);
+    if (it == body.end() || it->is_null()) {
+        return;
+    }
+    const std::string allowed = std::string(field) + " must be \"" + std::string(first.first) + "\" or \"" +
+                                std::string(second.first) + "\"";
+    if (!it->is_string()) {
+        throw invalid_value(field, allowed + " (got a " + type_name(*it) + ")");
+    }
+    const auto& s = it->get_ref<const std::string&>();
+    if (s == first.first) {
+        out = first.second;
+    } else if (s == second.first) {
+        out = second.second;
+    } else {
+        throw invalid_value(field, allowed + " (got " + shown(s) + ")");
+    }
 }
 
 const std::vector<std::string_view>& body_fields() {
@@ -381,17 +405,7 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
             throw invalid_value("iterations", range + " (got a " + type_name(*it) + ")");
         }
     }
-    if (const auto it = body.find("mode"); it != body.end() && !it->is_null()) {
-        if (!it->is_string()) {
-            throw invalid_value("mode", "mode must be \"cold\" or \"hot\"");
-        }
-        try {
-            r.mode = parse_timing_mode(it->get_ref<const std::string&>());
-        } catch (const std::invalid_argument&) {
-            throw invalid_value("mode", "mode must be \"cold\" or \"hot\" (got " +
-                                            shown(it->get_ref<const std::string&>()) + ")");
-        }
-    }
+    two_choice(body, "mode", {"cold", timing_mode::cold}, {"hot", timing_mode::hot}, r.mode);
     if (const auto it = body.find("telemetry_seconds"); it != body.end() && !it->is_null()) {
         const std::string range =
             "telemetry_seconds must be a number in [0, 10] (1 or more gives energy per GEMM)";
@@ -402,26 +416,10 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
         }
         r.telemetry_seconds = it->get<double>();
     }
-    if (const auto it = body.find("pacing"); it != body.end() && !it->is_null()) {
-        const auto* s = it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
-        if (s != nullptr && *s == "paced") {
-            r.pacing = sample_pacing::paced;
-        } else if (s != nullptr && *s == "continuous") {
-            r.pacing = sample_pacing::continuous;
-        } else {
-            throw invalid_value("pacing", "pacing must be \"paced\" or \"continuous\"");
-        }
-    }
-    if (const auto it = body.find("roof"); it != body.end() && !it->is_null()) {
-        const auto* s = it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
-        if (s != nullptr && *s == "datasheet") {
-            r.roof = roof_source::datasheet;
-        } else if (s != nullptr && *s == "measured") {
-            r.roof = roof_source::measured;
-        } else {
-            throw invalid_value("roof", "roof must be \"datasheet\" or \"measured\"");
-        }
-    }
+    two_choice(body, "pacing", {"paced", sample_pacing::paced}, {"continuous", sample_pacing::continuous},
+               r.pacing);
+    two_choice(body, "roof", {"datasheet", roof_source::datasheet}, {"measured", roof_source::measured},
+               r.roof);
     if (const auto it = body.find("predict_only"); it != body.end() && !it->is_null()) {
         if (!it->is_boolean()) {
             throw invalid_value("predict_only", "predict_only must be true or false");
