@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
-# Copies the sm90 build's binaries and the libraries the GPU machine lacks into .devcarry (git-ignored).
+# Copies the sm90 build's binaries and the libraries the GPU machine lacks into .devcarry (git-ignored), with
+# what the web app needs to run there without a browser (bench/device/app_sweep.mjs): the built app (web/dist),
+# this machine's Node (xz-compressed: the call carries at most 64 MiB) and jsdom from npm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rm -rf .devcarry && mkdir -p .devcarry/lib
+keep_node=""
+[[ -f .devcarry/node.xz ]] && keep_node=$(mktemp) && mv .devcarry/node.xz "$keep_node"
+rm -rf .devcarry/roofline .devcarry/cuda_gpu_tests .devcarry/lib .devcarry/web-dist
+mkdir -p .devcarry/lib
 cp build/sm90/apps/roofline/roofline build/sm90/libs/cuda/cuda_gpu_tests .devcarry/
 for l in libcpp-httplib.so.0.11 libbrotlidec.so.1 libbrotlienc.so.1 libbrotlicommon.so.1; do
     cp -L /lib/x86_64-linux-gnu/$l .devcarry/lib/
 done
+(cd web && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build >/dev/null)
+cp -r web/dist .devcarry/web-dist
+node_bin=$(command -v node)
+if [[ -n "$keep_node" && "$keep_node" -nt "$node_bin" ]]; then
+    mv "$keep_node" .devcarry/node.xz
+else
+    ldd "$node_bin" | grep -q "libnode" && { echo "this node links libnode.so: carry a self-contained one"; exit 1; }
+    xz -T0 -6 -c "$node_bin" > .devcarry/node.xz
+fi
+[[ -d .devcarry/jsdom/node_modules/jsdom ]] ||
+    npm install --prefix .devcarry/jsdom --no-audit --no-fund --no-save jsdom@24 >/dev/null
 du -sh .devcarry

@@ -23,7 +23,8 @@ echo "== default sweep 4096^3: empty cache, then cached"
 t0=$(date +%s.%N); $B analyze --shape 4096x4096x4096 --all-precisions --format json > $OUT/sweep_cold.json; t1=$(date +%s.%N)
 $B analyze --shape 4096x4096x4096 --all-precisions --format json > $OUT/sweep_cached.json; t2=$(date +%s.%N)
 echo "== the sweep through the API"
-rm -f /tmp/rc.db*; $B serve --port 0 --db /tmp/rc.db --web-root "$(mktemp -d)" > $OUT/serve.log 2>&1 &
+web_root=$C/web-dist; [ -d "$web_root" ] || web_root=$(mktemp -d)
+rm -f /tmp/rc.db*; $B serve --port 0 --db /tmp/rc.db --web-root "$web_root" > $OUT/serve.log 2>&1 &
 spid=$!
 for i in $(seq 1 50); do grep -q "listening on" $OUT/serve.log && break; sleep 0.2; done
 url=$(grep -o "http://127.0.0.1:[0-9]*" $OUT/serve.log | head -1)
@@ -42,6 +43,14 @@ for s in 4096 8192; do
     -H 'Accept: text/event-stream' -d "$body_app" > $OUT/app_stream_$s.txt
   echo "app stream $s^3: $(grep -c '^event' $OUT/app_stream_$s.txt) events, $(grep -o '"disposition":"[a-z_]*"' $OUT/app_stream_$s.txt | sort | uniq -c | tr '\n' ' ')"
 done
+# The app itself (its built bundle in jsdom under the carried Node; no browser here): tick "Run all precisions",
+# press "Analyze GEMM", at 4096^3 then 8192^3. Its DOM comes back as app_dom.html (web/e2e/render_dom.mjs draws it).
+if [ -f $C/node.xz ] && [ -d $C/web-dist ]; then
+  xz -dc $C/node.xz > /tmp/node && chmod +x /tmp/node
+  echo "== the web app's own sweep (jsdom, node $(/tmp/node --version))"
+  JSDOM_DIR=$C/jsdom timeout 120 /tmp/node bench/device/app_sweep.mjs "$url" $OUT 2>&1 | tee $OUT/app_sweep.log
+  echo "app sweep exit code ${PIPESTATUS[0]}"
+fi
 curl -s "$url/api/runs" > $OUT/runs.json
 kill $spid; wait $spid 2>/dev/null
 python3 - "$OUT" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" <<'PY'
