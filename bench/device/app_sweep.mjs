@@ -8,10 +8,10 @@
 //   node app_sweep.mjs <server url> <out dir>   (JSDOM_DIR: a folder whose node_modules holds jsdom)
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const [base, outDir] = process.argv.slice(2);
-const require = createRequire(join(process.env.JSDOM_DIR ?? process.cwd(), 'x.js'));
+const require = createRequire(resolve(process.env.JSDOM_DIR ?? '.', 'x.js'));
 const { JSDOM, VirtualConsole } = require('jsdom');
 
 const SWEEP_LABEL = 'Run all precisions (FP16, FP8, NVFP4, INT8, INT4)';
