@@ -3,8 +3,9 @@
 // POST /api/analyze/stream and body as "Run all precisions") into its SQLite store; this script starts the real
 // server here on a copy of that store, plots the stored runs from the History panel in Debian's chromium, checks
 // what a user would see (a hollow measured circle per measured precision in its colour, the honest
-// not-supported rows, a tooltip with clocks and power) and writes docs/gpu-sweep.png.
-// Default store: bench/device/results/h200_app_sweeps.db (two sweeps on an NVIDIA H200, 2026-11-30).
+// not-supported rows, a tooltip with clocks and power) and writes docs/gpu-history.png.
+// Default store: bench/device/results/h200_app_sweeps.db (an NVIDIA H200, 2026-11-30: the API sweeps of
+// bench/device/run_on_device.sh and, newest, the app's own two sweeps from bench/device/app_sweep.mjs).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -84,7 +85,7 @@ try {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.locator('[data-testid=point][data-source=measured][data-precision=FP8_E4M3]').first().hover();
     await page.getByTestId('tooltip').waitFor();
-    const out = join(REPO, 'docs/gpu-sweep.png');
+    const out = join(REPO, 'docs/gpu-history.png');
     await page.screenshot({ path: out });
     console.log(`wrote ${out}`);
     console.log(`gpu history: ${expected.length} measured points from ${chosen.length} GPU sweeps plotted and checked`);
