@@ -9,5 +9,6 @@ scripts/build.sh ci
 ctest --preset ci -j 2
 if [[ -f web/package.json ]]; then
     bin="$PWD/build/ci/apps/roofline/roofline"
-    (cd web && ROOFLINE_BIN="$bin" npm test && ROOFLINE_BIN="$bin" npm run e2e)
+    (cd web && ROOFLINE_BIN="$bin" npm test && ROOFLINE_BIN="$bin" npm run e2e &&
+        ROOFLINE_BIN="$bin" GPU_HISTORY_PNG=test-results/gpu-history.png npm run gpu-history)
 fi
