@@ -42,7 +42,7 @@ std::string seconds_text(double s) {
 // exceed the limit, which is enforced on average: on an H200 (700 W) paced BF16 and FP8 8192^3 at 1980 MHz
 // came out at 834 and 875 W while running, where back to back at 700 W the clock falls to ~1400 MHz. Half as
 // much again is past what the board's power stages deliver.
-constexpr double max_over_limit = 1.5;
+constexpr double max_over_limit = 1.5; // the message below says 1.5
 
 } // namespace
 
@@ -145,7 +145,7 @@ telemetry_summary summarize(const std::vector<sample>& samples, const region& r,
     if (device.power_limit_w && gemm_power > max_over_limit * *device.power_limit_w) {
         // An estimate above what the board can draw says the inputs are off, not the GPU: withhold it.
         t.energy_source += "; no per-GEMM energy: the estimate (" + std::to_string(std::lround(gemm_power)) +
-                           " W while the GEMMs ran) exceeds the " +
+                           " W while the GEMMs ran) is over 1.5 x the " +
                            std::to_string(std::lround(*device.power_limit_w)) + " W limit";
         return t;
     }

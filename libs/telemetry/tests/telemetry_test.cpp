@@ -304,7 +304,7 @@ TEST(summarize, a_paced_estimate_above_the_power_limit_is_withheld) {
     EXPECT_TRUE(t.energy_j);
     EXPECT_FALSE(t.energy_per_gemm_j);
     EXPECT_FALSE(t.gemm_power_w);
-    EXPECT_NE(t.energy_source.find("exceeds the 700 W limit"), std::string::npos) << t.energy_source;
+    EXPECT_NE(t.energy_source.find("is over 1.5 x the 700 W limit"), std::string::npos) << t.energy_source;
     // Rests that account for all the energy: no per-GEMM figure either, and the reason.
     r.rest_power_w = 2000.0;
     const auto u = summarize(s, r, dev);
