@@ -1,9 +1,10 @@
 // Telemetry bench (run on the GPU machine; see bench/telemetry/README.md):
+// clang-format off
 //   identity  NVML identity and the cost and rate of live readings (monitor::read_now)
-//   energy    energy per region from the energy counter against mean sampled power x wall time, on a >= 1 s
-//   load overhead  the measured median with and without the sampler running (alternating blocks, same
-//   process) gemm      FP16 and FP8 measurements through the GPU engine with telemetry, printed as the CLI
-//   would
+//   energy    energy per region from the energy counter against mean sampled power x wall time, >= 1 s load
+//   overhead  the measured median with and without the sampler running (alternating blocks, same process)
+//   gemm      FP16 and FP8 measurements through the GPU engine with telemetry, printed as the CLI would
+// clang-format on
 // Each mode prints one JSON object per line ({"bench": "<mode>", ...}) and a human line starting with '#'.
 #include "roofline/ceilings/bandwidth.hpp"
 #include "roofline/core/gap.hpp"

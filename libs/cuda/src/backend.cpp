@@ -630,8 +630,8 @@ class cublaslt_backend final : public gemm_backend {
                                                             static_cast<std::uint64_t>(cols), ld));
             return layout_ptr(l);
         };
-        // Stored shapes: op(A) = T means A is kept K × M (lda = K), op(B) = N means B is kept K × N (ldb =
-        // K).
+        // Stored shapes: op(A) = T means A is kept K × M (lda = K), op(B) = N means B is kept K × N
+        // (ldb = K).
         s->a = a_k ? make_layout(plan.a_type, K, M, K) : make_layout(plan.a_type, M, K, M);
         s->b = b_k ? make_layout(plan.b_type, K, N, K) : make_layout(plan.b_type, N, K, N);
         s->c = make_layout(plan.c_type, M, N, M);
@@ -654,7 +654,7 @@ class cublaslt_backend final : public gemm_backend {
         const busy_mark mark(m_busy_until);
 
         // 1. Does it fit? Sizes in doubles first: M·K·8 can exceed 64 bits for the largest allowed
-        // dimensions.
+        //    dimensions.
         const auto bytes_of = [](cudaDataType_t t, std::int64_t r, std::int64_t c) {
             const double e = static_cast<double>(r) * static_cast<double>(c);
             return t == CUDA_R_4F_E2M1 ? std::ceil(e / 2) : e * static_cast<double>(storage_bytes(t, 1, 1));
@@ -667,8 +667,8 @@ class cublaslt_backend final : public gemm_backend {
         const double need_c = p.reads_c() || plan.c_type != plan.d_type ? bytes_of(plan.c_type, M, N) : 0.0;
         double need_scales = 0.0;
         if (plan.block_scaled) {
-            // Scale tensors are tiled in 128 × 4 blocks (cuBLASLt's block-scaling layout): round both sides
-            // up.
+            // Scale tensors are tiled in 128 × 4 blocks (cuBLASLt's block-scaling layout): round both
+            // sides up.
             const auto blocks = round_up((K + plan.scale_block - 1) / plan.scale_block, 4);
             need_scales =
                 static_cast<double>(round_up(M, 128) + round_up(N, 128)) * static_cast<double>(blocks);
@@ -749,9 +749,8 @@ class cublaslt_backend final : public gemm_backend {
                                                 s.d.get(), &algo, m_workspace.get(), ws, stream));
         };
 
-        // 4. The algorithm: the cached choice when it still validates, else time the heuristic's candidates
-        // in
-        //    every layout of the plan.
+        // 4. The algorithm: the cached choice when it still validates, else time the heuristic's
+        //    candidates in every layout of the plan.
         const auto key = cache_key(p, plan, o.mode);
         algo_cache& cache = cache_for(default_cache_dir(o.cache_dir));
         if (!cache.load_warning().empty()) {
@@ -894,9 +893,8 @@ class cublaslt_backend final : public gemm_backend {
         m.algorithm = describe_algo(algo, chosen_workspace);
         const auto launch = [&] { launch_with(setup, algo, chosen_workspace); };
 
-        // 5. Verify: poison D, run once, compare sampled elements with an FP64 reference and scan all of D
-        // for
-        //    poison left behind. A wrong result gets no speed.
+        // 5. Verify: poison D, run once, compare sampled elements with an FP64 reference and scan all of
+        //    D for poison left behind. A wrong result gets no speed.
         constexpr std::uint32_t int_poison =
             0x7F7F7F7Fu; // |D| < 2^30 by construction, so never a real result
         ROOFLINE_CUDA_CALL(cudaMemsetAsync(d.get(), plan.integer ? 0x7F : 0xFF, d.bytes(), stream));

@@ -17,8 +17,8 @@ void fill_random(void* data, std::int64_t elements, cudaDataType_t type, double 
 
 // The check of D against an FP64 reference from the same stored inputs, on a grid of sample_rows ×
 // sample_cols elements spread evenly over D (first and last row and column included). A(i,k) = a[i·K + k]
-// when A is contiguous along K, else a[k·M + i]; B(k,j) = b[j·K + k] when B is contiguous along K, else b[k·N
-// + j]; C(i,j), D(i,j) = c/d[j·M + i]. Writes pairs (d, ref) per sampled element to `pairs` (device,
+// when A is contiguous along K, else a[k·M + i]; B(k,j) = b[j·K + k] when B is contiguous along K, else
+// b[k·N + j]; C(i,j), D(i,j) = c/d[j·M + i]. Writes pairs (d, ref) per sampled element to `pairs` (device,
 // 2·sample_rows·sample_cols doubles), with ref = scale·Σ A·B + beta·C (c may be null when beta = 0).
 struct reference_args {
     const void* a = nullptr;
