@@ -93,7 +93,7 @@ TEST(cli, rejects_bad_input_naming_the_field) {
         const char* args;
         const char* expect;
     };
-    for (const auto& c : std::array<bad_case, 10>{{
+    for (const auto& c : std::array<bad_case, 12>{{
              {"analyze --shape 0x4096x4096", "M must be an integer in [1, 2147483647]"},
              {"analyze --shape 4096x-1x4096", "N must be an integer in [1, 2147483647]"},
              {"analyze --shape 4096x4096xabc", "K must be an integer in [1, 2147483647]"},
@@ -104,6 +104,8 @@ TEST(cli, rejects_bad_input_naming_the_field) {
              {"analyze --shape 8x8x8 --hardware nope", "unknown hardware 'nope'; valid keys:"},
              {"analyze --shape 8x8x8 --format xml", "--format must be one of table, json, csv"},
              {"analyze -M 8 -N 8", "a shape is required"},
+             {"analyze --shape 8x8x8 --pacing gentle", "--pacing: pacing must be 'paced' or 'continuous'"},
+             {"analyze --shape 8x8x8 --telemetry-seconds 11", "--telemetry-seconds: must be in [0, 10]"},
          }}) {
         const auto r = run(std::string(c.args) + " --predict-only");
         EXPECT_EQ(r.code, 2) << c.args << "\n" << r.out;
