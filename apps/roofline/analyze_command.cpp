@@ -91,7 +91,8 @@ void run_analyze(const analyze_options& o, const global_options& global) {
         throw usage_error(std::string("--pacing: ") + e.what());
     }
     mopt.samples = o.iterations;
-    if (!(o.telemetry_seconds >= 0.0 && o.telemetry_seconds <= 10.0)) {
+    static_assert(max_telemetry_window_s == 10.0, "the message names the limit");
+    if (!(o.telemetry_seconds >= 0.0 && o.telemetry_seconds <= max_telemetry_window_s)) {
         throw usage_error("--telemetry-seconds: must be in [0, 10] (1 or more gives energy per GEMM)");
     }
     mopt.telemetry_window_s = o.telemetry_seconds;

@@ -185,24 +185,26 @@ std::optional<precision_id> optional_precision(const json& body, const char* fie
     return p;
 }
 
-// A string field with two allowed values (mode, pacing, roof); absent or null leaves `out` as it is.
+// A string field with two allowed values (mode, pacing, roof), named as to_string() names them; absent or
+// null leaves `out` as it is.
 template <class E>
-void two_choice(const json& body, const char* field, std::pair<std::string_view, E> first,
-                std::pair<std::string_view, E> second, E& out) {
+void two_choice(const json& body, const char* field, E first, E second, E& out) {
     const auto it = body.find(field);
     if (it == body.end() || it->is_null()) {
         return;
     }
-    const std::string allowed = std::string(field) + " must be \"" + std::string(first.first) + "\" or \"" +
-                                std::string(second.first) + "\"";
+    const std::string_view a = to_string(first);
+    const std::string_view b = to_string(second);
+    const std::string allowed =
+        std::string(field) + " must be \"" + std::string(a) + "\" or \"" + std::string(b) + "\"";
     if (!it->is_string()) {
         throw invalid_value(field, allowed + " (got a " + type_name(*it) + ")");
     }
     const auto& s = it->get_ref<const std::string&>();
-    if (s == first.first) {
-        out = first.second;
-    } else if (s == second.first) {
-        out = second.second;
+    if (s == a) {
+        out = first;
+    } else if (s == b) {
+        out = second;
     } else {
         throw invalid_value(field, allowed + " (got " + shown(s) + ")");
     }
@@ -405,7 +407,7 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
             throw invalid_value("iterations", range + " (got a " + type_name(*it) + ")");
         }
     }
-    two_choice(body, "mode", {"cold", timing_mode::cold}, {"hot", timing_mode::hot}, r.mode);
+    two_choice(body, "mode", timing_mode::cold, timing_mode::hot, r.mode);
     if (const auto it = body.find("telemetry_seconds"); it != body.end() && !it->is_null()) {
         const std::string range =
             "telemetry_seconds must be a number in [0, 10] (1 or more gives energy per GEMM)";
@@ -416,10 +418,8 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
         }
         r.telemetry_seconds = it->get<double>();
     }
-    two_choice(body, "pacing", {"paced", sample_pacing::paced}, {"continuous", sample_pacing::continuous},
-               r.pacing);
-    two_choice(body, "roof", {"datasheet", roof_source::datasheet}, {"measured", roof_source::measured},
-               r.roof);
+    two_choice(body, "pacing", sample_pacing::paced, sample_pacing::continuous, r.pacing);
+    two_choice(body, "roof", roof_source::datasheet, roof_source::measured, r.roof);
     if (const auto it = body.find("predict_only"); it != body.end() && !it->is_null()) {
         if (!it->is_boolean()) {
             throw invalid_value("predict_only", "predict_only must be true or false");

@@ -5,6 +5,7 @@
 // it.
 #pragma once
 
+#include "roofline/core/backend.hpp"
 #include "roofline/core/gemm.hpp"
 #include "roofline/core/precision.hpp"
 #include "roofline/core/result.hpp"
@@ -28,7 +29,7 @@ inline constexpr std::size_t max_query_value_bytes = 256;
 inline constexpr std::size_t max_json_depth = 8;
 inline constexpr std::size_t max_precisions_per_request = 16;
 inline constexpr std::size_t max_iterations = 100000;
-inline constexpr double max_telemetry_seconds = 10.0;
+inline constexpr double max_telemetry_seconds = max_telemetry_window_s;
 inline constexpr std::size_t max_runs_page = 1000;
 inline constexpr std::size_t max_csv_runs = 10000;
 
