@@ -8,6 +8,7 @@
 #include "cuda_call.hpp"
 #include "gemm_plan.hpp"
 #include "kernels.hpp"
+#include "w4a16_measure.hpp"
 
 #include <algorithm>
 #include <array>
@@ -429,6 +430,17 @@ class cublaslt_backend final : public gemm_backend {
             pt.message =
                 "not measured: an earlier sticky CUDA error broke this process's CUDA context; the process "
                 "must restart (the server starts a fresh worker)";
+            pt.measured = std::move(m);
+            return pt;
+        }
+        if (problem.b == precision_id::w4a16) { // our kernel, not cuBLASLt: src/w4a16_measure.cpp
+            try {
+                measure_w4a16(problem, options, m_device, m_handle.get(), pt, m);
+            } catch (const cuda_error& e) {
+                fail(pt, e.what(), e.code() == cudaErrorMemoryAllocation);
+            } catch (const std::exception& e) {
+                fail(pt, e.what(), false);
+            }
             pt.measured = std::move(m);
             return pt;
         }
