@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace roofline::workload {
@@ -19,6 +20,16 @@ void need(std::int64_t v, const char* field, const char* op) {
         throw std::invalid_argument(std::string(field) + " must be an integer in [1, 2147483647] for op " +
                                     op + " (got " + std::to_string(v) + ")");
     }
+}
+
+std::string duration_text(double s) {
+    char buf[48];
+    if (s >= 1e-3) {
+        std::snprintf(buf, sizeof buf, "%.3g ms", s * 1e3);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.3g us", s * 1e6);
+    }
+    return buf;
 }
 
 } // namespace
@@ -174,7 +185,7 @@ spot_result spot_check(const spot_request& r, const hardware_entry& hw) {
     } else {
         const double pct = *s.fraction_of_roof * 100;
         s.message = bound + "-bound at " + std::to_string(static_cast<int>(std::lround(pct))) +
-                    "% of the roof; the roof allows " + format_si(s.roof_time_s, "s") +
+                    "% of the roof; the roof allows " + duration_text(s.roof_time_s) +
                     (pct >= 80 ? " — little left to gain"
                                : (s.bound == bound_kind::memory
                                       ? ": look at coalescing, vector width and extra passes over memory"

@@ -78,6 +78,17 @@ json gemm_json(const gemm_estimate& g) {
     return j;
 }
 
+// Seconds in the unit that keeps three significant digits readable: "4.07 ms", "120 us", "1.52 s".
+std::string seconds_text(double s) {
+    if (s >= 1.0) {
+        return fixed(s, 3) + " s";
+    }
+    if (s >= 1e-3) {
+        return fixed(s * 1e3, 3) + " ms";
+    }
+    return fixed(s * 1e6, 2) + " us";
+}
+
 std::string time_text(double s) {
     return s > 0 ? fixed(s * 1e6, 2) : std::string("-");
 }
@@ -211,9 +222,9 @@ std::string model_table(const model_workload& w, const std::vector<model_estimat
         }
         auto line = [&](const char* label, const time_totals& t) {
             out << pad(label, 16) << pad(format_si(t.flops, "FLOP"), 14, true)
-                << pad(format_si(t.bytes, "B"), 12, true) << "  predicted " << format_si(t.predicted_s, "s");
+                << pad(format_si(t.bytes, "B"), 12, true) << "  predicted " << seconds_text(t.predicted_s);
             if (t.measured_s) {
-                out << ", measured " << format_si(*t.measured_s, "s");
+                out << ", measured " << seconds_text(*t.measured_s);
             }
             out << '\n';
         };
@@ -324,13 +335,13 @@ std::string spot_table(const spot_result& s, const hardware_entry& hw) {
         << " (" << s.counts.formula << ")\n";
     out << "  AI:         " << fixed(s.ai, 2) << " FLOP/B\n";
     out << "  achieved:   " << fixed(s.achieved_flops_per_s / 1e12, 3) << " TFLOP/s, "
-        << fixed(s.achieved_bytes_per_s / 1e9, 1) << " GB/s in " << format_si(s.request.time_s, "s") << '\n';
+        << fixed(s.achieved_bytes_per_s / 1e9, 1) << " GB/s in " << seconds_text(s.request.time_s) << '\n';
     out << "  roof:       " << fixed(s.attainable_flops_per_s / 1e12, 3) << " TFLOP/s at this AI ("
         << to_string(s.bound) << "-bound, " << to_string(s.counts.roof_precision) << " roof)\n";
     if (s.fraction_of_roof) {
         out << "  % of roof:  " << fixed(*s.fraction_of_roof * 100, 1) << "%\n";
-        out << "  roof time:  " << format_si(s.roof_time_s, "s") << " (headroom " << fixed(s.headroom, 2)
-            << "x, " << format_si(s.request.time_s - s.roof_time_s, "s") << " above the roof)\n";
+        out << "  roof time:  " << seconds_text(s.roof_time_s) << " (headroom " << fixed(s.headroom, 2)
+            << "x, " << seconds_text(s.request.time_s - s.roof_time_s) << " above the roof)\n";
     }
     out << "  " << s.message << '\n';
     return out.str();
