@@ -348,8 +348,7 @@ std::optional<device_identity> worker_supervisor::probe_device(std::string& why)
     worker_outcome outcome;
     const auto line =
         exchange(json{{"id", id}, {"command", "device"}}.dump(), id, m_config.device_timeout, outcome,
-                 "raise --device-timeout if CUDA takes this long to start on this machine (the "
-                 "server retries the probe later)");
+                 "raise --device-timeout if CUDA takes this long to start on this machine");
     if (!line) {
         why = outcome.message;
         return std::nullopt;
