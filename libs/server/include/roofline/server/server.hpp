@@ -30,6 +30,7 @@ struct server_config {
     std::string no_gpu_reason;            // why use_gpu is false, for /api/health
     supervisor_config worker;
     std::string default_hardware_key;     // empty: the local GPU's registry entry, else b10
+    bool original_client = false;         // POST /api/analyze answers the original client's form (docs/API.md)
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".
