@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "local_backend.hpp"
 #include "roofline/core/hardware.hpp"
+#include "suggest.hpp"
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -25,7 +26,12 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        // A typo reads as "A subcommand is required" or "arguments were not expected": name what was meant.
+        const auto hint = e.get_exit_code() == 0 ? std::string() : roofline::cli::typo_hint(app, argc, argv);
         const int rc = app.exit(e);
+        if (!hint.empty()) {
+            std::cerr << "error: " << hint << '\n';
+        }
         return rc == 0 ? 0 : 2;
     } catch (const roofline::cli::usage_error& e) {
         std::cerr << "error: " << e.what() << '\n';
