@@ -2,6 +2,7 @@
 // bad usage exits 2 with a message naming the field, failures of libraries exit 1.
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "local_backend.hpp"
 #include "roofline/core/hardware.hpp"
 
 #include <CLI/CLI.hpp>
@@ -9,7 +10,8 @@
 
 int main(int argc, char** argv) {
     CLI::App app{"roofline — where a GEMM sits on your GPU's roofline, per precision"};
-    app.set_version_flag("--version", std::string("roofline ") + ROOFLINE_VERSION);
+    app.set_version_flag("--version", std::string("roofline ") + ROOFLINE_VERSION + " (" +
+                                          roofline::cli::gpu_code_summary() + ")");
     app.require_subcommand(1);
     roofline::cli::global_options global;
     app.add_option("--hardware-dir", global.data_dir,

@@ -36,8 +36,10 @@ struct serve_options {
     std::vector<std::string> cors_origins;
     std::size_t queue_capacity = 8;
     double precision_timeout_s = 180;
+    double device_timeout_s = 60;
     std::string hardware;
     bool predict_only = false;
+    bool original_client = false;
     std::size_t threads = 64;
     std::string worker_command; // test hook: a stand-in for `roofline worker`
 };
@@ -86,10 +88,15 @@ void run_serve(const serve_options& o, const global_options& global) {
     c.queue_capacity = o.queue_capacity;
     c.http_threads = o.threads;
     c.default_hardware_key = o.hardware;
+    c.original_client = o.original_client;
     if (!(o.precision_timeout_s >= 1 && o.precision_timeout_s <= 86400)) {
         throw usage_error("--precision-timeout must be in [1, 86400] seconds");
     }
     c.worker.precision_timeout = std::chrono::milliseconds(static_cast<long long>(o.precision_timeout_s * 1000));
+    if (!(o.device_timeout_s >= 1 && o.device_timeout_s <= 3600)) {
+        throw usage_error("--device-timeout must be in [1, 3600] seconds");
+    }
+    c.worker.device_timeout = std::chrono::milliseconds(static_cast<long long>(o.device_timeout_s * 1000));
 #ifdef ROOFLINE_HAVE_CUDA
     c.use_gpu = true;
 #else
@@ -154,7 +161,7 @@ void add_serve_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--token", o->token,
                     "Access token every request must carry as 'Authorization: Bearer T' (also $ROOFLINE_TOKEN); "
                     "required for a non-loopback --host");
-    cmd->add_option("--web-root", o->web_root, "Folder of the built web app (default: web/dist of this checkout)");
+    cmd->add_option("--web-root", o->web_root, "Folder of the built web app (default: PREFIX/share/roofline/web when installed, else web/dist of the checkout it was built from; only a folder no other user can write)");
     cmd->add_option("--cors-origin", o->cors_origins,
                     "Origin allowed to call the API from a browser (repeatable or comma list; default "
                     "http://localhost:5173, the Vite dev server; 'none' for no cross-origin access)");
@@ -163,8 +170,14 @@ void add_serve_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--precision-timeout", o->precision_timeout_s,
                     "Seconds one precision may take in the GPU worker before it is killed and restarted "
                     "(default 180)");
+    cmd->add_option("--device-timeout", o->device_timeout_s,
+                    "Seconds the GPU worker may take to report its device at start-up (CUDA initialisation) "
+                    "before the server starts prediction-only (default 60)");
     cmd->add_option("--hardware", o->hardware, "Default registry key for the roofs (default: the local GPU's)");
     cmd->add_flag("--predict-only", o->predict_only, "Never start the GPU worker: predictions only");
+    cmd->add_flag("--original-client", o->original_client,
+                  "POST /api/analyze answers in the original (seed) web client's form: `hardware` is the GPU's "
+                  "name, plus `simulated` and `recommendation` (docs/API.md, \"The original client\")");
     cmd->add_option("--threads", o->threads, "HTTP threads (each keep-alive connection holds one)")->group("");
     cmd->add_option("--worker-command", o->worker_command,
                     "Test hook: run this command instead of `roofline worker`")

@@ -1,8 +1,8 @@
 // Device code of the engine. One kernel per job with a run-time switch on the element type instead of
 // templates: these kernels touch a few MB at most outside the timed region, and one instantiation keeps
 // compile time low (CI builds on two cores for several architectures).
-#include "cuda_call.hpp"
 #include "kernels.hpp"
+#include "roofline/cuda/detail/cuda_check.hpp"
 
 #include <cstdint>
 #include <cuda_bf16.h>

@@ -1,5 +1,6 @@
 #include "api.hpp"
 
+#include "compat_handlers.hpp"
 #include "log.hpp"
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
@@ -102,9 +103,7 @@ const char* no_web_app_page =
 } // namespace
 
 http_response error_response(const api_error& e) {
-    json err{{"code", e.code()}, {"message", e.what()}};
-    err["field"] = e.field().empty() ? json(nullptr) : json(e.field());
-    http_response r = json_response(json{{"error", err}}.dump(), e.status());
+    http_response r = json_response(error_body(e), e.status());
     if (e.retry_after_s()) {
         r.headers.emplace_back("Retry-After", std::to_string(*e.retry_after_s()));
     }
@@ -126,6 +125,8 @@ const std::vector<api::route>& api::routes() {
         {"GET", "/api/runs/{id}", &api::run_get},
         {"DELETE", "/api/runs/{id}", &api::run_delete},
         {"GET", "/api/openapi.json", &api::openapi},
+        {"GET", "/api/nvml/status", &api::nvml_status},
+        {"GET", "/api/nvml/stream", &api::nvml_stream},
     };
     return table;
 }
@@ -437,8 +438,11 @@ std::shared_ptr<analysis_job> api::make_job(const std::shared_ptr<const prepared
 
 http_response api::analyze(const http_request& req) {
     auto p = std::make_shared<prepared>(prepare(req));
+    const bool original = req.original_form || m_config.original_client;
     if (!p->on_gpu) {
-        return json_response(store_answer(*p, {}));
+        auto answer = store_answer(*p, {});
+        return json_response(original ? compat::original_analyze_answer(answer, *p->hw, p->request, p->predicted, {})
+                                      : std::move(answer));
     }
     const auto job = make_job(p);
     (void)m_queue->submit(job);
@@ -452,6 +456,9 @@ http_response api::analyze(const http_request& req) {
     if (done.empty()) {
         throw api_error(503, "store_unavailable",
                         "the analysis ran but could not be stored; see the server log");
+    }
+    if (original) {
+        done = compat::original_analyze_answer(done, *p->hw, p->request, p->predicted, job->measured);
     }
     return json_response(std::move(done));
 }

@@ -83,6 +83,14 @@ struct runs_query {
 // "/api/runs/{id}": a positive integer, else 404 (an id that cannot exist names no run).
 [[nodiscard]] std::int64_t parse_run_id(std::string_view text);
 
+// `s` with every byte that is not part of a well-formed UTF-8 sequence (overlong forms, surrogates and code
+// points past U+10FFFF included) replaced by U+FFFD: client bytes that reach a message stay valid JSON text.
+[[nodiscard]] std::string valid_utf8(std::string_view s);
+
+// The error body {"error": {"code", "message", "field"}} of `e`; always valid JSON, whatever bytes a client put
+// into the message or the field's name.
+[[nodiscard]] std::string error_body(const api_error& e);
+
 // Throws 422 when a query has a parameter outside `allowed`.
 void reject_unknown_params(const query_params& query, std::initializer_list<std::string_view> allowed);
 

@@ -34,6 +34,7 @@ struct server_config {
     supervisor_config worker;
     std::string default_hardware_key;     // empty: the local GPU's registry entry, else b10
     std::optional<std::int64_t> worker_gpu_index; // the GPU's index on its node, stored with each run
+    bool original_client = false;         // POST /api/analyze answers the original client's form (docs/API.md)
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".
