@@ -27,6 +27,7 @@ struct http_request {
     query_params query;
     std::string body;
     std::vector<std::string> path_args; // the {placeholders} of the matched route, in order
+    bool original_form = false;         // Accept names the original client's profile (compat_handlers.hpp)
 };
 
 // Where a streaming handler writes server-sent events. send() returns false once the client is gone.
@@ -91,6 +92,8 @@ class api {
     http_response run_get(const http_request&);
     http_response run_delete(const http_request&);
     http_response openapi(const http_request&);
+    http_response nvml_status(const http_request&); // compat_handlers.cpp: the original client's routes
+    http_response nvml_stream(const http_request&);
     http_response static_file(const http_request&);
     // workload_handlers.cpp: model presets, spot check, batches, doctor.
     http_response presets(const http_request&);
