@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
     roofline::cli::add_worker_command(app, global);
     roofline::cli::add_ceilings_command(app, global);
     roofline::cli::add_serve_command(app, global);
+    roofline::cli::add_model_command(app, global);
+    roofline::cli::add_batch_command(app, global);
+    roofline::cli::add_spot_command(app, global);
+    roofline::cli::add_doctor_command(app, global);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

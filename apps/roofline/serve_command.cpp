@@ -5,6 +5,7 @@
 #ifdef ROOFLINE_HAVE_SERVER
 #include "roofline/server/server.hpp"
 #include "roofline/server/static_files.hpp"
+#include "roofline/store/run_store.hpp"
 
 #include <csignal>
 #include <cstdlib>
@@ -30,6 +31,7 @@ struct serve_options {
     std::string host = "127.0.0.1";
     int port = 8000;
     std::string db;
+    std::uint64_t max_db_bytes = 0;
     std::string token;
     std::string web_root;
     std::vector<std::string> cors_origins;
@@ -73,6 +75,7 @@ void run_serve(const serve_options& o, const global_options& global) {
     c.host = o.host;
     c.port = o.port;
     c.db_path = o.db.empty() ? server::default_db_path() : std::filesystem::path(o.db);
+    c.max_db_bytes = o.max_db_bytes;
     c.token = o.token;
     if (c.token.empty()) {
         if (const char* env = std::getenv("ROOFLINE_TOKEN"); env != nullptr) {
@@ -144,7 +147,7 @@ void run_serve(const serve_options& o, const global_options& global) {
 
     server::api_server srv(c, load_registry(global.data_dir));
     std::cout << "listening on " << srv.url() << std::endl; // tests and scripts read the port from this line
-    std::cerr << "roofline: database " << c.db_path.string() << "; web app "
+    std::cerr << "roofline: database " << store::redact_url(c.db_path.string()) << "; web app "
               << (c.web_root.empty() ? std::string("not built (GET / says how)") : c.web_root.string())
               << (c.token.empty() ? "" : "; access token required") << std::endl;
 
@@ -170,7 +173,11 @@ void add_serve_command(CLI::App& app, const global_options& global) {
                     "Address to bind (default 127.0.0.1; any other needs --token: reach it through an SSH tunnel)");
     cmd->add_option("--port", o->port, "Port (default 8000; 0 = any free port, printed on start)");
     cmd->add_option("--db", o->db,
-                    "SQLite database of runs (default $ROOFLINE_DB, else ~/.local/share/roofline/runs.db)");
+                    "Database of runs: a SQLite file (default $ROOFLINE_DB, else ~/.local/share/roofline/runs.db) "
+                    "or a postgresql://user@host:port/dbname URL (a store shared by a fleet)");
+    cmd->add_option("--max-db-bytes", o->max_db_bytes,
+                    "Refuse to store more once the database holds this many bytes (0: no limit); make room with "
+                    "`roofline runs prune`");
     cmd->add_option("--token", o->token,
                     "Access token every request must carry as 'Authorization: Bearer T' (also $ROOFLINE_TOKEN); "
                     "required for a non-loopback --host");

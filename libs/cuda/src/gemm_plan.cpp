@@ -82,10 +82,15 @@ bool b_contiguous_along_k(const std::string& layout) {
 std::string describe_layout(const std::string& layout) {
     const bool a_k = a_contiguous_along_k(layout);
     const bool b_k = b_contiguous_along_k(layout);
+    // "+Dt": the same operands with D stored row-major; cuBLASLt runs Dᵀ = Bᵀ·Aᵀ (M and N exchanged).
+    const bool d_row = layout.size() > 3 && layout.compare(layout.size() - 3, 3, "+Dt") == 0;
     return "layout " + layout + ": A is M x K " +
            (a_k ? "row-major (contiguous along K)" : "column-major (contiguous along M)") + ", B is K x N " +
            (b_k ? "column-major (contiguous along K)" : "row-major (contiguous along N)") +
-           ", D is M x N column-major";
+           (d_row
+                ? ", D is M x N row-major (cuBLASLt runs the transposed problem, N x M, as PyTorch does for "
+                  "row-major tensors)"
+                : ", D is M x N column-major");
 }
 
 std::string type_name(cudaDataType_t type) {

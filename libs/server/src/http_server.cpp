@@ -238,11 +238,9 @@ api_server::api_server(server_config config, hardware_registry registry) : m_imp
     if (s.config.db_path.empty()) {
         s.config.db_path = default_db_path();
     }
-    if (const auto parent = s.config.db_path.parent_path(); !parent.empty()) {
-        std::error_code ec;
-        fs::create_directories(parent, ec);
-    }
-    s.store = store::run_store::open(s.config.db_path);
+    store::store_options store_options;
+    store_options.max_db_bytes = s.config.max_db_bytes;
+    s.store = store::run_store::open(s.config.db_path.string(), store_options); // SQLite makes the folder
     s.handlers = std::make_unique<api>(s.config, std::move(registry), *s.store);
     s.host_guard = is_loopback_host(s.config.host) && s.config.token.empty();
 

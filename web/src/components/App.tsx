@@ -25,6 +25,7 @@ import { ProgressBar, type Progress } from './ProgressBar';
 import { ResultsList, type ResultRow } from './ResultsList';
 import { RooflinePlot } from './RooflinePlot';
 import { TelemetryPanel } from './TelemetryPanel';
+import { WorkloadTabs } from './WorkloadTabs';
 import { ThemeToggle } from './ThemeToggle';
 
 export type ApiStatus = 'checking' | 'online' | 'offline';
@@ -318,6 +319,12 @@ export function App() {
           />
           <ProgressBar progress={progress} />
           <ResultsList rows={rows} />
+          <WorkloadTabs
+            online={apiStatus === 'online'}
+            hardware={hardware}
+            onPoints={(points, runId) => addPoints(points, 'server', runId)}
+            onStored={() => setHistoryVersion((v) => v + 1)}
+          />
         </aside>
         <section className="content" aria-label="Roofline chart">
           <RooflinePlot

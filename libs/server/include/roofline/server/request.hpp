@@ -70,6 +70,8 @@ struct runs_query {
     std::optional<std::string> hardware_key;
     std::optional<std::string> precision; // canonical name when it parses as one, else as given
     std::optional<std::string> source;    // measured | predicted
+    std::optional<std::string> host;      // the node's host name
+    std::optional<std::string> gpu;       // the GPU's index on its node, UUID or PCI bus id
     std::size_t limit = 50;
     std::size_t offset = 0;
 };
