@@ -1,6 +1,7 @@
 // `roofline serve`: the HTTP API and the web app (roofline::server).
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "paths.hpp"
 
 #ifdef ROOFLINE_HAVE_SERVER
 #include "roofline/server/server.hpp"
@@ -53,7 +54,8 @@ void run_serve(const serve_options& o, const global_options& global) {
     server::server_config c;
     c.host = o.host;
     c.port = o.port;
-    c.db_path = o.db.empty() ? server::default_db_path() : std::filesystem::path(o.db);
+    c.db_path = o.db.empty() ? runs_db_path() : std::filesystem::path(o.db);
+    c.profile_dir = profile_dir();
     c.token = o.token;
     if (c.token.empty()) {
         if (const char* env = std::getenv("ROOFLINE_TOKEN"); env != nullptr) {
@@ -62,7 +64,8 @@ void run_serve(const serve_options& o, const global_options& global) {
     }
     if (!o.web_root.empty()) {
         if (!std::filesystem::is_directory(o.web_root)) {
-            throw usage_error("--web-root " + o.web_root + " is not a directory (build the web app with "
+            throw usage_error("--web-root " + o.web_root +
+                              " is not a directory (build the web app with "
                               "`cd web && npm run build`, which writes web/dist)");
         }
         c.web_root = o.web_root;
@@ -86,7 +89,8 @@ void run_serve(const serve_options& o, const global_options& global) {
     if (!(o.precision_timeout_s >= 1 && o.precision_timeout_s <= 86400)) {
         throw usage_error("--precision-timeout must be in [1, 86400] seconds");
     }
-    c.worker.precision_timeout = std::chrono::milliseconds(static_cast<long long>(o.precision_timeout_s * 1000));
+    c.worker.precision_timeout =
+        std::chrono::milliseconds(static_cast<long long>(o.precision_timeout_s * 1000));
 #ifdef ROOFLINE_HAVE_CUDA
     c.use_gpu = true;
 #else
@@ -138,16 +142,20 @@ void run_serve(const serve_options& o, const global_options& global) {
 void add_serve_command(CLI::App& app, const global_options& global) {
 #ifdef ROOFLINE_HAVE_SERVER
     auto o = std::make_shared<serve_options>();
-    auto* cmd = app.add_subcommand("serve", "Serve the HTTP API and the web app (default http://127.0.0.1:8000)");
-    cmd->add_option("--host", o->host,
-                    "Address to bind (default 127.0.0.1; any other needs --token: reach it through an SSH tunnel)");
+    auto* cmd =
+        app.add_subcommand("serve", "Serve the HTTP API and the web app (default http://127.0.0.1:8000)");
+    cmd->add_option(
+        "--host", o->host,
+        "Address to bind (default 127.0.0.1; any other needs --token: reach it through an SSH tunnel)");
     cmd->add_option("--port", o->port, "Port (default 8000; 0 = any free port, printed on start)");
     cmd->add_option("--db", o->db,
                     "SQLite database of runs (default $ROOFLINE_DB, else ~/.local/share/roofline/runs.db)");
-    cmd->add_option("--token", o->token,
-                    "Access token every request must carry as 'Authorization: Bearer T' (also $ROOFLINE_TOKEN); "
-                    "required for a non-loopback --host");
-    cmd->add_option("--web-root", o->web_root, "Folder of the built web app (default: web/dist of this checkout)");
+    cmd->add_option(
+        "--token", o->token,
+        "Access token every request must carry as 'Authorization: Bearer T' (also $ROOFLINE_TOKEN); "
+        "required for a non-loopback --host");
+    cmd->add_option("--web-root", o->web_root,
+                    "Folder of the built web app (default: web/dist of this checkout)");
     cmd->add_option("--cors-origin", o->cors_origins,
                     "Origin allowed to call the API from a browser (repeatable or comma list; default "
                     "http://localhost:5173, the Vite dev server; 'none' for no cross-origin access)");
@@ -156,19 +164,23 @@ void add_serve_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--precision-timeout", o->precision_timeout_s,
                     "Seconds one precision may take in the GPU worker before it is killed and restarted "
                     "(default 180)");
-    cmd->add_option("--hardware", o->hardware, "Default registry key for the roofs (default: the local GPU's)");
+    cmd->add_option("--hardware", o->hardware,
+                    "Default registry key for the roofs (default: the local GPU's)");
     cmd->add_flag("--predict-only", o->predict_only, "Never start the GPU worker: predictions only");
-    cmd->add_option("--threads", o->threads, "HTTP threads (each keep-alive connection holds one)")->group("");
+    cmd->add_option("--threads", o->threads, "HTTP threads (each keep-alive connection holds one)")
+        ->group("");
     cmd->add_option("--worker-command", o->worker_command,
                     "Test hook: run this command instead of `roofline worker`")
         ->group("");
     cmd->callback([o, &global] { run_serve(*o, global); });
 #else
-    auto* cmd = app.add_subcommand("serve", "(this build has no server: libcpp-httplib-dev or libsqlite3-dev was "
-                                            "missing at configure time)");
+    auto* cmd =
+        app.add_subcommand("serve", "(this build has no server: libcpp-httplib-dev or libsqlite3-dev was "
+                                    "missing at configure time)");
     cmd->callback([] {
-        throw std::runtime_error("this build has no HTTP server; install libcpp-httplib-dev and libsqlite3-dev and "
-                                 "reconfigure");
+        throw std::runtime_error(
+            "this build has no HTTP server; install libcpp-httplib-dev and libsqlite3-dev and "
+            "reconfigure");
     });
     (void)global;
 #endif

@@ -239,10 +239,6 @@ std::string joined_fields() {
 
 } // namespace
 
-std::string_view to_string(roof_source r) noexcept {
-    return r == roof_source::datasheet ? "datasheet" : "measured";
-}
-
 query_params parse_query_string(std::string_view text) {
     if (const auto q = text.find('?'); q != std::string_view::npos) {
         text = text.substr(q + 1);

@@ -2,16 +2,15 @@
 
 #include "sqlite.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
 #include <deque>
-#include <mutex>
-#include <thread>
 #include <fcntl.h>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
 #include <unistd.h>
 #include <unordered_map>
 #include <variant>
@@ -211,11 +210,16 @@ constexpr const char* record_columns =
 
 // The stored answer with its "hardware" member put back (when it was stored apart).
 std::string full_answer(std::string answer, const std::string& roofs) {
-    if (roofs.empty() || answer.size() < 2 || answer.front() != '{') {
-        return answer;
+    if (roofs.empty()) {
+        return answer; // version 1 runs keep theirs inline
     }
-    const bool empty_object = answer.find_first_not_of(" \t\r\n", 1) == answer.size() - 1;
-    return "{\"hardware\":" + roofs + (empty_object ? "}" : "," + answer.substr(1));
+    auto doc = json::parse(answer, nullptr, false);
+    auto hardware = json::parse(roofs, nullptr, false);
+    if (!doc.is_object() || hardware.is_discarded()) {
+        return answer; // not ours to mend: the reader reports a corrupt run
+    }
+    doc["hardware"] = std::move(hardware);
+    return doc.dump();
 }
 
 run_record read_record(const sql::statement& st) {
@@ -227,7 +231,8 @@ run_record read_record(const sql::statement& st) {
 std::string utc_timestamp() {
     const auto now = std::chrono::system_clock::now();
     const auto secs = std::chrono::system_clock::to_time_t(now);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char buf[40];
@@ -239,10 +244,11 @@ std::string utc_timestamp() {
 struct run_store::impl {
     store_options options;
     sql::database writer_db;
-    // Checkpoints in two phases, so the writer (and every request waiting on a commit) never waits for the bulk
-    // of a checkpoint's fsyncs: the checkpointer thread copies the WAL into the database on its own connection
-    // (PASSIVE: the writer keeps appending meanwhile), then asks the writer to finish the few frames appended
-    // since, which lets the WAL restart from its beginning instead of growing while writes never pause.
+    // Checkpoints in two phases, so the writer (and every request waiting on a commit) never waits for the
+    // bulk of a checkpoint's fsyncs: the checkpointer thread copies the WAL into the database on its own
+    // connection (PASSIVE: the writer keeps appending meanwhile), then asks the writer to finish the few
+    // frames appended since, which lets the WAL restart from its beginning instead of growing while writes
+    // never pause.
     sql::database checkpoint_db;
     std::thread checkpointer;
     std::mutex checkpoint_mutex;
@@ -251,10 +257,10 @@ struct run_store::impl {
     bool checkpoint_running = false;
     bool checkpoint_stop = false;
     std::atomic<bool> finish_checkpoint{false};
-    int checkpoint_pages = 1000;    // WAL pages (4 KiB each) between background passes
-    int restart_pages = 16384;      // WAL size (64 MiB) at which the writer finishes a pass so the WAL restarts
-    int last_pass_pages = 0;        // WAL size when the last background pass was asked for (writer thread only)
-    int db_fd = -1;                 // the database file, for the checkpointer's fdatasync
+    int checkpoint_pages = 1000; // WAL pages (4 KiB each) between background passes
+    int restart_pages = 16384;   // WAL size (64 MiB) at which the writer finishes a pass so the WAL restarts
+    int last_pass_pages = 0;     // WAL size when the last background pass was asked for (writer thread only)
+    int db_fd = -1;              // the database file, for the checkpointer's fdatasync
     std::chrono::steady_clock::time_point last_commit{};
     mutable std::mutex reader_mutex;
     sql::database reader_db;
@@ -284,10 +290,11 @@ struct run_store::impl::statements {
     sql::statement ins_hw;
     sql::statement sel_hw;
     explicit statements(const sql::database& db)
-        : ins_run(db, "INSERT INTO runs (created_at, m, n, k, precisions, hardware_key, backend, device_name, "
-                      "device_uuid, driver_version, sm_clock_mhz, tool_version, schema_version, point_count, "
-                      "answer, hardware_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-                      "?15, ?16)"),
+        : ins_run(db,
+                  "INSERT INTO runs (created_at, m, n, k, precisions, hardware_key, backend, device_name, "
+                  "device_uuid, driver_version, sm_clock_mhz, tool_version, schema_version, point_count, "
+                  "answer, hardware_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                  "?15, ?16)"),
           ins_point(db, "INSERT INTO run_points (run_id, idx, precision, source, disposition, time_s) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
           del_points(db, "DELETE FROM run_points WHERE run_id = ?1"),
@@ -298,7 +305,7 @@ struct run_store::impl::statements {
 };
 
 std::optional<std::int64_t> run_store::impl::hardware_id(sql::statement& ins_hw, sql::statement& sel_hw,
-                                                          const new_run& r) {
+                                                         const new_run& r) {
     if (r.hardware_json.empty()) {
         return std::nullopt;
     }
@@ -385,9 +392,9 @@ int run_store::impl::on_commit(void* self, sqlite3* db, const char* /*name*/, in
         s->last_pass_pages = 0; // the WAL restarted
     }
     if (wal_pages >= s->restart_pages && s->finish_checkpoint.exchange(false)) {
-        // Called on the writer thread right after a COMMIT, outside any transaction: what is left is only what
-        // was appended since the last background pass, so this costs one small fsync, once per 64 MiB of WAL.
-        // SQLITE_BUSY (a reader on an old snapshot) is harmless: a later pass picks it up.
+        // Called on the writer thread right after a COMMIT, outside any transaction: what is left is only
+        // what was appended since the last background pass, so this costs one small fsync, once per 64 MiB of
+        // WAL. SQLITE_BUSY (a reader on an old snapshot) is harmless: a later pass picks it up.
         int log = 0;
         int done = 0;
         (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
@@ -418,9 +425,9 @@ void run_store::impl::run_checkpointer() {
         int log = 0;
         int done = 0;
         (void)sqlite3_wal_checkpoint_v2(checkpoint_db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-        // SQLite syncs the database file only when a checkpoint reaches the end of the WAL, which a pass racing
-        // the writer never does: without this, the writer's finishing step would fsync every page copied since
-        // the last restart (20-120 ms measured here) while requests wait on its commit.
+        // SQLite syncs the database file only when a checkpoint reaches the end of the WAL, which a pass
+        // racing the writer never does: without this, the writer's finishing step would fsync every page
+        // copied since the last restart (20-120 ms measured here) while requests wait on its commit.
         if (db_fd >= 0) {
             (void)fdatasync(db_fd);
         }
@@ -441,10 +448,10 @@ void run_store::impl::run_writer() {
             if (queue.empty()) {
                 return; // stopping and drained
             }
-            // Under load, commits are paced at most one per commit_gather: a run arriving right after a commit
-            // waits for the runs behind it instead of starting a transaction of its own. Every transaction
-            // rewrites whole pages (table and index leaves, the header), so 8 runs per commit write about a third
-            // of the WAL that 8 single-run commits do. An idle server commits at once.
+            // Under load, commits are paced at most one per commit_gather: a run arriving right after a
+            // commit waits for the runs behind it instead of starting a transaction of its own. Every
+            // transaction rewrites whole pages (table and index leaves, the header), so 8 runs per commit
+            // write about a third of the WAL that 8 single-run commits do. An idle server commits at once.
             if (options.commit_gather.count() > 0) {
                 queue_cv.wait_until(lock, last_commit + options.commit_gather,
                                     [&] { return stopping || queue.size() >= options.max_batch; });
@@ -558,7 +565,8 @@ run_store::~run_store() {
         m_impl->checkpointer.join();
     }
     // Everything committed; fold the WAL into the database so the file stands alone.
-    (void)sqlite3_wal_checkpoint_v2(m_impl->writer_db.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    (void)sqlite3_wal_checkpoint_v2(m_impl->writer_db.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                                    nullptr);
     if (m_impl->db_fd >= 0) {
         ::close(m_impl->db_fd);
     }
@@ -613,8 +621,8 @@ run_page run_store::list(const run_filter& filter) const {
             }
             page.total = count.step() ? static_cast<std::size_t>(count.column_int(0)) : 0;
         }
-        sql::statement st(m_impl->reader_db,
-                          std::string(summary_columns) + " FROM runs r" + where.sql + " ORDER BY r.id DESC LIMIT ? OFFSET ?");
+        sql::statement st(m_impl->reader_db, std::string(summary_columns) + " FROM runs r" + where.sql +
+                                                 " ORDER BY r.id DESC LIMIT ? OFFSET ?");
         int i = 1;
         for (const auto& p : where.params) {
             st.bind(i++, p);
@@ -635,7 +643,8 @@ run_page run_store::list(const run_filter& filter) const {
 std::vector<run_record> run_store::records(const run_filter& filter) const {
     const auto where = make_where(filter);
     std::lock_guard lock(m_impl->reader_mutex);
-    sql::statement st(m_impl->reader_db, std::string(record_columns) + where.sql + " ORDER BY r.id DESC LIMIT ? OFFSET ?");
+    sql::statement st(m_impl->reader_db,
+                      std::string(record_columns) + where.sql + " ORDER BY r.id DESC LIMIT ? OFFSET ?");
     int i = 1;
     for (const auto& p : where.params) {
         st.bind(i++, p);

@@ -245,7 +245,7 @@ export function App() {
 
   const loadRun = async (id: number) => {
     const run = await api.run(id);
-    addPoints([...run.measured, ...run.predicted], 'server', run.id);
+    addPoints([...run.measured, ...run.predicted], 'server', run.run_id);
     // The results list shows the run just plotted as it showed when it finished: figures, dispositions and the
     // messages of precisions the GPU could not run.
     const order = [...new Set([...run.predicted, ...run.measured].map((p) => p.a_precision))];

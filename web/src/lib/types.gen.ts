@@ -365,6 +365,7 @@ export interface Gap {
 /** data/precisions.json: one row per number format a GEMM can read or write, in listing order (widest float first, then integers). The C++ core embeds it; the web app imports it. */
 export interface PrecisionCatalogue {
   schema_version: 1;
+  about?: string;
   precisions: PrecisionRow[];
   /** the seed's "Run all precisions" sweep */
   default_sweep: PrecisionName[];
