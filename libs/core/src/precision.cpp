@@ -142,18 +142,32 @@ std::string valid_precision_names(bool gemm_inputs_only) {
     return out;
 }
 
-precision_id parse_precision(std::string_view text) {
-    const auto wanted = trim(text);
+namespace {
+
+const precision_info* find_precision(std::string_view wanted) {
     for (const auto& p : all_precisions()) {
         if (iequals(wanted, p.name) ||
             std::ranges::any_of(p.aliases, [&](auto a) { return iequals(wanted, a); })) {
-            return p.id;
+            return &p;
         }
     }
-    throw std::invalid_argument("unknown precision '" + std::string(wanted) +
-                                "'; valid: " + valid_precision_names() +
-                                " (case-insensitive; aliases such as fp8, "
-                                "e5m2, half, bfloat16 work too)");
+    return nullptr;
+}
+
+std::string unknown_precision(std::string_view wanted, bool gemm_inputs_only) {
+    return "unknown precision '" + std::string(wanted) +
+           "'; valid: " + valid_precision_names(gemm_inputs_only) +
+           " (case-insensitive; aliases such as fp8, e5m2, half, bfloat16 work too)";
+}
+
+} // namespace
+
+precision_id parse_precision(std::string_view text) {
+    const auto wanted = trim(text);
+    if (const auto* p = find_precision(wanted)) {
+        return p->id;
+    }
+    throw std::invalid_argument(unknown_precision(wanted, false));
 }
 
 std::vector<precision_id> parse_precision_list(std::string_view text) {
@@ -166,16 +180,25 @@ std::vector<precision_id> parse_precision_list(std::string_view text) {
         }
         return out;
     }
+    // A list names the inputs to analyze: it offers (and takes) GEMM inputs only, never an accumulator.
     while (true) {
         const auto comma = text.find(',');
         const auto piece = trim(text.substr(0, comma));
         if (piece.empty()) {
-            throw std::invalid_argument("empty precision in list; valid: " + valid_precision_names() +
+            throw std::invalid_argument("empty precision in list; valid: " + valid_precision_names(true) +
                                         " or all");
         }
-        const auto id = parse_precision(piece);
-        if (std::ranges::find(out, id) == out.end()) {
-            out.push_back(id);
+        const auto* p = find_precision(piece);
+        if (p == nullptr) {
+            throw std::invalid_argument(unknown_precision(piece, true));
+        }
+        if (!p->gemm_input) {
+            throw std::invalid_argument(std::string(p->name) +
+                                        " is an accumulator and output format, not a GEMM input; valid: " +
+                                        valid_precision_names(true));
+        }
+        if (std::ranges::find(out, p->id) == out.end()) {
+            out.push_back(p->id);
         }
         if (comma == std::string_view::npos) {
             break;
