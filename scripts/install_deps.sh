@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libcli11-dev libgtest-dev libcpp-httplib-dev
           libsqlite3-dev nodejs npm)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(chromium)
+    packages+=(chromium clang-format clang-tidy) # the browser tests; the format and tidy gates
 fi
 
 missing=()

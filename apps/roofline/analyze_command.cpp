@@ -1,6 +1,8 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "local_backend.hpp"
+#include "paths.hpp"
+#include "roofline/core/analysis.hpp"
 #include "roofline/core/gap.hpp"
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
@@ -76,8 +78,8 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     const auto b = optional_precision(o.b_precision, "--b-precision");
     const auto out = optional_precision(o.out_precision, "--out-precision");
     const double beta = parse_number(o.beta, "--beta");
-    if (o.iterations < 1 || o.iterations > 100000) {
-        throw usage_error("--iterations must be an integer in [1, 100000]");
+    if (o.iterations < 1 || o.iterations > max_iterations) {
+        throw usage_error("--iterations must be an integer in [1, " + std::to_string(max_iterations) + "]");
     }
     measure_options mopt;
     try {
@@ -108,36 +110,44 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     if (!o.predict_only) {
         backend = make_local_backend(why_no_gpu);
     }
-    const hardware_entry* hw = nullptr;
+    // The plan (roofs, validated problems, predictions) is the core's, shared with the server.
+    analysis_context ctx;
+    ctx.registry = &registry;
+    if (backend) {
+        ctx.device = backend->device();
+    }
+    ctx.profile_dir = profile_dir();
+    analysis_request request;
     if (!o.hardware.empty()) {
-        hw = &registry.at(o.hardware, "--hardware");
-    } else if (backend) {
-        const auto dev = backend->device();
-        hw = registry.match_device(dev.name, dev.compute_capability);
-        if (hw == nullptr) {
-            std::cerr << "note: '" << dev.name << "' (sm " << dev.compute_capability
-                      << ") is not in the registry; roofs from h100-sxm. Pass --hardware KEY to choose.\n";
-        }
+        request.hardware_key = registry.at(o.hardware, "--hardware").key;
     }
-    if (hw == nullptr) {
-        hw = &registry.at(backend ? "h100-sxm" : "b10");
-    }
-    // roof=measured: the roofs `roofline ceilings` measured on this GPU (or the newest profile without a
-    // GPU).
-    hardware_entry measured_entry;
     if (o.roof == "measured") {
-        const auto dir = default_profile_dir();
-        const auto profile =
-            dir.empty() ? std::nullopt : find_profile(dir, backend ? backend->device().uuid : std::string());
-        if (!profile) {
-            throw usage_error("--roof measured: no measured profile in '" + dir.string() +
-                              "'; run `roofline ceilings` on the GPU first (or set ROOFLINE_PROFILE_DIR)");
-        }
-        measured_entry = measured_hardware_entry(*profile, hw);
-        hw = &measured_entry;
+        request.roof = roof_source::measured;
     } else if (o.roof != "datasheet") {
         throw usage_error("--roof must be 'datasheet' or 'measured' (got '" + o.roof + "')");
     }
+    for (const auto p : precisions) {
+        auto problem = make_problem(m, n, k, p, a, b, out, beta);
+        try {
+            validate(problem);
+        } catch (const std::invalid_argument& e) {
+            throw usage_error(e.what());
+        }
+        request.problems.push_back(problem);
+    }
+    if (request.hardware_key.empty() && request.roof == roof_source::datasheet) {
+        if (const auto chosen = choose_default_hardware(ctx); !chosen.note.empty()) {
+            std::cerr << "note: " << chosen.note << ". Pass --hardware KEY to choose.\n";
+        }
+    }
+    analysis_plan plan;
+    try {
+        plan = plan_analysis(ctx, request);
+    } catch (const analysis_error& e) {
+        throw usage_error((e.field() == "roof" ? "--roof measured: " : "--hardware: ") +
+                          std::string(e.what()));
+    }
+    const hardware_entry* hw = plan.hardware.get();
 #ifdef ROOFLINE_HAVE_TELEMETRY
     // Clocks, power and energy while each precision's timed samples run (absent with a reason without NVML).
     std::unique_ptr<measurement_probe> probe;
@@ -149,21 +159,13 @@ void run_analyze(const analyze_options& o, const global_options& global) {
 #endif
 
     std::vector<analysis_point> points;
-    for (const auto p : precisions) {
-        auto problem = make_problem(m, n, k, p, a, b, out, beta);
-        try {
-            validate(problem);
-        } catch (const std::invalid_argument& e) {
-            throw usage_error(e.what());
+    if (backend) {
+        for (const auto& problem : plan.problems) {
+            points.push_back(backend->measure(problem, mopt));
+            annotate(*hw, points.back());
         }
-        if (backend) {
-            auto pt = backend->measure(problem, mopt);
-            pt.hardware_key = hw->key;
-            pt.roof = estimate(*hw, pt.problem, pt.traffic);
-            points.push_back(std::move(pt));
-        } else {
-            points.push_back(predict(*hw, problem));
-        }
+    } else {
+        points = plan.predicted;
     }
 
     switch (format) {

@@ -592,6 +592,7 @@ export interface Gap {
 /** data/precisions.json: one row per number format a GEMM can read or write, in listing order (widest float first, then integers). The C++ core embeds it; the web app imports it. */
 export interface PrecisionCatalogue {
   schema_version: 1;
+  about?: string;
   precisions: PrecisionRow[];
   /** the seed's "Run all precisions" sweep */
   default_sweep: PrecisionName[];
@@ -614,6 +615,8 @@ export interface PrecisionRow {
   colour: Colour;
   summary: string;
   aliases: string[];
+  /** weight-only quantisation (W4A16): this format is B's, the weights; A is default_output's format */
+  weight_only?: boolean;
 }
 
 /** GET /api/precisions. */
@@ -652,6 +655,15 @@ export interface RunSummary {
   backend: string;
   device_name: string | null;
   points: number;
+  /** the machine that measured it (a fleet's shared store) */
+  host?: string | null;
+  gpu?: {
+    /** the GPU's index on its node */
+    index?: number | null;
+    uuid?: string;
+    pci_bus_id?: string;
+    serial?: string;
+  };
 }
 
 /** GET /api/runs: newest first. */
