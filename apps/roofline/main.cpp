@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
     roofline::cli::add_worker_command(app, global);
     roofline::cli::add_ceilings_command(app, global);
     roofline::cli::add_serve_command(app, global);
+    roofline::cli::add_runs_command(app, global);
+    roofline::cli::add_fleet_command(app, global);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
