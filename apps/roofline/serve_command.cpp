@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <filesystem>
 #include <iostream>
 #include <pthread.h>
@@ -43,6 +44,22 @@ struct serve_options {
     std::size_t threads = 64;
     std::string worker_command; // test hook: a stand-in for `roofline worker`
 };
+
+#ifdef ROOFLINE_HAVE_CUDA
+// Whether the NVIDIA driver is installed: its kernel module's /proc entry, or (WSL, some containers) its
+// user-space library. Without it the CUDA runtime says "CUDA driver version is insufficient", which reads as
+// "upgrade".
+bool nvidia_driver_present() {
+    if (std::filesystem::exists("/proc/driver/nvidia/version")) {
+        return true;
+    }
+    if (void* h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL); h != nullptr) {
+        dlclose(h);
+        return true;
+    }
+    return false;
+}
+#endif
 
 std::vector<std::string> split_words(const std::string& s) {
     std::istringstream in(s);
@@ -98,7 +115,10 @@ void run_serve(const serve_options& o, const global_options& global) {
     }
     c.worker.device_timeout = std::chrono::milliseconds(static_cast<long long>(o.device_timeout_s * 1000));
 #ifdef ROOFLINE_HAVE_CUDA
-    c.use_gpu = true;
+    c.use_gpu = nvidia_driver_present();
+    if (!c.use_gpu) {
+        c.no_gpu_reason = "no NVIDIA driver found on this machine; prediction-only";
+    }
 #else
     c.use_gpu = false;
     c.no_gpu_reason = "this build has no CUDA backend (built without nvcc); predictions only";

@@ -3,11 +3,10 @@
 #include "roofline/core/workload/model_gemms.hpp"
 #include "roofline/core/workload/spot_check.hpp"
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 using namespace roofline;
@@ -122,15 +121,16 @@ TEST(ModelGemms, Llama8BLayerFlopsByHand) {
 //   attention projections as Llama-3.1-8B: 16,777,216 x 2 + 4,194,304 x 2 = 41,943,040;
 //   router 4096 x 8 = 32,768; each token runs top-2 experts of 3 x 4096 x 14336 = 176,160,768 weights.
 //   Decode, batch 1: 2 x (41,943,040 + 32,768 + 2 x 176,160,768) = 788,594,688 FLOPs.
-//   Prefill 2048 tokens: 2 x 2048 x (41,943,040 + 32,768 + 2 x 176,160,768); all 8 experts active, 512 rows each.
+//   Prefill 2048 tokens: 2 x 2048 x (41,943,040 + 32,768 + 2 x 176,160,768); all 8 experts active, 512 rows
+//   each.
 TEST(ModelGemms, Mixtral8x7BLayerFlopsByHand) {
     const auto& c = preset("mixtral-8x7b");
     const auto decode = derive_gemms(c, {phase::decode, 1, 512});
     EXPECT_DOUBLE_EQ(decode.layer_flops(0, gemm_role::weight), 788594688.0);
     EXPECT_NEAR(gemm_named(decode, "moe.experts.up_proj").count, 2.0, 1e-9);
     const auto prefill = derive_gemms(c, {phase::prefill, 1, 2048});
-    EXPECT_NEAR(prefill.layer_flops(31, gemm_role::weight), 2.0 * 2048 * (41943040.0 + 32768.0 + 2 * 176160768.0),
-                1.0);
+    EXPECT_NEAR(prefill.layer_flops(31, gemm_role::weight),
+                2.0 * 2048 * (41943040.0 + 32768.0 + 2 * 176160768.0), 1.0);
     const auto& up = gemm_named(prefill, "moe.experts.up_proj");
     EXPECT_NEAR(up.count, 8.0, 1e-9);
     EXPECT_EQ(up.m, 512);
@@ -141,7 +141,8 @@ TEST(ModelGemms, Mixtral8x7BLayerFlopsByHand) {
 //   MLA: q_a 7168x1536 = 11,010,048; q_b 1536x(128x192) = 37,748,736; kv_a 7168x(512+64) = 4,128,768;
 //        kv_b 512x(128x(128+128)) = 16,777,216; o (128x128)x7168 = 117,440,512 -> 187,105,280.
 //   Dense layers 0-2: MLP 3 x 7168 x 18432 = 396,361,728 -> 2 x 583,467,008 = 1,166,934,016 FLOPs.
-//   MoE layers 3-60: router 7168 x 256 = 1,835,008; 8 routed + 1 shared experts of 3 x 7168 x 2048 = 44,040,192
+//   MoE layers 3-60: router 7168 x 256 = 1,835,008; 8 routed + 1 shared experts of 3 x 7168 x 2048 =
+//   44,040,192
 //        -> 2 x (187,105,280 + 1,835,008 + 9 x 44,040,192) = 1,170,604,032 FLOPs.
 TEST(ModelGemms, DeepSeekV3LayerFlopsByHand) {
     const auto& c = preset("deepseek-v3");
@@ -245,7 +246,7 @@ TEST(ModelConfig, ErrorsNameTheKey) {
     };
     const std::string base = R"("model_type":"llama","hidden_size":4096,"intermediate_size":14336,)"
                              R"("num_attention_heads":32,"num_key_value_heads":8,"num_hidden_layers":32)";
-    EXPECT_EQ(key_of("{" + base + "}"), "vocab_size"); // missing
+    EXPECT_EQ(key_of("{" + base + "}"), "vocab_size");                       // missing
     EXPECT_EQ(key_of("{" + base + R"(,"vocab_size":"big"})"), "vocab_size"); // wrong type
     EXPECT_EQ(key_of("{" + base + R"(,"vocab_size":0})"), "vocab_size");     // out of range
     EXPECT_EQ(key_of("{" + base + R"(,"vocab_size":32000,"frobnicate":1})"), "frobnicate");

@@ -82,10 +82,15 @@ bool b_contiguous_along_k(const std::string& layout) {
 std::string describe_layout(const std::string& layout) {
     const bool a_k = a_contiguous_along_k(layout);
     const bool b_k = b_contiguous_along_k(layout);
+    // "+Dt": the same operands with D stored row-major; cuBLASLt runs Dᵀ = Bᵀ·Aᵀ (M and N exchanged).
+    const bool d_row = layout.size() > 3 && layout.compare(layout.size() - 3, 3, "+Dt") == 0;
     return "layout " + layout + ": A is M x K " +
            (a_k ? "row-major (contiguous along K)" : "column-major (contiguous along M)") + ", B is K x N " +
            (b_k ? "column-major (contiguous along K)" : "row-major (contiguous along N)") +
-           ", D is M x N column-major";
+           (d_row
+                ? ", D is M x N row-major (cuBLASLt runs the transposed problem, N x M, as PyTorch does for "
+                  "row-major tensors)"
+                : ", D is M x N column-major");
 }
 
 std::string type_name(cudaDataType_t type) {
@@ -138,12 +143,12 @@ plan_result plan_gemm(const gemm_problem& p, int cc_major, int cc_minor) {
     std::string why;
 
     if (p.a == pid::int4 || p.b == pid::int4) {
-        return refuse(
-            disposition::not_supported,
-            "INT4 is not measured: cuBLASLt has no INT4 GEMM, and Hopper (sm_90) and Blackwell (sm_100, "
-            "sm_120) have no INT4 tensor cores (Ampere and Ada, sm_80 to sm_89, do). INT4 weights on these "
-            "GPUs run as mixed-input GEMMs that widen them in registers (CUTLASS, vLLM's Machete), which "
-            "this engine does not implement yet");
+        // Decision and figures: docs/THEORY.md, "INT4 on Hopper and Blackwell".
+        return refuse(disposition::not_supported,
+                      "INT4 is not measured: cuBLASLt has no INT4 GEMM, and Hopper (sm_90) and Blackwell (sm_100, "
+                      "sm_120) have no INT4 tensor cores (Turing, Ampere and Ada, sm_75 to sm_89, do): s4 mma.sync "
+                      "is emulated there, 49 TOPS against 1291 TOPS for s8 mma.sync on an H200 (1/26 of INT8). "
+                      "INT4 as LLM inference uses it is the weight-only W4A16 precision: choose W4A16");
     }
     if (p.out == pid::tf32) {
         return refuse(disposition::invalid_problem,

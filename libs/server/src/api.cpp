@@ -125,6 +125,12 @@ const std::vector<api::route>& api::routes() {
         {"GET", "/api/runs/{id}", &api::run_get},
         {"DELETE", "/api/runs/{id}", &api::run_delete},
         {"GET", "/api/openapi.json", &api::openapi},
+        {"GET", "/api/presets", &api::presets},       // workload_handlers.cpp
+        {"POST", "/api/model", &api::model},          // workload_handlers.cpp
+        {"POST", "/api/spot", &api::spot},            // workload_handlers.cpp
+        {"POST", "/api/batch", &api::batch},          // workload_handlers.cpp
+        {"POST", "/api/batch/stream", &api::batch_stream}, // workload_handlers.cpp
+        {"GET", "/api/doctor", &api::doctor},         // workload_handlers.cpp
         {"GET", "/api/nvml/status", &api::nvml_status},
         {"GET", "/api/nvml/stream", &api::nvml_stream},
     };

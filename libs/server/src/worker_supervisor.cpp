@@ -200,12 +200,21 @@ std::string worker_process::finish() {
             close(m_to_child);
             m_to_child = -1;
         }
-        kill(-m_pid, SIGKILL); // the group: children the worker forked go too
-        kill(m_pid, SIGKILL);
+        // A worker that already ended tells how; one still running is stopped here on purpose (no longer
+        // needed, or hung), which is no crash and is not worded as one.
         int status = 0;
-        while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+        pid_t done = 0;
+        while ((done = waitpid(m_pid, &status, WNOHANG)) < 0 && errno == EINTR) {
         }
-        m_ended = describe_status(status);
+        kill(-m_pid, SIGKILL); // the group: children the worker forked go too
+        if (done == m_pid) {
+            m_ended = describe_status(status);
+        } else {
+            kill(m_pid, SIGKILL);
+            while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            m_ended = "stopped by the server";
+        }
         m_pid = -1;
     }
     if (m_to_child >= 0) {

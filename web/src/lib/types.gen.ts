@@ -76,6 +76,57 @@ export interface AnalysisDocument {
   points: Point[];
 }
 
+/** POST /api/batch (and the stream's done event), `roofline batch --format json`, and a stored batch (GET /api/runs/{id}, with created_at): many cases in one run. */
+export interface BatchAnswer {
+  /** null when the CLI was told --no-store */
+  run_id: number | null;
+  /** stored runs only */
+  created_at?: Timestamp;
+  schema_version: number;
+  tool_version: string;
+  kind: "batch";
+  backend: Backend;
+  hardware: HardwareRoofs;
+  format: "csv" | "json";
+  cases: {
+    index: number;
+    line: number;
+    label: string;
+  }[];
+  errors: BatchError[];
+  /** one per case, in order */
+  predicted: Point[];
+  /** one per case when a GPU ran them, else empty */
+  measured: Point[];
+  device?: DeviceIdentity;
+}
+
+export interface BatchRequest {
+  cases?: {
+    m?: number;
+    n?: number;
+    k?: number;
+    shape?: string;
+    precision?: string;
+    a_precision?: string;
+    b_precision?: string;
+    out_precision?: string;
+    label?: string;
+  }[];
+  /** CSV lines (m,n,k,precision) or JSON text, as pasted or uploaded; instead of cases */
+  text?: string;
+  hardware_key?: string;
+  predict_only?: boolean;
+  iterations?: number;
+}
+
+/** A case that was skipped: its CSV line or JSON case number (1-based) and the field. */
+export interface BatchError {
+  line: number;
+  field: string;
+  message: string;
+}
+
 /** How a result ended (CUTLASS profiler's vocabulary). */
 export type Disposition = "passed" | "failed" | "not_run" | "incorrect" | "not_verified" | "invalid_problem" | "not_supported";
 
@@ -119,6 +170,23 @@ export interface DeviceIdentity {
   pci_bus_id: string;
   l2_bytes: number;
   memory_bytes: number;
+}
+
+/** GET /api/doctor and `roofline doctor --format json`. */
+export interface Doctor {
+  schema_version: number;
+  tool_version: string;
+  kind: "doctor";
+  /** false when something required is missing */
+  ok: boolean;
+  checks: {
+    name: string;
+    status: "ok" | "warn" | "missing";
+    required: boolean;
+    detail: string;
+    /** what to do when not ok */
+    next: string;
+  }[];
 }
 
 /** Every error answer: 4xx for bad input (field names the request field at fault, null when none), 5xx otherwise. */
@@ -255,6 +323,165 @@ export interface Health {
   store_schema_version: number;
   /** the roofs `roofline ceilings` measured on this machine (roof=measured), null when none */
   measured_profile: HardwareRoofs | null;
+}
+
+/** POST /api/model and `roofline model --format json`: the GEMMs of a transformer's forward pass per precision scheme. */
+export interface ModelAnswer {
+  schema_version: number;
+  tool_version: string;
+  kind: "model";
+  model: ModelConfig;
+  step: {
+    phase: "prefill" | "decode";
+    batch: number;
+    tokens: number;
+    tokens_in_step: number;
+    context: number;
+    fused_qkv: boolean;
+    fused_gate_up: boolean;
+  };
+  hardware: HardwareRoofs;
+  backend: string;
+  precisions: ModelEstimate[];
+}
+
+/** A model's configuration as far as it shapes GEMMs (a preset or a parsed config.json). */
+export interface ModelConfig {
+  key: string;
+  name: string;
+  model_type: string;
+  source: {
+    url: string;
+    revision: string;
+  };
+  note: string;
+  hidden: number;
+  ffn: number;
+  heads: number;
+  kv_heads: number;
+  head_dim: number;
+  vocab: number;
+  layers: number;
+  gated_mlp: boolean;
+  tie_embeddings: boolean;
+  sliding_window: number;
+  sliding_layers: number;
+  weight_parameters: number;
+  moe: {
+    routed_experts: number;
+    top_k: number;
+    expert_ffn: number;
+    shared_experts: number;
+    first_dense_layers: number;
+  } | null;
+  mla: {
+    q_lora_rank: number;
+    kv_lora_rank: number;
+    qk_nope_head_dim: number;
+    qk_rope_head_dim: number;
+    v_head_dim: number;
+  } | null;
+}
+
+export interface ModelRequest {
+  /** a preset key (GET /api/presets) */
+  model?: string;
+  /** a config.json as Hugging Face repositories publish it (instead of model) */
+  config?: Record<string, unknown>;
+  /** prefill: prompt tokens per sequence; decode: tokens in the KV cache */
+  tokens: number;
+  /** default: "prefill" */
+  phase?: "prefill" | "decode";
+  /** default: 1 */
+  batch?: number;
+  /** schemes: BF16, FP16, FP8, W8A8, W4A16, W4A8, W8A16, NVFP4 or WEIGHTS/ACTIVATIONS */
+  precisions?: string[];
+  hardware_key?: string;
+  fused_qkv?: boolean;
+  fused_gate_up?: boolean;
+  measure?: boolean;
+  iterations?: number;
+}
+
+export interface ModelEstimate {
+  scheme: {
+    name: string;
+    weights: string;
+    activations: string;
+    attention: string;
+  };
+  hardware_key: string;
+  gemms: ModelGemm[];
+  totals: {
+    forward: ModelTotals;
+    weight_gemms: ModelTotals;
+    attention: ModelTotals;
+    per_layer: ModelTotals;
+    per_token: ModelTotals;
+  };
+  measured_note: string;
+  dominant: {
+    name: string;
+    share: number;
+  };
+  memory: {
+    weight_bytes: number;
+    kv_cache_bytes: number;
+    gpu_memory_bytes: number | null;
+    fits: boolean | null;
+  };
+}
+
+export interface ModelGemm {
+  name: string;
+  block: string;
+  role: "weight" | "attention";
+  layers: "all" | "dense" | "moe" | "sliding" | "full_attention" | "head";
+  occurrences: number;
+  /** instances per layer: expected active experts for routed experts, batch x heads for attention */
+  count: number;
+  /** expected rows of one instance (fractional for routed experts) */
+  rows: number;
+  M: number;
+  N: number;
+  K: number;
+  a_precision: string;
+  b_precision: string;
+  out_precision: string;
+  /** per layer, all instances */
+  flops: number;
+  /** per layer, all instances */
+  bytes: number;
+  ai: number;
+  bound: string | null;
+  roof_flops_per_s: number | null;
+  predicted: {
+    time_s: number;
+    time_s_per_layer: number;
+    /** null until the calibrated performance model supplies one */
+    interval: unknown;
+    status: Disposition;
+    message: string;
+  };
+  measured: {
+    time_s: number;
+    time_s_per_layer: number | null;
+    status: Disposition;
+    message: string;
+    flops_per_s: number;
+  } | null;
+}
+
+export interface ModelTotals {
+  flops: number;
+  bytes: number;
+  predicted_s: number;
+  measured_s: number | null;
+}
+
+/** GET /api/presets */
+export interface PresetList {
+  presets: ModelConfig[];
 }
 
 /** One GEMM of one precision on the roofline, predicted or measured: exactly what `roofline analyze --format json` prints per point (libs/core/src/json/point.cpp). Raw counts and SI units; rates are derived. New optional fields go here (and in the code that computes them): the C++ conformance test, the OpenAPI components and web/src/lib/types.gen.ts follow from this file. */
@@ -411,8 +638,8 @@ export interface PrecisionListItem {
   summary: string;
 }
 
-/** GET /api/runs/{id}: the stored Analyze answer plus created_at. One name for the run's id: run_id. */
-export type StoredRun = AnalyzeAnswer & Required<Pick<AnalyzeAnswer, "created_at">>;
+/** GET /api/runs/{id}: the stored Analyze answer (or batch answer, kind "batch") plus created_at. One name for the run's id: run_id. */
+export type StoredRun = AnalyzeAnswer | BatchAnswer;
 
 export interface RunSummary {
   run_id: number;
@@ -433,6 +660,61 @@ export interface RunsPage {
   total: number;
   limit: number;
   offset: number;
+}
+
+/** POST /api/spot and `roofline spot --format json`: a timed kernel against the roofline. */
+export interface SpotAnswer {
+  schema_version: number;
+  tool_version: string;
+  kind: "spot";
+  hardware: HardwareRoofs;
+  spot: SpotResult;
+}
+
+export interface SpotResult {
+  op: "custom" | "gemm" | "elementwise" | "softmax" | "layernorm" | "rmsnorm" | "attention";
+  sizes: Record<string, unknown>;
+  precision: string;
+  roof_precision: string;
+  flops: number;
+  bytes: number;
+  formula: string;
+  time_s: number;
+  ai: number;
+  achieved_flops_per_s: number;
+  achieved_bytes_per_s: number;
+  attainable_flops_per_s: number;
+  bound: Bound;
+  fraction_of_roof: number | null;
+  roof_time_s: number;
+  headroom: number;
+  hardware_key: string;
+  message: string;
+}
+
+export interface SpotRequest {
+  /** default: "custom" */
+  op?: "custom" | "gemm" | "elementwise" | "softmax" | "layernorm" | "rmsnorm" | "attention";
+  time_s: number;
+  flops?: number;
+  bytes?: number;
+  precision?: string;
+  hardware_key?: string;
+  flops_per_element?: number;
+  causal?: boolean;
+  m?: number;
+  n?: number;
+  k?: number;
+  elements?: number;
+  inputs?: number;
+  rows?: number;
+  cols?: number;
+  batch?: number;
+  heads?: number;
+  kv_heads?: number;
+  q_len?: number;
+  kv_len?: number;
+  head_dim?: number;
 }
 
 export interface QueuedEvent {

@@ -13,10 +13,13 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view columns_text = "m, n, k, shape, precision, a_precision, b_precision, out_precision, label";
-constexpr std::array<std::string_view, 9> columns{"m", "n", "k", "shape", "precision", "a_precision", "b_precision",
-                                                  "out_precision", "label"};
-bool known_column(std::string_view c) { return std::ranges::find(columns, c) != columns.end(); }
+constexpr std::string_view columns_text =
+    "m, n, k, shape, precision, a_precision, b_precision, out_precision, label";
+constexpr std::array<std::string_view, 9> columns{
+    "m", "n", "k", "shape", "precision", "a_precision", "b_precision", "out_precision", "label"};
+bool known_column(std::string_view c) {
+    return std::ranges::find(columns, c) != columns.end();
+}
 
 std::string trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
@@ -38,7 +41,8 @@ std::vector<std::string> split(std::string_view line, char sep) {
     std::size_t start = 0;
     while (true) {
         const auto end = line.find(sep, start);
-        out.push_back(trim(line.substr(start, end == std::string_view::npos ? line.size() - start : end - start)));
+        out.push_back(
+            trim(line.substr(start, end == std::string_view::npos ? line.size() - start : end - start)));
         if (end == std::string_view::npos) {
             return out;
         }
@@ -157,7 +161,8 @@ batch_input parse_csv(std::string_view text, std::size_t limit) {
                 h = lower(h);
                 if (!known_column(h)) {
                     throw batch_refused("header", "line " + std::to_string(line_no) + ": unknown column '" +
-                                                      h.substr(0, 40) + "'; columns: " + std::string(columns_text));
+                                                      h.substr(0, 40) +
+                                                      "'; columns: " + std::string(columns_text));
                 }
             }
             header = fields;
@@ -175,8 +180,8 @@ batch_input parse_csv(std::string_view text, std::size_t limit) {
         }
         try {
             if (fields.size() > names.size()) {
-                throw field_error{"columns", "has " + std::to_string(fields.size()) + " fields; expected at most " +
-                                                 std::to_string(names.size())};
+                throw field_error{"columns", "has " + std::to_string(fields.size()) +
+                                                 " fields; expected at most " + std::to_string(names.size())};
             }
             std::map<std::string, std::string> f;
             for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -184,7 +189,8 @@ batch_input parse_csv(std::string_view text, std::size_t limit) {
             }
             in.cases.push_back(make_case(f, line));
         } catch (const field_error& e) {
-            in.errors.push_back({line, e.field, "line " + std::to_string(line) + ", field '" + e.field + "': " + e.message});
+            in.errors.push_back(
+                {line, e.field, "line " + std::to_string(line) + ", field '" + e.field + "': " + e.message});
         }
     }
     return in;
@@ -227,13 +233,15 @@ batch_input parse_json(std::string_view text, std::size_t limit) {
                 } else if (value.is_number_integer() || value.is_number_unsigned()) {
                     f[key] = std::to_string(value.get<std::int64_t>());
                 } else {
-                    throw field_error{key, "must be a string or an integer (got " + value.dump().substr(0, 40) + ")"};
+                    throw field_error{key, "must be a string or an integer (got " +
+                                               value.dump().substr(0, 40) + ")"};
                 }
             }
             in.cases.push_back(make_case(f, index));
         } catch (const field_error& e) {
             in.errors.push_back(
-                {index, e.field, "case " + std::to_string(index) + ", field '" + e.field + "': " + e.message});
+                {index, e.field,
+                 "case " + std::to_string(index) + ", field '" + e.field + "': " + e.message});
         }
     }
     return in;
@@ -244,7 +252,8 @@ batch_input parse_json(std::string_view text, std::size_t limit) {
 batch_input parse_batch(std::string_view text, std::size_t limit) {
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos) {
-        throw batch_refused("cases", "the batch is empty: give one case per line (m,n,k,precision) or a JSON array");
+        throw batch_refused("cases",
+                            "the batch is empty: give one case per line (m,n,k,precision) or a JSON array");
     }
     auto in = (text[first] == '[' || text[first] == '{') ? parse_json(text, limit) : parse_csv(text, limit);
     if (in.cases.empty() && in.errors.empty()) {

@@ -15,27 +15,69 @@ using namespace std::string_view_literals;
 
 // Keys that never change a GEMM's shape: token ids, positional encoding, numerics, training-only settings,
 // bookkeeping. Accepted and ignored for every model type.
-constexpr std::array ignored_keys{
-    "_name_or_path"sv, "architectures"sv, "attention_bias"sv, "attention_dropout"sv, "auto_map"sv,
-    "aux_loss_alpha"sv, "bos_token_id"sv, "dtype"sv, "eos_token_id"sv, "ep_size"sv, "hidden_act"sv,
-    "initial_context_length"sv, "initializer_range"sv, "max_position_embeddings"sv, "max_window_layers"sv,
-    "mlp_bias"sv, "n_group"sv, "norm_topk_prob"sv, "num_nextn_predict_layers"sv, "output_router_logits"sv,
-    "pad_token_id"sv, "pretraining_tp"sv, "quantization_config"sv, "rms_norm_eps"sv, "rope_scaling"sv,
-    "rope_theta"sv, "routed_scaling_factor"sv, "router_aux_loss_coef"sv, "router_jitter_noise"sv,
-    "scoring_func"sv, "seq_aux"sv, "swiglu_limit"sv, "tokenizer_class"sv, "topk_group"sv, "topk_method"sv,
-    "torch_dtype"sv, "transformers_version"sv, "use_cache"sv, "model_type"sv};
+constexpr std::array ignored_keys{"_name_or_path"sv,
+                                  "architectures"sv,
+                                  "attention_bias"sv,
+                                  "attention_dropout"sv,
+                                  "auto_map"sv,
+                                  "aux_loss_alpha"sv,
+                                  "bos_token_id"sv,
+                                  "dtype"sv,
+                                  "eos_token_id"sv,
+                                  "ep_size"sv,
+                                  "hidden_act"sv,
+                                  "initial_context_length"sv,
+                                  "initializer_range"sv,
+                                  "max_position_embeddings"sv,
+                                  "max_window_layers"sv,
+                                  "mlp_bias"sv,
+                                  "n_group"sv,
+                                  "norm_topk_prob"sv,
+                                  "num_nextn_predict_layers"sv,
+                                  "output_router_logits"sv,
+                                  "pad_token_id"sv,
+                                  "pretraining_tp"sv,
+                                  "quantization_config"sv,
+                                  "rms_norm_eps"sv,
+                                  "rope_scaling"sv,
+                                  "rope_theta"sv,
+                                  "routed_scaling_factor"sv,
+                                  "router_aux_loss_coef"sv,
+                                  "router_jitter_noise"sv,
+                                  "scoring_func"sv,
+                                  "seq_aux"sv,
+                                  "swiglu_limit"sv,
+                                  "tokenizer_class"sv,
+                                  "topk_group"sv,
+                                  "topk_method"sv,
+                                  "torch_dtype"sv,
+                                  "transformers_version"sv,
+                                  "use_cache"sv,
+                                  "model_type"sv};
 
-constexpr std::array common_keys{"hidden_size"sv,         "intermediate_size"sv,   "num_attention_heads"sv,
-                                 "num_key_value_heads"sv, "num_hidden_layers"sv,   "vocab_size"sv,
-                                 "head_dim"sv,            "tie_word_embeddings"sv};
+constexpr std::array common_keys{"hidden_size"sv,
+                                 "intermediate_size"sv,
+                                 "num_attention_heads"sv,
+                                 "num_key_value_heads"sv,
+                                 "num_hidden_layers"sv,
+                                 "vocab_size"sv,
+                                 "head_dim"sv,
+                                 "tie_word_embeddings"sv};
 constexpr std::array dense_sliding_keys{"sliding_window"sv, "use_sliding_window"sv};
 constexpr std::array mixtral_keys{"num_local_experts"sv, "num_experts_per_tok"sv, "sliding_window"sv};
 constexpr std::array gpt_oss_keys{"num_local_experts"sv, "num_experts_per_tok"sv, "experts_per_token"sv,
                                   "sliding_window"sv, "layer_types"sv};
-constexpr std::array deepseek_keys{"n_routed_experts"sv,      "num_experts_per_tok"sv, "moe_intermediate_size"sv,
-                                   "n_shared_experts"sv,      "first_k_dense_replace"sv, "moe_layer_freq"sv,
-                                   "q_lora_rank"sv,           "kv_lora_rank"sv,        "qk_nope_head_dim"sv,
-                                   "qk_rope_head_dim"sv,      "v_head_dim"sv};
+constexpr std::array deepseek_keys{"n_routed_experts"sv,
+                                   "num_experts_per_tok"sv,
+                                   "moe_intermediate_size"sv,
+                                   "n_shared_experts"sv,
+                                   "first_k_dense_replace"sv,
+                                   "moe_layer_freq"sv,
+                                   "q_lora_rank"sv,
+                                   "kv_lora_rank"sv,
+                                   "qk_nope_head_dim"sv,
+                                   "qk_rope_head_dim"sv,
+                                   "v_head_dim"sv};
 
 struct family {
     std::string_view model_type;
@@ -91,8 +133,8 @@ class config_reader {
         const auto n = v.get<std::int64_t>();
         // 2^31-1: every derived GEMM dimension must stay a valid cuBLASLt size.
         if (n < min || n > 2147483647) {
-            throw config_error(std::string(key),
-                               "must be in [" + std::to_string(min) + ", 2147483647] (got " + std::to_string(n) + ")");
+            throw config_error(std::string(key), "must be in [" + std::to_string(min) +
+                                                     ", 2147483647] (got " + std::to_string(n) + ")");
         }
         return n;
     }
@@ -111,12 +153,12 @@ void check_keys(const json& obj, const family& fam) {
         for (const auto& f : families) {
             elsewhere.insert(f.extra_keys.begin(), f.extra_keys.end());
         }
-        const std::string why =
-            elsewhere.contains(key)
-                ? "belongs to another model type than '" + std::string(fam.model_type) +
-                      "' and would change the GEMMs; check model_type"
-                : "unknown to this tool for model_type '" + std::string(fam.model_type) +
-                      "'; it may change the GEMMs, so it is refused rather than ignored (remove it if it does not)";
+        const std::string why = elsewhere.contains(key)
+                                    ? "belongs to another model type than '" + std::string(fam.model_type) +
+                                          "' and would change the GEMMs; check model_type"
+                                    : "unknown to this tool for model_type '" + std::string(fam.model_type) +
+                                          "'; it may change the GEMMs, so it is refused rather than ignored "
+                                          "(remove it if it does not)";
         throw config_error(key, why);
     }
 }
@@ -126,8 +168,8 @@ void read_sliding(const config_reader& r, const json& obj, model_config& c) {
         c.sliding_window = r.integer("sliding_window");
         const auto& types = r.raw("layer_types");
         if (!types.is_array() || types.size() != static_cast<std::size_t>(c.layers)) {
-            throw config_error("layer_types", "must be an array of num_hidden_layers (" + std::to_string(c.layers) +
-                                                  ") strings");
+            throw config_error("layer_types", "must be an array of num_hidden_layers (" +
+                                                  std::to_string(c.layers) + ") strings");
         }
         for (const auto& t : types) {
             if (t == "sliding_attention") {
@@ -135,8 +177,9 @@ void read_sliding(const config_reader& r, const json& obj, model_config& c) {
             } else if (t == "full_attention") {
                 c.sliding_layers.push_back(false);
             } else {
-                throw config_error("layer_types", "entries must be \"sliding_attention\" or \"full_attention\" (got " +
-                                                      t.dump().substr(0, 40) + ")");
+                throw config_error("layer_types",
+                                   "entries must be \"sliding_attention\" or \"full_attention\" (got " +
+                                       t.dump().substr(0, 40) + ")");
             }
         }
         return;
@@ -187,8 +230,8 @@ model_config parse_model_config(std::string_view json_text, const std::string& o
     const auto type = mt->get<std::string>();
     const auto fam = std::ranges::find(families, type, &family::model_type);
     if (fam == families.end()) {
-        throw config_error("model_type", "'" + type.substr(0, 60) + "' is not supported; supported: " +
-                                             supported_model_types());
+        throw config_error("model_type", "'" + type.substr(0, 60) +
+                                             "' is not supported; supported: " + supported_model_types());
     }
     check_keys(obj, *fam);
     const config_reader r(obj);
@@ -205,14 +248,16 @@ model_config parse_model_config(std::string_view json_text, const std::string& o
     c.vocab = r.integer("vocab_size");
     c.tie_embeddings = r.boolean_or("tie_word_embeddings", false);
     if (c.heads % c.kv_heads != 0) {
-        throw config_error("num_key_value_heads", "must divide num_attention_heads (" + std::to_string(c.heads) +
-                                                      "); got " + std::to_string(c.kv_heads));
+        throw config_error("num_key_value_heads", "must divide num_attention_heads (" +
+                                                      std::to_string(c.heads) + "); got " +
+                                                      std::to_string(c.kv_heads));
     }
     if (r.has("head_dim")) {
         c.head_dim = r.integer("head_dim");
     } else if (type != "deepseek_v3") {
         if (c.hidden % c.heads != 0) {
-            throw config_error("head_dim", "missing, and hidden_size is not a multiple of num_attention_heads");
+            throw config_error("head_dim",
+                               "missing, and hidden_size is not a multiple of num_attention_heads");
         }
         c.head_dim = c.hidden / c.heads;
     }
@@ -220,7 +265,8 @@ model_config parse_model_config(std::string_view json_text, const std::string& o
     if (type == "mixtral" || type == "gpt_oss") {
         moe_config m;
         m.routed_experts = r.integer("num_local_experts");
-        m.top_k = r.has("num_experts_per_tok") ? r.integer("num_experts_per_tok") : r.integer("experts_per_token");
+        m.top_k =
+            r.has("num_experts_per_tok") ? r.integer("num_experts_per_tok") : r.integer("experts_per_token");
         m.expert_ffn = c.ffn;
         c.moe = m;
     } else if (type == "deepseek_v3") {
@@ -231,7 +277,8 @@ model_config parse_model_config(std::string_view json_text, const std::string& o
         m.shared_experts = r.integer_or("n_shared_experts", 0);
         m.first_dense_layers = r.integer_or("first_k_dense_replace", 0);
         if (r.integer_or("moe_layer_freq", 1, 1) != 1) {
-            throw config_error("moe_layer_freq", "only 1 (every layer after first_k_dense_replace) is supported");
+            throw config_error("moe_layer_freq",
+                               "only 1 (every layer after first_k_dense_replace) is supported");
         }
         if (m.first_dense_layers > c.layers) {
             throw config_error("first_k_dense_replace", "must not exceed num_hidden_layers");
@@ -247,9 +294,9 @@ model_config parse_model_config(std::string_view json_text, const std::string& o
         c.head_dim = a.qk_nope_head_dim + a.qk_rope_head_dim;
     }
     if (c.moe && c.moe->top_k > c.moe->routed_experts) {
-        throw config_error(type == "deepseek_v3" ? "num_experts_per_tok"
-                                                 : (r.has("num_experts_per_tok") ? "num_experts_per_tok"
-                                                                                 : "experts_per_token"),
+        throw config_error(type == "deepseek_v3"
+                               ? "num_experts_per_tok"
+                               : (r.has("num_experts_per_tok") ? "num_experts_per_tok" : "experts_per_token"),
                            "must not exceed the number of routed experts (" +
                                std::to_string(c.moe->routed_experts) + ")");
     }
@@ -303,7 +350,8 @@ const std::vector<model_config>& builtin_presets() {
 const model_config* find_preset(std::string_view key) {
     for (const auto& p : builtin_presets()) {
         if (std::ranges::equal(p.key, key, [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
             })) {
             return &p;
         }

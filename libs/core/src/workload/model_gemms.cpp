@@ -10,13 +10,14 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::ranges::transform(out, out.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 
 // One weight GEMM over `rows` tokens, `copies` weight matrices of N×K stored per layer.
-layer_gemm weight(std::string name, std::string block, layer_set layers, double count, double rows, std::int64_t n,
-                  std::int64_t k, std::int64_t copies = 1) {
+layer_gemm weight(std::string name, std::string block, layer_set layers, double count, double rows,
+                  std::int64_t n, std::int64_t k, std::int64_t copies = 1) {
     layer_gemm g;
     g.name = std::move(name);
     g.block = std::move(block);
@@ -52,8 +53,10 @@ void add_projections(const model_config& c, const step_shape& s, std::vector<lay
         const auto& a = *c.mla;
         const auto qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
         if (a.q_lora_rank > 0) {
-            out.push_back(weight("attn.q_a_proj", "attention", layer_set::all, 1, t, a.q_lora_rank, c.hidden));
-            out.push_back(weight("attn.q_b_proj", "attention", layer_set::all, 1, t, c.heads * qk, a.q_lora_rank));
+            out.push_back(
+                weight("attn.q_a_proj", "attention", layer_set::all, 1, t, a.q_lora_rank, c.hidden));
+            out.push_back(
+                weight("attn.q_b_proj", "attention", layer_set::all, 1, t, c.heads * qk, a.q_lora_rank));
         } else {
             out.push_back(weight("attn.q_proj", "attention", layer_set::all, 1, t, c.heads * qk, c.hidden));
         }
@@ -62,7 +65,8 @@ void add_projections(const model_config& c, const step_shape& s, std::vector<lay
         // The cache keeps the up-projected keys and values, so only the step's new tokens go through kv_b.
         out.push_back(weight("attn.kv_b_proj", "attention", layer_set::all, 1, t,
                              c.heads * (a.qk_nope_head_dim + a.v_head_dim), a.kv_lora_rank));
-        out.push_back(weight("attn.o_proj", "attention", layer_set::all, 1, t, c.hidden, c.heads * a.v_head_dim));
+        out.push_back(
+            weight("attn.o_proj", "attention", layer_set::all, 1, t, c.hidden, c.heads * a.v_head_dim));
         return;
     }
     const auto q = c.heads * c.head_dim;
@@ -110,10 +114,11 @@ void add_attention_core(const model_config& c, const step_shape& s, std::vector<
 void add_mlp(const model_config& c, const step_shape& s, std::vector<layer_gemm>& out) {
     const double t = static_cast<double>(s.tokens());
     const auto dense_set = c.moe ? layer_set::dense : layer_set::all;
-    auto ffn = [&](const std::string& prefix, const std::string& block, layer_set set, double count, double rows,
-                   std::int64_t width, std::int64_t copies) {
+    auto ffn = [&](const std::string& prefix, const std::string& block, layer_set set, double count,
+                   double rows, std::int64_t width, std::int64_t copies) {
         if (c.gated_mlp && s.fused_gate_up) {
-            out.push_back(weight(prefix + ".gate_up_proj", block, set, count, rows, 2 * width, c.hidden, copies));
+            out.push_back(
+                weight(prefix + ".gate_up_proj", block, set, count, rows, 2 * width, c.hidden, copies));
         } else if (c.gated_mlp) {
             out.push_back(weight(prefix + ".gate_proj", block, set, count, rows, width, c.hidden, copies));
             out.push_back(weight(prefix + ".up_proj", block, set, count, rows, width, c.hidden, copies));
@@ -140,13 +145,19 @@ void add_mlp(const model_config& c, const step_shape& s, std::vector<layer_gemm>
     }
 }
 
-precision_id output_of(precision_id activations) { return info(activations).default_output; }
+precision_id output_of(precision_id activations) {
+    return info(activations).default_output;
+}
 
-double share_of_rows(const layer_gemm& g) { return g.m > 0 ? g.rows / static_cast<double>(g.m) : 0.0; }
+double share_of_rows(const layer_gemm& g) {
+    return g.m > 0 ? g.rows / static_cast<double>(g.m) : 0.0;
+}
 
 } // namespace
 
-std::string_view to_string(phase p) noexcept { return p == phase::prefill ? "prefill" : "decode"; }
+std::string_view to_string(phase p) noexcept {
+    return p == phase::prefill ? "prefill" : "decode";
+}
 
 phase parse_phase(std::string_view s) {
     const auto l = lower(s);
@@ -156,24 +167,27 @@ phase parse_phase(std::string_view s) {
     if (l == "decode") {
         return phase::decode;
     }
-    throw std::invalid_argument("phase must be 'prefill' or 'decode' (got '" + std::string(s.substr(0, 40)) + "')");
+    throw std::invalid_argument("phase must be 'prefill' or 'decode' (got '" + std::string(s.substr(0, 40)) +
+                                "')");
 }
 
 void validate(const step_shape& s) {
     if (s.batch < 1 || s.batch > max_batch) {
-        throw std::invalid_argument("batch must be an integer in [1, " + std::to_string(max_batch) + "] (got " +
-                                    std::to_string(s.batch) + ")");
+        throw std::invalid_argument("batch must be an integer in [1, " + std::to_string(max_batch) +
+                                    "] (got " + std::to_string(s.batch) + ")");
     }
     if (s.sequence < 1 || s.sequence > max_sequence) {
-        throw std::invalid_argument("tokens must be an integer in [1, " + std::to_string(max_sequence) + "] (got " +
-                                    std::to_string(s.sequence) + ")");
+        throw std::invalid_argument("tokens must be an integer in [1, " + std::to_string(max_sequence) +
+                                    "] (got " + std::to_string(s.sequence) + ")");
     }
     if (s.tokens() > 2147483647) {
         throw std::invalid_argument("batch x tokens must stay under 2^31 (a GEMM's M)");
     }
 }
 
-std::string_view to_string(gemm_role r) noexcept { return r == gemm_role::weight ? "weight" : "attention"; }
+std::string_view to_string(gemm_role r) noexcept {
+    return r == gemm_role::weight ? "weight" : "attention";
+}
 
 std::string_view to_string(layer_set s) noexcept {
     switch (s) {
@@ -253,8 +267,8 @@ model_workload derive_gemms(const model_config& config, const step_shape& shape)
     add_projections(config, shape, w.gemms);
     add_attention_core(config, shape, w.gemms);
     add_mlp(config, shape, w.gemms);
-    w.gemms.push_back(weight("lm_head", "lm_head", layer_set::head, 1, static_cast<double>(shape.batch), config.vocab,
-                             config.hidden));
+    w.gemms.push_back(weight("lm_head", "lm_head", layer_set::head, 1, static_cast<double>(shape.batch),
+                             config.vocab, config.hidden));
     return w;
 }
 
@@ -264,7 +278,9 @@ precision_id precision_scheme::attention() const noexcept {
 
 precision_scheme parse_precision_scheme(std::string_view text) {
     const auto l = lower(text);
-    const auto named = [&](precision_id w, precision_id a) { return precision_scheme{std::string(text), w, a}; };
+    const auto named = [&](precision_id w, precision_id a) {
+        return precision_scheme{std::string(text), w, a};
+    };
     if (l == "w8a8") {
         return {"W8A8", precision_id::int8, precision_id::int8};
     }
@@ -293,9 +309,10 @@ precision_scheme parse_precision_scheme(std::string_view text) {
         s.name = l == "fp8" ? "FP8" : std::string(to_string(p));
         return s;
     } catch (const std::invalid_argument&) {
-        throw std::invalid_argument("precision '" + std::string(text.substr(0, 40)) +
-                                    "' is not known; use BF16, FP16, FP8, W8A8, W4A16, W4A8, W8A16, NVFP4, one of " +
-                                    valid_precision_names(true) + ", or WEIGHTS/ACTIVATIONS such as INT4/BF16");
+        throw std::invalid_argument(
+            "precision '" + std::string(text.substr(0, 40)) +
+            "' is not known; use BF16, FP16, FP8, W8A8, W4A16, W4A8, W8A16, NVFP4, one of " +
+            valid_precision_names(true) + ", or WEIGHTS/ACTIVATIONS such as INT4/BF16");
     }
 }
 
@@ -423,7 +440,8 @@ void update_totals(model_estimate& e, const model_workload& w) {
     }
 }
 
-model_estimate estimate_model(const model_workload& w, const precision_scheme& scheme, const hardware_entry& hw) {
+model_estimate estimate_model(const model_workload& w, const precision_scheme& scheme,
+                              const hardware_entry& hw) {
     model_estimate e;
     e.scheme = scheme;
     e.hardware_key = hw.key;
@@ -437,9 +455,10 @@ model_estimate estimate_model(const model_workload& w, const precision_scheme& s
         const auto& t = ge.predicted.traffic;
         if (g.role == gemm_role::weight) {
             // Weights are read once per active instance; the activations scale with the expected rows.
-            ge.bytes_per_layer = g.count * (to_double(t.b_bytes) +
-                                            (to_double(t.a_bytes) + to_double(t.c_bytes) + to_double(t.d_bytes)) *
-                                                share_of_rows(g));
+            ge.bytes_per_layer =
+                g.count *
+                (to_double(t.b_bytes) +
+                 (to_double(t.a_bytes) + to_double(t.c_bytes) + to_double(t.d_bytes)) * share_of_rows(g));
         } else {
             ge.bytes_per_layer = g.count * to_double(t.bytes());
         }

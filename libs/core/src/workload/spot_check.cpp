@@ -6,23 +6,37 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace roofline::workload {
 namespace {
 
-constexpr std::array op_names{"custom", "gemm", "elementwise", "softmax", "layernorm", "rmsnorm", "attention"};
+constexpr std::array op_names{"custom",    "gemm",    "elementwise", "softmax",
+                              "layernorm", "rmsnorm", "attention"};
 
 void need(std::int64_t v, const char* field, const char* op) {
     if (v < 1 || v > 2147483647) {
-        throw std::invalid_argument(std::string(field) + " must be an integer in [1, 2147483647] for op " + op +
-                                    " (got " + std::to_string(v) + ")");
+        throw std::invalid_argument(std::string(field) + " must be an integer in [1, 2147483647] for op " +
+                                    op + " (got " + std::to_string(v) + ")");
     }
+}
+
+std::string duration_text(double s) {
+    char buf[48];
+    if (s >= 1e-3) {
+        std::snprintf(buf, sizeof buf, "%.3g ms", s * 1e3);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.3g us", s * 1e6);
+    }
+    return buf;
 }
 
 } // namespace
 
-std::string_view to_string(spot_op o) noexcept { return op_names[static_cast<std::size_t>(o)]; }
+std::string_view to_string(spot_op o) noexcept {
+    return op_names[static_cast<std::size_t>(o)];
+}
 
 spot_op parse_spot_op(std::string_view s) {
     std::string l(s);
@@ -44,7 +58,8 @@ spot_op parse_spot_op(std::string_view s) {
 
 op_count count_op(const spot_request& r) {
     if (!(r.time_s > 0) || !std::isfinite(r.time_s)) {
-        throw std::invalid_argument("time_s must be a positive number of seconds (the kernel's measured time)");
+        throw std::invalid_argument(
+            "time_s must be a positive number of seconds (the kernel's measured time)");
     }
     const auto& z = r.sizes;
     const double b = info(r.precision).bits_per_element() / 8.0;
@@ -83,7 +98,8 @@ op_count count_op(const spot_request& r) {
     case spot_op::softmax:
     case spot_op::layernorm:
     case spot_op::rmsnorm: {
-        const char* name = r.op == spot_op::softmax ? "softmax" : (r.op == spot_op::layernorm ? "layernorm" : "rmsnorm");
+        const char* name =
+            r.op == spot_op::softmax ? "softmax" : (r.op == spot_op::layernorm ? "layernorm" : "rmsnorm");
         need(z.rows, "rows", name);
         need(z.cols, "cols", name);
         const double per = r.op == spot_op::softmax ? 5 : (r.op == spot_op::layernorm ? 7 : 4);
@@ -106,7 +122,8 @@ op_count count_op(const spot_request& r) {
         if (z.heads % kvh != 0) {
             throw std::invalid_argument("kv_heads must divide heads");
         }
-        c.flops = 4 * d(z.batch) * d(z.heads) * d(z.q_len) * d(z.kv_len) * d(z.head_dim) * (z.causal ? 0.5 : 1.0);
+        c.flops =
+            4 * d(z.batch) * d(z.heads) * d(z.q_len) * d(z.kv_len) * d(z.head_dim) * (z.causal ? 0.5 : 1.0);
         c.bytes = d(z.batch) * (2 * d(z.heads) * d(z.q_len) + 2 * d(kvh) * d(z.kv_len)) * d(z.head_dim) * b;
         c.formula = std::string("4*B*H*Lq*Lkv*D FLOPs") + (z.causal ? " x 0.5 (causal)" : "") +
                     "; Q, K, V, O moved once (fused)";
@@ -159,8 +176,8 @@ spot_result spot_check(const spot_request& r, const hardware_entry& hw) {
     }
     const std::string bound = s.bound == bound_kind::compute ? "compute" : "memory";
     if (!s.fraction_of_roof) {
-        s.message = "no roof applies on " + hw.key + " for " + std::string(to_string(s.counts.roof_precision)) +
-                    ": " + s.roof.reason;
+        s.message = "no roof applies on " + hw.key + " for " +
+                    std::string(to_string(s.counts.roof_precision)) + ": " + s.roof.reason;
     } else if (*s.fraction_of_roof > 1.05) {
         s.message = "faster than the roof allows (" + format_si(s.achieved_flops_per_s, "FLOP/s") +
                     "): the FLOP or byte count is too high, the time too short, or operands came from cache "
@@ -168,7 +185,7 @@ spot_result spot_check(const spot_request& r, const hardware_entry& hw) {
     } else {
         const double pct = *s.fraction_of_roof * 100;
         s.message = bound + "-bound at " + std::to_string(static_cast<int>(std::lround(pct))) +
-                    "% of the roof; the roof allows " + format_si(s.roof_time_s, "s") +
+                    "% of the roof; the roof allows " + duration_text(s.roof_time_s) +
                     (pct >= 80 ? " — little left to gain"
                                : (s.bound == bound_kind::memory
                                       ? ": look at coalescing, vector width and extra passes over memory"

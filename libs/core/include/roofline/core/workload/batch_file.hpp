@@ -3,8 +3,8 @@
 // CSV: one case per line; '#' starts a comment; blank lines are skipped. An optional header names the
 // columns (m,n,k,precision,a_precision,b_precision,out_precision,label or shape instead of m,n,k); without
 // one the columns are m,n,k,precision or shape,precision. JSON: an array of objects with the same names, or
-// {"cases": [...]}. A bad case is reported with its line (CSV) or case number (JSON) and field; the good cases
-// still run. More cases than the limit refuse the whole batch with a message naming the limit.
+// {"cases": [...]}. A bad case is reported with its line (CSV) or case number (JSON) and field; the good
+// cases still run. More cases than the limit refuse the whole batch with a message naming the limit.
 #pragma once
 
 #include "roofline/core/gemm.hpp"

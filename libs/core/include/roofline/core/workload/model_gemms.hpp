@@ -6,9 +6,9 @@
 // - prefill: tokens = batch × sequence; decode: tokens = batch (one new token per sequence), attending to
 //   `context` cached tokens.
 // - Routed experts: each of the T tokens picks top_k of E experts. The expected number of experts that get
-//   at least one token is E·(1 − (1 − k/E)^T); each runs a GEMM over T·k / active tokens on average. FLOPs and
-//   activation bytes use these expected values exactly; the predicted time runs a GEMM of ceil(rows) rows per
-//   active expert. Weight bytes count every active expert's weights once.
+//   at least one token is E·(1 − (1 − k/E)^T); each runs a GEMM over T·k / active tokens on average. FLOPs
+//   and activation bytes use these expected values exactly; the predicted time runs a GEMM of ceil(rows) rows
+//   per active expert. Weight bytes count every active expert's weights once.
 // - Attention's score (Q·Kᵀ) and value (P·V) products are batched GEMMs over activations, reported apart
 //   (role attention): counted unfused (the score matrix is written and read once), without a causal
 //   discount; a fused kernel moves fewer bytes.
@@ -41,8 +41,12 @@ struct step_shape {
     std::int64_t sequence = 2048; // prefill: prompt tokens per sequence; decode: tokens already cached
     bool fused_qkv = false;       // one QKV projection instead of three
     bool fused_gate_up = false;   // one gate+up projection instead of two
-    [[nodiscard]] std::int64_t tokens() const noexcept { return kind == phase::prefill ? batch * sequence : batch; }
-    [[nodiscard]] std::int64_t context() const noexcept { return kind == phase::prefill ? sequence : sequence + 1; }
+    [[nodiscard]] std::int64_t tokens() const noexcept {
+        return kind == phase::prefill ? batch * sequence : batch;
+    }
+    [[nodiscard]] std::int64_t context() const noexcept {
+        return kind == phase::prefill ? sequence : sequence + 1;
+    }
 };
 // Throws std::invalid_argument naming "batch" or "tokens" and the allowed range.
 void validate(const step_shape& s);
@@ -59,15 +63,18 @@ struct layer_gemm {
     std::string block; // attention | mlp | moe | lm_head
     gemm_role role = gemm_role::weight;
     layer_set layers = layer_set::all;
-    double count = 1;  // instances per layer (expected active experts; batch × heads for attention)
-    double rows = 0;   // rows of one instance (expected; fractional only for routed experts)
+    double count = 1;   // instances per layer (expected active experts; batch × heads for attention)
+    double rows = 0;    // rows of one instance (expected; fractional only for routed experts)
     std::int64_t m = 0; // ceil(rows): the GEMM the prediction runs
     std::int64_t n = 0;
     std::int64_t k = 0;
-    std::int64_t weight_copies = 0; // weight matrices of this shape a layer stores (all experts), 0 for attention
+    std::int64_t weight_copies =
+        0; // weight matrices of this shape a layer stores (all experts), 0 for attention
 
     // FLOPs of every instance in one layer that holds it: count · 2 · rows · N · K.
-    [[nodiscard]] double flops_per_layer() const noexcept { return count * 2.0 * rows * double(n) * double(k); }
+    [[nodiscard]] double flops_per_layer() const noexcept {
+        return count * 2.0 * rows * double(n) * double(k);
+    }
 };
 
 struct model_workload {
@@ -101,13 +108,15 @@ struct precision_scheme {
 
 struct gemm_estimate {
     layer_gemm gemm;
-    gemm_problem problem;        // one instance
-    analysis_point predicted;    // one instance, from the roofline model
+    gemm_problem problem;                   // one instance
+    analysis_point predicted;               // one instance, from the roofline model
     std::optional<analysis_point> measured; // one instance, when a GPU ran it
     double flops_per_layer = 0;
     double bytes_per_layer = 0;
     std::int64_t occurrences = 0; // layers holding it in one forward pass
-    [[nodiscard]] double ai() const noexcept { return bytes_per_layer > 0 ? flops_per_layer / bytes_per_layer : 0; }
+    [[nodiscard]] double ai() const noexcept {
+        return bytes_per_layer > 0 ? flops_per_layer / bytes_per_layer : 0;
+    }
     [[nodiscard]] double predicted_s_per_layer() const noexcept { return gemm.count * predicted.time_s; }
     [[nodiscard]] std::optional<double> measured_s_per_layer() const noexcept;
 };
@@ -123,12 +132,12 @@ struct model_estimate {
     precision_scheme scheme;
     std::string hardware_key;
     std::vector<gemm_estimate> gemms;
-    time_totals forward;     // weights and attention, all layers and the LM head
-    time_totals weight_gemms; // weight GEMMs only
-    time_totals attention;   // attention products only
-    time_totals per_layer;   // forward (without the LM head) / layers
-    time_totals per_token;   // forward / tokens in the step
-    std::string dominant;    // the GEMM with the largest predicted time in one forward pass
+    time_totals forward;       // weights and attention, all layers and the LM head
+    time_totals weight_gemms;  // weight GEMMs only
+    time_totals attention;     // attention products only
+    time_totals per_layer;     // forward (without the LM head) / layers
+    time_totals per_token;     // forward / tokens in the step
+    std::string dominant;      // the GEMM with the largest predicted time in one forward pass
     double dominant_share = 0; // its fraction of the forward's predicted time
     double weight_bytes = 0;   // every weight of the model (all experts, embeddings) in the scheme's weights
     double kv_cache_bytes = 0; // the KV cache of the step's batch at its context length

@@ -30,11 +30,11 @@ enum class spot_op : std::uint8_t { custom, gemm, elementwise, softmax, layernor
 [[nodiscard]] spot_op parse_spot_op(std::string_view s);
 
 struct spot_sizes {
-    std::int64_t m = 0, n = 0, k = 0;            // gemm
-    std::int64_t elements = 0;                   // elementwise
-    std::int64_t inputs = 2;                     // elementwise: operands read
-    double flops_per_element = 1;                // elementwise
-    std::int64_t rows = 0, cols = 0;             // softmax, layernorm, rmsnorm
+    std::int64_t m = 0, n = 0, k = 0; // gemm
+    std::int64_t elements = 0;        // elementwise
+    std::int64_t inputs = 2;          // elementwise: operands read
+    double flops_per_element = 1;     // elementwise
+    std::int64_t rows = 0, cols = 0;  // softmax, layernorm, rmsnorm
     std::int64_t batch = 1, heads = 0, kv_heads = 0, q_len = 0, kv_len = 0, head_dim = 0; // attention
     bool causal = false;
 };
@@ -51,7 +51,7 @@ struct spot_request {
 struct op_count {
     double flops = 0;
     double bytes = 0;
-    std::string formula; // how they were counted, in words
+    std::string formula;                              // how they were counted, in words
     precision_id roof_precision = precision_id::bf16; // the compute roof that applies
 };
 
