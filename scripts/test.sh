@@ -23,6 +23,12 @@ step "build (ci preset, warnings as errors)"
 scripts/build.sh ci
 step "clang-tidy on the core (scripts/check_tidy.sh)"
 scripts/check_tidy.sh build/ci
+step "test services: PostgreSQL and a one-node Slurm on loopback"
+# The real engines the store and fleet tests use (PostgreSQL, one-node Slurm on loopback); without them those
+# tests fail here instead of skipping.
+eval "$(scripts/start_test_services.sh start)"
+export ROOFLINE_REQUIRE_SERVICES=1
+trap 'scripts/start_test_services.sh stop' EXIT
 step "C++ tests"
 ctest --preset ci -j 2
 

@@ -3,6 +3,7 @@
 #include "local_backend.hpp"
 #include "paths.hpp"
 #include "roofline/core/analysis.hpp"
+#include "stored_run.hpp"
 #include "roofline/core/gap.hpp"
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
@@ -37,6 +38,8 @@ struct analyze_options {
     bool no_verify = false;
     bool no_cache = false;
     bool corrupt_for_test = false;
+    std::string db; // store the run here too (a SQLite file or a postgresql:// URL)
+    std::string gpu_index;
 };
 
 std::optional<precision_id> optional_precision(const std::string& text, const char* field) {
@@ -168,6 +171,23 @@ void run_analyze(const analyze_options& o, const global_options& global) {
         points = plan.predicted;
     }
 
+    if (const auto db = o.db; !db.empty()) {
+        run_origin origin;
+        if (backend) {
+            origin.device = backend->device();
+        }
+        origin.gpu_index = gpu_index_from_env();
+        if (!o.gpu_index.empty()) {
+            if (o.gpu_index.size() > 4 || o.gpu_index.find_first_not_of("0123456789") != std::string::npos) {
+                throw usage_error("--gpu-index must be an integer in [0, 9999] (got '" + o.gpu_index.substr(0, 20) +
+                                  "')");
+            }
+            origin.gpu_index = std::stoll(o.gpu_index);
+        }
+        const auto id = store_analysis(db, *hw, points, origin);
+        std::cerr << "stored as run " << id << '\n';
+    }
+
     switch (format) {
     case output_format::json:
         std::cout << analysis_document(*hw, points).dump(2) << '\n';
@@ -237,6 +257,12 @@ void add_analyze_command(CLI::App& app, const global_options& global) {
                   "Skip the check against a reference (result: not_verified)");
     cmd->add_flag("--no-cache", opts->no_cache,
                   "Search algorithms again instead of using the on-disk choice");
+    cmd->add_option("--db", opts->db,
+                    "Also store the run: a SQLite file or a postgresql:// URL (what `roofline fleet` tasks do)");
+    cmd->add_option("--gpu-index", opts->gpu_index,
+                    "The GPU's index on its node, stored with the run (default: CUDA_VISIBLE_DEVICES when it "
+                    "names one GPU)")
+        ->group("");
     cmd->add_flag("--corrupt-result-for-test", opts->corrupt_for_test,
                   "Test hook: corrupt one output element; verification must report 'incorrect'")
         ->group("");
