@@ -14,7 +14,7 @@ export interface PrecisionInfo {
   /** One scale of scaleBits per scaleBlock consecutive elements along K; 0 = no block scaling. */
   scaleBlock: number;
   scaleBits: number;
-  scaleFormat: '' | 'E4M3' | 'UE8M0';
+  scaleFormat: '' | 'E4M3' | 'UE8M0' | 'FP16';
   integer: boolean;
   defaultOutput: PrecisionName;
   /** false for accumulator-only formats (INT32). */
@@ -22,6 +22,8 @@ export interface PrecisionInfo {
   colour: string;
   summary: string;
   aliases: readonly string[];
+  /** Weight-only quantisation (W4A16): the format is B's, the weights; A is defaultOutput's format. */
+  weightOnly: boolean;
 }
 
 const fromRow = (r: PrecisionRow): PrecisionInfo => ({
@@ -37,6 +39,7 @@ const fromRow = (r: PrecisionRow): PrecisionInfo => ({
   colour: r.colour,
   summary: r.summary,
   aliases: r.aliases,
+  weightOnly: r.weight_only ?? false,
 });
 
 // Order is the order of every listing (widest float first, then integers), as in the file.

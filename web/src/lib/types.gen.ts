@@ -606,7 +606,7 @@ export interface PrecisionRow {
   /** one scale of scale_bits per scale_block consecutive elements along K; 0 = none */
   scale_block: number;
   scale_bits: number;
-  scale_format: "" | "E4M3" | "UE8M0";
+  scale_format: "" | "E4M3" | "UE8M0" | "FP16";
   integer: boolean;
   /** what a GEMM with this input writes by default */
   default_output: PrecisionName;
@@ -632,7 +632,7 @@ export interface PrecisionListItem {
   bits_per_element: number;
   storage_bits: number;
   scale_block: number;
-  scale_format: "" | "E4M3" | "UE8M0";
+  scale_format: "" | "E4M3" | "UE8M0" | "FP16";
   colour: Colour;
   default_output: PrecisionName;
   integer: boolean;
