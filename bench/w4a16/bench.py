@@ -28,7 +28,7 @@ def load(lib_dir):
     lib.rl_last_error.restype = ctypes.c_char_p
     lib.rl_w4a16_workspace_bytes.restype = ctypes.c_ulonglong
     lib.rl_w4a16_workspace_bytes.argtypes = [ll, ll]
-    lib.rl_w4a16_gemm.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, i, vp, vp]
+    lib.rl_w4a16_gemm.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, i, i, vp, vp]
     lib.rl_w4a16_pack.argtypes = [vp, vp, ll, ll, vp]
     lib.rl_w4a16_dequantize.argtypes = [vp, vp, vp, i, ll, ll, ll, vp]
     lib.rl_w4a16_check.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, vp]
@@ -67,9 +67,10 @@ class Problem:
                      m, n, k, group, n, 1, self.ws.data_ptr())
         self.stream = stream()
 
-    def run(self, cfg=None):
+    def run(self, cfg=None, pipelined=False):
+        """cfg (warps_n, chunks, splits) or None for the kernel's own choice; pipelined picks the second kernel."""
         wn, ch, sp = cfg if cfg else (0, 0, 0)
-        ok(self.lib, self.lib.rl_w4a16_gemm(*self.args, wn, ch, sp, self.used, self.stream))
+        ok(self.lib, self.lib.rl_w4a16_gemm(*self.args, wn, ch, sp, int(pipelined), self.used, self.stream))
         return tuple(self.used)
 
     def dequantized(self):
@@ -116,11 +117,14 @@ def verify(lib, log):
             p = Problem(lib, m, n, k, gsz, dtype, seed=m + n + k)
             ref = p.reference()
             worst = 0.0
-            cfgs = [None] + ([(wn, ch, sp) for wn in (8, 4, 2) for ch in (2, 4) for sp in (1, 3)] if n == 256 else [])
-            for cfg in cfgs:
+            cfgs = [(None, False), (None, True)]
+            if n == 256:
+                cfgs += [((wn, ch, sp), False) for wn in (8, 4, 2) for ch in (4, 8) for sp in (1, 3)]
+                cfgs += [((wn, ch, sp), True) for wn in (8, 4, 2) for ch in (2, 4) for sp in (1, 3)]
+            for cfg, pipelined in cfgs:
                 p.out.fill_(float("nan"))
-                p.run(cfg)
-                p.run(cfg)  # twice: the workspace and counters must come back clean
+                p.run(cfg, pipelined)
+                p.run(cfg, pipelined)  # twice: the workspace and counters must come back clean
                 e = rel_error(p.out, ref)
                 worst = max(worst, e if e == e else 1.0)
             tol = 4e-3 if dtype == torch.float16 else 2e-2
@@ -245,18 +249,20 @@ def main():
             tg = tinygemm(m, n, k, p.codes, x)
             tiny = timer.median_us(tg, args.samples) if tg else float("nan")
             if m <= 64:
+                sweep = lambda pipelined, chunks: min(
+                    (timer.median_us(lambda: p.run((wn, ch, sp), pipelined), 7), (wn, ch, sp))
+                    for wn in (8, 4, 2) for ch in chunks for sp in (1, 2, 3, 4, 6, 8, 12, 16))
                 cfg = p.run()
                 ours = timer.median_us(lambda: p.run(), args.samples)
-                label = f"kernel {cfg[0]}x{cfg[1]}x{cfg[2]}"
+                label = f"slab {cfg[0]}x{cfg[1]}x{cfg[2]}"
+                cfg2 = p.run(None, True)
+                ours2 = timer.median_us(lambda: p.run(None, True), args.samples)
+                label += f"; pipelined {cfg2[0]}x{cfg2[1]}x{cfg2[2]} {ours2:.1f}us"
                 if args.tune:
-                    best = (ours, cfg)
-                    for wn in (8, 4, 2):
-                        for ch in (2, 4):
-                            for sp in (1, 2, 3, 4, 6, 8, 12, 16):
-                                c = (wn, ch, sp)
-                                t = timer.median_us(lambda: p.run(c), 7)
-                                best = min(best, (t, c))
-                    label += f" (sweep best {best[1][0]}x{best[1][1]}x{best[1][2]} {best[0]:.1f}us)"
+                    t, c = sweep(False, (4, 8))
+                    label += f"; sweep best slab {c[0]}x{c[1]}x{c[2]} {t:.1f}us"
+                    t, c = sweep(True, (2, 4))
+                    label += f", pipelined {c[0]}x{c[1]}x{c[2]} {t:.1f}us"
             else:
                 wbuf = torch.empty((n, k), dtype=torch.float16, device="cuda")
 

@@ -46,10 +46,11 @@ const char* rl_last_error() {
 unsigned long long rl_w4a16_workspace_bytes(long long m, long long n) {
     return w::workspace_bytes(m, n);
 }
-// warps_n <= 0: choose_config's pick. Writes the config used to cfg_out[3] when not null.
+// warps_n <= 0: choose_config's (or choose_pipelined_config's) pick. Writes the config used to cfg_out[3]
+// when not null.
 int rl_w4a16_gemm(const void* x, const void* wq, const void* s, void* out, int bf16, long long m, long long n,
                   long long k, long long group, long long sm, long long sn, void* ws, int warps_n, int chunks,
-                  int splits, int* cfg_out, void* stream) {
+                  int splits, int pipelined, int* cfg_out, void* stream) {
     return guarded([&] {
         w::config c;
         if (warps_n <= 0) {
@@ -57,11 +58,12 @@ int rl_w4a16_gemm(const void* x, const void* wq, const void* s, void* out, int b
             int sms = 0;
             cudaGetDevice(&dev);
             cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-            c = w::choose_config(m, n, k, sms);
+            c = pipelined != 0 ? w::choose_pipelined_config(m, n, k, sms) : w::choose_config(m, n, k, sms);
         } else {
             c.warps_n = warps_n;
             c.chunks = chunks;
             c.splits = splits;
+            c.pipelined = pipelined != 0;
         }
         if (cfg_out != nullptr) {
             cfg_out[0] = c.warps_n;

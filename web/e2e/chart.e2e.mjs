@@ -24,7 +24,7 @@ async function waitPoints(page, n, selector = '[data-testid=point]') {
 }
 
 const domainOf = async (page) => {
-  const d = await page.getByTestId('roofline-svg').getAttribute('data-domain');
+  const d = (await page.getByTestId('roofline-svg').getAttribute('data-domain')) ?? 'NaN,NaN;NaN,NaN';
   const [x, y] = d.split(';').map((s) => s.split(',').map(Number));
   return { x, y };
 };
@@ -157,6 +157,13 @@ export const tests = [
       await setShape(page, 4096, 4096, 4096);
       await analyze(page);
       await waitPoints(page, 1);
+      // As drawn: the point (at the roof) sits near the top of the plot area, not decades below it.
+      const where = await page.evaluate(() => {
+        const area = document.querySelector('[data-testid=roofline-svg] rect[fill=none]').getBoundingClientRect();
+        const mark = document.querySelector('[data-testid=point] path').getBoundingClientRect();
+        return (mark.top + mark.height / 2 - area.top) / area.height;
+      });
+      assert.ok(where < 0.15, `the point sits ${(where * 100).toFixed(0)} % of the way down the plot`);
       const d = await domainOf(page);
       // FP16 on H100 SXM5: the point sits at the 989.5 TFLOP/s roof, AI 1365; the ridge is at 295 FLOP/byte.
       assert.ok(d.y[1] > 989.5 && d.y[1] < 989.5 * 10 ** 0.4, `top of the view ${d.y[1]} TFLOP/s`);
@@ -293,14 +300,17 @@ export const tests = [
       await analyze(page);
       await waitPoints(page, 1);
       const before = await domainOf(page);
+      const markX = () => page.locator('[data-testid=roofline-svg] line').evaluateAll((ls) => ls.map((l) => l.getAttribute('x1')).join());
+      const x0 = await markX();
       const box = await page.getByTestId('roofline-svg').boundingBox();
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.mouse.wheel(0, -300);
-      await page.waitForFunction((d) => document.querySelector('[data-testid=roofline-svg]').getAttribute('data-domain') !== d,
-        `${before.x.join(',')};${before.y.join(',')}`);
+      await page.waitForTimeout(300);
+      // Zoomed in: Reset view is offered, the grid moved, the view narrowed.
+      assert.equal(await page.getByRole('button', { name: 'Reset view' }).isDisabled(), false, 'the wheel set no view');
+      assert.notEqual(await markX(), x0);
       const after = await domainOf(page);
       assert.ok(after.x[1] / after.x[0] < before.x[1] / before.x[0], `wheel did not zoom in: ${before.x} → ${after.x}`);
-      assert.equal(await page.getByRole('button', { name: 'Reset view' }).isDisabled(), false);
       await page.getByTestId('theme').selectOption('dark');
       assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
       const bg = () => page.locator('[data-testid=roofline-svg] > rect').first().getAttribute('fill');
@@ -320,21 +330,25 @@ export const tests = [
       await page.setViewportSize({ width: 390, height: 844 });
       await page.reload();
       await page.getByRole('button', { name: 'Analyze GEMM' }).waitFor();
-      await page.getByLabel('Hardware (roofs)').selectOption('h100-sxm');
       await page.getByLabel(SWEEP_LABEL, { exact: true }).check();
-      await analyze(page);
-      await setShape(page, 8192, 8192, 8192);
-      await analyze(page);
-      await waitPoints(page, 6);
-      const clash = await page.evaluate(() => {
-        const boxes = (sel) => [...document.querySelectorAll(sel)].map((e) => e.getBoundingClientRect());
-        const labels = boxes('[data-testid=roof-label]');
-        const marks = [...document.querySelectorAll('[data-testid=point]')].map((g) =>
-          g.querySelector('path, circle:not([fill=transparent])').getBoundingClientRect());
-        const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-        return labels.flatMap((l, i) => marks.filter((m) => hit(l, m)).map(() => i));
-      });
-      assert.deepEqual(clash, [], 'roof labels over point markers');
+      for (const hw of ['h100-sxm', 'b200', 'l4']) {
+        await page.getByLabel('Hardware (roofs)').selectOption(hw);
+        for (const s of [4096, 8192]) {
+          await setShape(page, s, s, s);
+          await analyze(page);
+        }
+        await page.waitForTimeout(200);
+        // Roof labels: the right-aligned 11 px texts in the chart (the y tick labels are 11.5 px).
+        const clash = await page.evaluate(() => {
+          const labels = [...document.querySelectorAll('[data-testid=roofline-svg] text[text-anchor=end][font-size="11"]')];
+          const marks = [...document.querySelectorAll('[data-testid=point]')].map((g) =>
+            g.querySelector('path, circle:not([fill=transparent])').getBoundingClientRect());
+          const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          return labels.flatMap((l) => marks.filter((m) => hit(l.getBoundingClientRect(), m)).map(() => l.textContent));
+        });
+        assert.deepEqual(clash, [], `${hw}: roof labels over point markers`);
+        await page.getByRole('button', { name: 'Clear all' }).click();
+      }
       await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
       for (const theme of ['light', 'dark']) {
         await page.getByTestId('theme').selectOption(theme);

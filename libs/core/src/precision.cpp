@@ -21,11 +21,12 @@ constexpr std::array mxfp8_aliases{"mxfp8"sv, "mx-fp8"sv, "mxfp8_e4m3"sv};
 constexpr std::array nvfp4_aliases{"nvfp4"sv, "fp4"sv, "e2m1"sv, "fp4_e2m1"sv};
 constexpr std::array int8_aliases{"int8"sv, "i8"sv, "s8"sv};
 constexpr std::array int4_aliases{"int4"sv, "i4"sv, "s4"sv};
+constexpr std::array w4a16_aliases{"w4a16"sv, "w4a16_g128"sv, "int4_fp16"sv, "int4xfp16"sv};
 constexpr std::array int32_aliases{"int32"sv, "i32"sv, "s32"sv};
 
 // The catalogue. Order is the order of every listing (widest float first, then integers).
 // Colours for FP16..INT4 are the user's (seed); the others were chosen to stay distinct from them.
-constexpr std::array<precision_info, 12> catalogue{{
+constexpr std::array<precision_info, 13> catalogue{{
     {precision_id::fp64, "FP64", "FP64", 64, 0, 0, "", number_kind::floating, precision_id::fp64, true,
      "#e11d48", "IEEE binary64 (1-11-52); tensor-core DMMA on sm_80 and newer data-centre GPUs.", fp64_aliases},
     {precision_id::fp32, "FP32", "FP32", 32, 0, 0, "", number_kind::floating, precision_id::fp32, true, "#eab308",
@@ -53,6 +54,11 @@ constexpr std::array<precision_info, 12> catalogue{{
     {precision_id::int4, "INT4", "INT4", 4, 0, 0, "", number_kind::integer, precision_id::int32, true, "#3b82f6",
      "Signed 4-bit integers, two per byte; tensor cores on sm_75..sm_89 only (none on Hopper or Blackwell).",
      int4_aliases},
+    {precision_id::w4a16, "W4A16", "W4A16 (INT4 weights, FP16 activations)", 4, 128, 16, "FP16",
+     number_kind::floating, precision_id::fp16, true, "#0ea5e9",
+     "Weight-only INT4: signed 4-bit weights with one FP16 scale per 128 along K, times FP16 activations, "
+     "upcast in registers to FP16 tensor cores (our kernel); FP16 out.",
+     w4a16_aliases, true},
     {precision_id::int32, "INT32", "INT32", 32, 0, 0, "", number_kind::integer, precision_id::int32, false,
      "#6366f1", "Signed 32-bit integers: the accumulator and output of integer GEMMs.", int32_aliases},
 }};

@@ -15,6 +15,7 @@
 #include "roofline/cuda/device_info.hpp"
 #include "sampler.hpp"
 #include "verify.hpp"
+#include "w4a16_measure.hpp"
 
 #include <algorithm>
 #include <array>
@@ -91,8 +92,12 @@ class cublaslt_backend final : public gemm_backend {
     // Which path measures a problem, by the precision of A. Everything not listed goes through cuBLASLt; our
     // own kernels (src/kernels/) join with one row each: {precision_id::..., &cublaslt_backend::measure_...}.
     static measure_path path_for(const gemm_problem& p) {
-        static const std::map<precision_id, measure_path> own_kernels = {};
-        const auto it = own_kernels.find(p.a);
+        static const std::map<precision_id, measure_path> own_kernels = {
+            {precision_id::w4a16, &cublaslt_backend::measure_w4a16_path}};
+        auto it = own_kernels.find(p.a);
+        if (it == own_kernels.end()) {
+            it = own_kernels.find(p.b); // weight-only formats (W4A16) name B, the weights
+        }
         return it != own_kernels.end() ? it->second : &cublaslt_backend::measure_cublaslt;
     }
 
@@ -136,6 +141,11 @@ class cublaslt_backend final : public gemm_backend {
             pt.message = o.message;
         }
         return o.ok();
+    }
+
+    // W4A16 through our kernel (src/w4a16_measure.cpp): its own buffers, verification and timing loop.
+    void measure_w4a16_path(const gemm_problem& p, const measure_options& o, analysis_point& pt, measurement& m) {
+        measure_w4a16(p, o, m_device, m_handle.get(), pt, m);
     }
 
     void measure_cublaslt(const gemm_problem& p, const measure_options& o, analysis_point& pt,

@@ -88,6 +88,21 @@ class CudaBackend : public ::testing::Test {
     measure_options m_options;
 };
 
+TEST_F(CudaBackend, W4a16ThroughOurKernelAtDecodeAndLargeM) {
+    // M 1 and 16: one 8- or 16-row chunk; 40: stacked chunks; 512: dequantise + cuBLASLt.
+    for (const std::int64_t m : {1, 16, 40, 512}) {
+        const auto pt = measure(make_problem(m, 4096, 4096, pid::w4a16));
+        SCOPED_TRACE(describe(pt));
+        expect_passed(pt);
+        EXPECT_NE(pt.measured->kernel_path.find("W4A16"), std::string::npos) << pt.measured->kernel_path;
+        // The bytes include the FP16 group scales.
+        EXPECT_DOUBLE_EQ(to_double(pt.traffic.b_bytes), 4096.0 * 4096 / 2 + 4096.0 * (4096 / 128) * 2);
+    }
+    const auto bad = measure(make_problem(1, 4100, 4096, pid::w4a16));
+    EXPECT_EQ(bad.status, disposition::invalid_problem);
+    EXPECT_NE(bad.message.find("multiple of 16"), std::string::npos) << bad.message;
+}
+
 TEST_F(CudaBackend, EveryPrecisionPassesOrIsHonestlyUnsupported) {
     for (const auto& pi : all_precisions()) {
         if (!pi.gemm_input) {
@@ -97,6 +112,7 @@ TEST_F(CudaBackend, EveryPrecisionPassesOrIsHonestlyUnsupported) {
         SCOPED_TRACE(describe(pt));
         const bool hopper_path = pi.id == pid::fp16 || pi.id == pid::bf16 || pi.id == pid::tf32 ||
                                  pi.id == pid::fp32 || pi.id == pid::fp64 || pi.id == pid::int8 ||
+                                 pi.id == pid::w4a16 || // our kernel, sm_80+
                                  ((pi.id == pid::fp8_e4m3 || pi.id == pid::fp8_e5m2) && has_fp8());
         const bool blackwell_path = pi.id == pid::nvfp4 || pi.id == pid::mxfp8;
         if (hopper_path || (blackwell_path && cc_major() >= 10)) {

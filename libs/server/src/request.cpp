@@ -221,6 +221,9 @@ bool pairing_runs(precision_id a, precision_id b) {
         return true;
     }
     const auto is = [&](p x, p y) { return (a == x && b == y) || (a == y && b == x); };
+    if (info(b).weight_only && a == info(b).default_output) {
+        return true; // W4A16 alone: FP16 activations times its weights (our kernel)
+    }
     if (is(p::fp8_e4m3, p::fp8_e5m2)) {
         return true;
     }

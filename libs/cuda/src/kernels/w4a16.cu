@@ -125,11 +125,255 @@ __device__ __forceinline__ void ldmatrix_x4(std::uint32_t* r, std::uint32_t addr
                  : "r"(addr));
 }
 
+// The end of both kernels: the WK warps of one row tile meet in shared memory (x's space, no longer
+// needed), then the block writes its outputs, or adds them into the workspace when K is split.
+template <typename T, int MT, int WN>
+__device__ __forceinline__ void finish(const params& p, const float (&acc)[MT][4], uint4* smem_raw,
+                                       int& am_last) {
+    constexpr int WK = block_warps / WN;
+    constexpr int MROWS = 8 * MT;
+    const int warp = static_cast<int>(threadIdx.x) >> 5;
+    const int lane = static_cast<int>(threadIdx.x) & 31;
+    const int wn = warp % WN;
+    const int wk = warp / WN;
+    const int g = lane >> 2;
+    const int t = lane & 3;
+    const std::int64_t m0 = static_cast<std::int64_t>(blockIdx.x) * MROWS;
+    const int mrows = static_cast<int>(p.m - m0 < MROWS ? p.m - m0 : MROWS);
+    __syncthreads();
+    float* red = reinterpret_cast<float*>(smem_raw);
+    {
+        const int base = (wk * WN + wn) * 16;
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+            red[(base + g) * MROWS + mt * 8 + 2 * t] = acc[mt][0];
+            red[(base + g) * MROWS + mt * 8 + 2 * t + 1] = acc[mt][1];
+            red[(base + g + 8) * MROWS + mt * 8 + 2 * t] = acc[mt][2];
+            red[(base + g + 8) * MROWS + mt * 8 + 2 * t + 1] = acc[mt][3];
+        }
+    }
+    __syncthreads();
+    T* out = static_cast<T*>(p.out);
+    const int outputs = WN * 16 * mrows;
+    const std::int64_t n0 = static_cast<std::int64_t>(blockIdx.y) * WN * 16;
+    for (int i = static_cast<int>(threadIdx.x); i < outputs; i += block_threads) {
+        const int nl = i / mrows;
+        const int ml = i % mrows;
+        float v = 0.0f;
+#pragma unroll
+        for (int w = 0; w < WK; ++w) {
+            v += red[(w * WN * 16 + nl) * MROWS + ml];
+        }
+        const std::int64_t n = n0 + nl;
+        const std::int64_t m = m0 + ml;
+        if (n >= p.n) {
+            continue;
+        }
+        if (p.splits == 1) {
+            out[m * p.out_stride_m + n * p.out_stride_n] = ops<T>::from_float(v);
+        } else {
+            atomicAdd(p.partial + m * p.n + n, v);
+        }
+    }
+    if (p.splits == 1) {
+        return;
+    }
+    // threadFenceReduction: the last block to add into this output tile writes it and clears the workspace.
+    __threadfence();
+    __syncthreads();
+    unsigned* counter = p.counters + static_cast<std::int64_t>(blockIdx.y) * gridDim.x + blockIdx.x;
+    if (threadIdx.x == 0) {
+        am_last = atomicAdd(counter, 1u) == static_cast<unsigned>(p.splits - 1) ? 1 : 0;
+    }
+    __syncthreads();
+    if (am_last == 0) {
+        return;
+    }
+    __threadfence();
+    for (int i = static_cast<int>(threadIdx.x); i < outputs; i += block_threads) {
+        const int nl = i / mrows;
+        const int ml = i % mrows;
+        const std::int64_t n = n0 + nl;
+        const std::int64_t m = m0 + ml;
+        if (n >= p.n) {
+            continue;
+        }
+        float* cell = p.partial + m * p.n + n;
+        const float v = __ldcg(cell);
+        __stcg(cell, 0.0f);
+        out[m * p.out_stride_m + n * p.out_stride_n] = ops<T>::from_float(v);
+    }
+    if (threadIdx.x == 0) {
+        *counter = 0;
+    }
+}
+
+// ---- the slab kernel: the one measured on the H200 (bench/w4a16/results), the engine's default ----
+// MT: m-subtiles of 8 per block (1 or 2); WN: warps along N; KW: chunks per warp per slab. Each slab: every
+// warp requests its KW chunks, the block stages the slab's x, then converts and multiplies.
+template <int MT, int KW>
+constexpr int slab_smem_bytes(int warps_n) {
+    return 8 * MT * ((block_warps / warps_n) * KW * 64 + 8) * 2;
+}
+
+template <typename T, int MT, int WN, int KW>
+__global__ void __launch_bounds__(block_threads) slab_kernel(params p) {
+    constexpr int WK = block_warps / WN;
+    constexpr int MROWS = 8 * MT;
+    constexpr int SLAB_CHUNKS = WK * KW;
+    constexpr int SLAB = SLAB_CHUNKS * 64;
+    constexpr int XS = SLAB + 8; // padded row: ldmatrix's eight row addresses fall in distinct banks
+    extern __shared__ uint4 smem_raw[];
+    T* sx = reinterpret_cast<T*>(smem_raw);
+    __shared__ int am_last;
+
+    const int warp = static_cast<int>(threadIdx.x) >> 5;
+    const int lane = static_cast<int>(threadIdx.x) & 31;
+    const int wn = warp % WN;
+    const int wk = warp / WN;
+    const int g = lane >> 2;
+    const std::int64_t m0 = static_cast<std::int64_t>(blockIdx.x) * MROWS;
+    const int mrows = static_cast<int>(p.m - m0 < MROWS ? p.m - m0 : MROWS);
+    const std::int64_t tile = static_cast<std::int64_t>(blockIdx.y) * WN + wn;
+    const bool tile_valid = tile * 16 < p.n;
+    const std::int64_t chunks_k = p.k / 64;
+    const std::int64_t kc_begin = static_cast<std::int64_t>(blockIdx.z) * p.chunks_per_split;
+    const std::int64_t kc_end =
+        kc_begin + p.chunks_per_split < chunks_k ? kc_begin + p.chunks_per_split : chunks_k;
+    const T* x = static_cast<const T*>(p.x);
+    const T* scales = static_cast<const T*>(p.scales);
+
+    std::uint64_t policy;
+    asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+
+    // Rows of M beyond the problem stay zero for the whole kernel (the mma reads all eight columns).
+    for (int i = static_cast<int>(threadIdx.x); i < (MROWS - mrows) * XS; i += block_threads) {
+        sx[mrows * XS + i] = ops<T>::from_float(0.0f);
+    }
+    const auto sx_base = static_cast<std::uint32_t>(__cvta_generic_to_shared(sx));
+
+    float acc[MT][4] = {};
+    for (std::int64_t kc0 = kc_begin; kc0 < kc_end; kc0 += SLAB_CHUNKS) {
+        const std::int64_t my_kc = kc0 + static_cast<std::int64_t>(wk) * KW;
+        uint4 wq[KW];
+        float s_lo[KW];
+        float s_hi[KW];
+        if (tile_valid) {
+            const uint4* wp = p.w + (tile * chunks_k + my_kc) * 32 + lane;
+#pragma unroll
+            for (int j = 0; j < KW; ++j) {
+                if (my_kc + j < kc_end) {
+                    wq[j] = load_stream(wp + j * 32, policy);
+                }
+            }
+#pragma unroll
+            for (int j = 0; j < KW; ++j) {
+                if (my_kc + j < kc_end) {
+                    const T* sp = scales + ((my_kc + j) * 64 / p.group) * p.n + tile * 16 + g;
+                    s_lo[j] = ops<T>::to_float(sp[0]);
+                    s_hi[j] = ops<T>::to_float(sp[8]);
+                }
+            }
+        }
+        __syncthreads(); // every warp is done reading the previous slab of x
+        const std::int64_t kbase = kc0 * 64;
+        for (int i = static_cast<int>(threadIdx.x); i < mrows * (SLAB / 8); i += block_threads) {
+            const int r = i / (SLAB / 8);
+            const int c = (i % (SLAB / 8)) * 8;
+            uint4 v = make_uint4(0, 0, 0, 0);
+            if (kbase + c < p.k) {
+                v = *reinterpret_cast<const uint4*>(x + (m0 + r) * p.k + kbase + c);
+            }
+            *reinterpret_cast<uint4*>(sx + r * XS + c) = v;
+        }
+        __syncthreads();
+        if (tile_valid) {
+#pragma unroll
+            for (int j = 0; j < KW; ++j) {
+                if (my_kc + j >= kc_end) {
+                    break;
+                }
+                const int kl = (wk * KW + j) * 64;
+                std::uint32_t b[MT][8];
+#pragma unroll
+                for (int mt = 0; mt < MT; ++mt) {
+                    const std::uint32_t addr =
+                        sx_base +
+                        static_cast<std::uint32_t>(((mt * 8 + (lane & 7)) * XS + kl + (lane >> 3) * 8) *
+                                                   static_cast<int>(sizeof(T)));
+                    ldmatrix_x4(&b[mt][0], addr);
+                    ldmatrix_x4(&b[mt][4], addr + 32 * sizeof(T));
+                }
+                const std::uint32_t words[4] = {wq[j].x, wq[j].y, wq[j].z, wq[j].w};
+                float part[MT][4] = {};
+#pragma unroll
+                for (int kt = 0; kt < 4; ++kt) {
+                    std::uint32_t a[4];
+                    ops<T>::dequant(words[kt], a);
+#pragma unroll
+                    for (int mt = 0; mt < MT; ++mt) {
+                        ops<T>::mma(part[mt], a, b[mt][2 * kt], b[mt][2 * kt + 1]);
+                    }
+                }
+#pragma unroll
+                for (int mt = 0; mt < MT; ++mt) {
+                    acc[mt][0] = fmaf(s_lo[j], part[mt][0], acc[mt][0]);
+                    acc[mt][1] = fmaf(s_lo[j], part[mt][1], acc[mt][1]);
+                    acc[mt][2] = fmaf(s_hi[j], part[mt][2], acc[mt][2]);
+                    acc[mt][3] = fmaf(s_hi[j], part[mt][3], acc[mt][3]);
+                }
+            }
+        }
+    }
+    finish<T, MT, WN>(p, acc, smem_raw, am_last);
+}
+
+template <typename T, int MT, int WN, int KW>
+void slab_one(const params& p, dim3 grid, cudaStream_t stream) {
+    constexpr int bytes = slab_smem_bytes<MT, KW>(WN);
+    static const bool configured = [] {
+        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(slab_kernel<T, MT, WN, KW>,
+                                                cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+        return true;
+    }();
+    (void)configured;
+    slab_kernel<T, MT, WN, KW><<<grid, block_threads, bytes, stream>>>(p);
+    ROOFLINE_CUDA_CALL(cudaGetLastError());
+}
+
+template <typename T, int MT, int KW>
+void slab_wn(const params& p, int warps_n, dim3 grid, cudaStream_t s) {
+    switch (warps_n) {
+    case 8:
+        return slab_one<T, MT, 8, KW>(p, grid, s);
+    case 4:
+        return slab_one<T, MT, 4, KW>(p, grid, s);
+    case 2:
+        return slab_one<T, MT, 2, KW>(p, grid, s);
+    default:
+        throw std::invalid_argument("W4A16: warps_n = " + std::to_string(warps_n) + " must be 8, 4 or 2");
+    }
+}
+
+template <typename T>
+void launch_slab(const params& p, int mt, const config& cfg, dim3 grid, cudaStream_t s) {
+    if (cfg.chunks != 4 && cfg.chunks != 8) {
+        throw std::invalid_argument("W4A16: chunks = " + std::to_string(cfg.chunks) + " must be 4 or 8");
+    }
+    if (mt == 1) {
+        return cfg.chunks == 4 ? slab_wn<T, 1, 4>(p, cfg.warps_n, grid, s)
+                               : slab_wn<T, 1, 8>(p, cfg.warps_n, grid, s);
+    }
+    return cfg.chunks == 4 ? slab_wn<T, 2, 4>(p, cfg.warps_n, grid, s)
+                           : slab_wn<T, 2, 8>(p, cfg.warps_n, grid, s);
+}
+
+// ---- the pipelined kernel (config::pipelined): not yet measured on a GPU, see bench/w4a16/README.md ----
 // MT: m-subtiles of 8 per block (1 or 2); WN: warps along N; KW: chunks per warp per step. The block's whole
 // slice of x (its rows of M × its K range) is staged once; then every warp streams its weight chunks with the
 // next step's loads in flight while it converts and multiplies the current one, with no barrier in the loop.
 template <typename T, int MT, int WN, int KW>
-__global__ void __launch_bounds__(block_threads, 2) gemm_kernel(params p) {
+__global__ void __launch_bounds__(block_threads, 2) pipelined_kernel(params p) {
     constexpr int WK = block_warps / WN;
     constexpr int MROWS = 8 * MT;
     constexpr int STEP = WK * KW; // chunks the block's warps take per step along K
@@ -142,7 +386,6 @@ __global__ void __launch_bounds__(block_threads, 2) gemm_kernel(params p) {
     const int wn = warp % WN;
     const int wk = warp / WN;
     const int g = lane >> 2;
-    const int t = lane & 3;
     const std::int64_t m0 = static_cast<std::int64_t>(blockIdx.x) * MROWS;
     const int mrows = static_cast<int>(p.m - m0 < MROWS ? p.m - m0 : MROWS);
     const std::int64_t tile = static_cast<std::int64_t>(blockIdx.y) * WN + wn;
@@ -259,73 +502,7 @@ __global__ void __launch_bounds__(block_threads, 2) gemm_kernel(params p) {
         }
     }
 
-    // The WK warps of one row tile meet in shared memory (x's space, no longer needed).
-    __syncthreads();
-    float* red = reinterpret_cast<float*>(smem_raw);
-    {
-        const int base = (wk * WN + wn) * 16;
-#pragma unroll
-        for (int mt = 0; mt < MT; ++mt) {
-            red[(base + g) * MROWS + mt * 8 + 2 * t] = acc[mt][0];
-            red[(base + g) * MROWS + mt * 8 + 2 * t + 1] = acc[mt][1];
-            red[(base + g + 8) * MROWS + mt * 8 + 2 * t] = acc[mt][2];
-            red[(base + g + 8) * MROWS + mt * 8 + 2 * t + 1] = acc[mt][3];
-        }
-    }
-    __syncthreads();
-    T* out = static_cast<T*>(p.out);
-    const int outputs = WN * 16 * mrows;
-    const std::int64_t n0 = static_cast<std::int64_t>(blockIdx.y) * WN * 16;
-    for (int i = static_cast<int>(threadIdx.x); i < outputs; i += block_threads) {
-        const int nl = i / mrows;
-        const int ml = i % mrows;
-        float v = 0.0f;
-#pragma unroll
-        for (int w = 0; w < WK; ++w) {
-            v += red[(w * WN * 16 + nl) * MROWS + ml];
-        }
-        const std::int64_t n = n0 + nl;
-        const std::int64_t m = m0 + ml;
-        if (n >= p.n) {
-            continue;
-        }
-        if (p.splits == 1) {
-            out[m * p.out_stride_m + n * p.out_stride_n] = ops<T>::from_float(v);
-        } else {
-            atomicAdd(p.partial + m * p.n + n, v);
-        }
-    }
-    if (p.splits == 1) {
-        return;
-    }
-    // threadFenceReduction: the last block to add into this output tile writes it and clears the workspace.
-    __threadfence();
-    __syncthreads();
-    unsigned* counter = p.counters + static_cast<std::int64_t>(blockIdx.y) * gridDim.x + blockIdx.x;
-    if (threadIdx.x == 0) {
-        am_last = atomicAdd(counter, 1u) == static_cast<unsigned>(p.splits - 1) ? 1 : 0;
-    }
-    __syncthreads();
-    if (am_last == 0) {
-        return;
-    }
-    __threadfence();
-    for (int i = static_cast<int>(threadIdx.x); i < outputs; i += block_threads) {
-        const int nl = i / mrows;
-        const int ml = i % mrows;
-        const std::int64_t n = n0 + nl;
-        const std::int64_t m = m0 + ml;
-        if (n >= p.n) {
-            continue;
-        }
-        float* cell = p.partial + m * p.n + n;
-        const float v = __ldcg(cell);
-        __stcg(cell, 0.0f);
-        out[m * p.out_stride_m + n * p.out_stride_n] = ops<T>::from_float(v);
-    }
-    if (threadIdx.x == 0) {
-        *counter = 0;
-    }
+    finish<T, MT, WN>(p, acc, smem_raw, am_last);
 }
 
 // Shared memory of one block: its x slice, or the WK-way reduction when that is larger.
@@ -338,42 +515,42 @@ int smem_bytes(int mrows, std::int64_t chunks_per_split, int mt) {
 constexpr int max_smem = 96 * 1024; // two blocks per SM (the register bound) fit in 228 KiB
 
 template <typename T, int MT, int WN, int KW>
-void launch_one(const params& p, dim3 grid, int smem, cudaStream_t stream) {
+void pipelined_one(const params& p, dim3 grid, int smem, cudaStream_t stream) {
     static const bool configured = [] {
-        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(gemm_kernel<T, MT, WN, KW>,
+        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(pipelined_kernel<T, MT, WN, KW>,
                                                 cudaFuncAttributeMaxDynamicSharedMemorySize, max_smem));
         return true;
     }();
     (void)configured;
-    gemm_kernel<T, MT, WN, KW><<<grid, block_threads, smem, stream>>>(p);
+    pipelined_kernel<T, MT, WN, KW><<<grid, block_threads, smem, stream>>>(p);
     ROOFLINE_CUDA_CALL(cudaGetLastError());
 }
 
 template <typename T, int MT, int KW>
-void launch_wn(const params& p, int warps_n, dim3 grid, int smem, cudaStream_t s) {
+void pipelined_wn(const params& p, int warps_n, dim3 grid, int smem, cudaStream_t s) {
     switch (warps_n) {
     case 8:
-        return launch_one<T, MT, 8, KW>(p, grid, smem, s);
+        return pipelined_one<T, MT, 8, KW>(p, grid, smem, s);
     case 4:
-        return launch_one<T, MT, 4, KW>(p, grid, smem, s);
+        return pipelined_one<T, MT, 4, KW>(p, grid, smem, s);
     case 2:
-        return launch_one<T, MT, 2, KW>(p, grid, smem, s);
+        return pipelined_one<T, MT, 2, KW>(p, grid, smem, s);
     default:
         throw std::invalid_argument("W4A16: warps_n = " + std::to_string(warps_n) + " must be 8, 4 or 2");
     }
 }
 
 template <typename T>
-void launch_typed(const params& p, int mt, const config& cfg, dim3 grid, int smem, cudaStream_t s) {
+void launch_pipelined(const params& p, int mt, const config& cfg, dim3 grid, int smem, cudaStream_t s) {
     if (cfg.chunks != 2 && cfg.chunks != 4) {
         throw std::invalid_argument("W4A16: chunks = " + std::to_string(cfg.chunks) + " must be 2 or 4");
     }
     if (mt == 1) {
-        return cfg.chunks == 2 ? launch_wn<T, 1, 2>(p, cfg.warps_n, grid, smem, s)
-                               : launch_wn<T, 1, 4>(p, cfg.warps_n, grid, smem, s);
+        return cfg.chunks == 2 ? pipelined_wn<T, 1, 2>(p, cfg.warps_n, grid, smem, s)
+                               : pipelined_wn<T, 1, 4>(p, cfg.warps_n, grid, smem, s);
     }
-    return cfg.chunks == 2 ? launch_wn<T, 2, 2>(p, cfg.warps_n, grid, smem, s)
-                           : launch_wn<T, 2, 4>(p, cfg.warps_n, grid, smem, s);
+    return cfg.chunks == 2 ? pipelined_wn<T, 2, 2>(p, cfg.warps_n, grid, smem, s)
+                           : pipelined_wn<T, 2, 4>(p, cfg.warps_n, grid, smem, s);
 }
 
 // ---- dequantise, pack, reference ----
@@ -488,7 +665,45 @@ int grid_for(std::int64_t work) {
 } // namespace
 
 config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count) {
+    // The fastest slab-kernel configuration of each point of the H200 sweep
+    // (bench/w4a16/results/h200_run1.log, "sweep best"); other problems take the nearest point in log M, log
+    // N, log K. sm_count is not used yet: the table is the H200's (132 SMs).
+    (void)sm_count;
+    struct tuned {
+        std::int64_t m, n, k;
+        config c;
+    };
+    static constexpr tuned table[] = {
+        {1, 4096, 4096, {8, 4, 8}},   {2, 4096, 4096, {4, 8, 4}},   {4, 4096, 4096, {2, 8, 2}},
+        {8, 4096, 4096, {2, 8, 2}},   {16, 4096, 4096, {2, 8, 1}},  {1, 14336, 4096, {8, 4, 3}},
+        {2, 14336, 4096, {8, 4, 3}},  {4, 14336, 4096, {4, 8, 1}},  {8, 14336, 4096, {4, 8, 1}},
+        {16, 14336, 4096, {4, 8, 1}}, {1, 4096, 14336, {2, 4, 3}},  {2, 4096, 14336, {2, 4, 3}},
+        {4, 4096, 14336, {2, 4, 3}},  {8, 4096, 14336, {2, 4, 3}},  {16, 4096, 14336, {2, 8, 2}},
+        {1, 28672, 8192, {8, 4, 6}},  {2, 28672, 8192, {8, 4, 6}},  {4, 28672, 8192, {8, 4, 6}},
+        {8, 28672, 8192, {8, 8, 1}},  {16, 28672, 8192, {8, 8, 1}}, {1, 8192, 28672, {2, 4, 3}},
+        {2, 8192, 28672, {4, 4, 3}},  {4, 8192, 28672, {4, 4, 6}},  {8, 8192, 28672, {8, 4, 6}},
+        {16, 8192, 28672, {8, 8, 4}},
+    };
+    const auto l = [](std::int64_t v) {
+        return std::log2(static_cast<double>(std::max<std::int64_t>(v, 1)));
+    };
+    const std::int64_t m_eff = std::min<std::int64_t>(m, 16); // larger M runs as stacked 16-row chunks
+    double best = 1e30;
     config c;
+    for (const auto& t : table) {
+        const double d =
+            std::pow(l(t.m) - l(m_eff), 2) + std::pow(l(t.n) - l(n), 2) + std::pow(l(t.k) - l(k), 2);
+        if (d < best) {
+            best = d;
+            c = t.c;
+        }
+    }
+    return c;
+}
+
+config choose_pipelined_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count) {
+    config c;
+    c.pipelined = true;
     c.warps_n = n >= 8192 ? 4 : 2;
     c.chunks = 4;
     const std::int64_t m_chunks = (m + 15) / 16;
@@ -528,6 +743,9 @@ void gemm(const gemm_args& a, const config& cfg, cudaStream_t stream) {
     if (a.m <= 0) {
         throw std::invalid_argument("W4A16: m = " + std::to_string(a.m) + " must be positive");
     }
+    if (cfg.warps_n != 8 && cfg.warps_n != 4 && cfg.warps_n != 2) {
+        throw std::invalid_argument("W4A16: warps_n = " + std::to_string(cfg.warps_n) + " must be 8, 4 or 2");
+    }
     params p = make_params(a);
     const int mt = a.m <= 8 ? 1 : 2;
     const std::int64_t m_chunks = (a.m + 8 * mt - 1) / (8 * mt);
@@ -535,8 +753,14 @@ void gemm(const gemm_args& a, const config& cfg, cudaStream_t stream) {
     const std::int64_t chunks_k = a.k / 64;
     const std::int64_t splits_wanted = std::clamp<std::int64_t>(cfg.splits, 1, chunks_k);
     std::int64_t per = (chunks_k + splits_wanted - 1) / splits_wanted;
-    // The block's x slice must fit in shared memory: split further where it does not.
-    per = std::min(per, static_cast<std::int64_t>(max_smem / (2 * mrows) - 8) / 64);
+    if (cfg.pipelined) {
+        // The block's x slice must fit in shared memory: split further where it does not.
+        per = std::min(per, static_cast<std::int64_t>(max_smem / (2 * mrows) - 8) / 64);
+    } else {
+        // Each split a whole number of slabs, so no warp idles inside one.
+        const std::int64_t slab = static_cast<std::int64_t>(block_warps / cfg.warps_n) * cfg.chunks;
+        per = (per + slab - 1) / slab * slab;
+    }
     p.chunks_per_split = per;
     p.splits = static_cast<int>((chunks_k + per - 1) / per);
     p.partial = static_cast<float*>(a.workspace);
@@ -547,11 +771,17 @@ void gemm(const gemm_args& a, const config& cfg, cudaStream_t stream) {
     const std::int64_t n_blocks = (a.n + 16 * cfg.warps_n - 1) / (16 * cfg.warps_n);
     const dim3 grid(static_cast<unsigned>(m_chunks), static_cast<unsigned>(n_blocks),
                     static_cast<unsigned>(p.splits));
-    const int smem = smem_bytes(mrows, per, mt);
-    if (a.type == CUDA_R_16F) {
-        launch_typed<__half>(p, mt, cfg, grid, smem, stream);
+    if (cfg.pipelined) {
+        const int smem = smem_bytes(mrows, per, mt);
+        if (a.type == CUDA_R_16F) {
+            launch_pipelined<__half>(p, mt, cfg, grid, smem, stream);
+        } else {
+            launch_pipelined<__nv_bfloat16>(p, mt, cfg, grid, smem, stream);
+        }
+    } else if (a.type == CUDA_R_16F) {
+        launch_slab<__half>(p, mt, cfg, grid, stream);
     } else {
-        launch_typed<__nv_bfloat16>(p, mt, cfg, grid, smem, stream);
+        launch_slab<__nv_bfloat16>(p, mt, cfg, grid, stream);
     }
 }
 

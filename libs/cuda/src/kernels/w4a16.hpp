@@ -14,9 +14,12 @@ namespace roofline::cuda::w4a16 {
 // are refused with std::invalid_argument.
 struct config {
     int warps_n = 4; // warps side by side along N in a block (8, 4 or 2); the other 8/warps_n split K
-    int chunks =
-        4; // 64-wide K chunks each warp loads per step (2 or 4), double-buffered: 16-byte loads per lane
-    int splits = 1; // blocks along K; > 1 reduces through the FP32 workspace (atomics, last block writes)
+    int chunks = 4;  // 64-wide K chunks each warp loads per step: 4 or 8 (slab kernel), 2 or 4 (pipelined)
+    int splits = 1;  // blocks along K; > 1 reduces through the FP32 workspace (atomics, last block writes)
+    // false: the slab kernel, measured on the H200 (bench/w4a16/results). true: the pipelined kernel (x
+    // staged once per block, next weights in flight during the math), written after that run and not yet
+    // measured.
+    bool pipelined = false;
 };
 
 struct gemm_args {
@@ -32,7 +35,10 @@ struct gemm_args {
         nullptr; // workspace_bytes(m, n); zeroed once before the first call, left zeroed after each
 };
 
+// The slab kernel's configuration: the H200 sweep's best for the nearest tuned point.
 [[nodiscard]] config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count);
+// The pipelined kernel's: a wave-filling rule (untuned; the kernel has not run on a GPU yet).
+[[nodiscard]] config choose_pipelined_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count);
 // FP32 partial sums for M×N plus one counter per output tile.
 [[nodiscard]] std::size_t workspace_bytes(std::int64_t m, std::int64_t n);
 void gemm(const gemm_args& args, const config& cfg, cudaStream_t stream);
