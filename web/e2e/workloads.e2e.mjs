@@ -24,7 +24,9 @@ export const tests = [
       // Every GEMM of each scheme lands on the chart (two schemes, several GEMMs each).
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=point]').length >= 10);
       const labels = await page.locator('[data-testid=point]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
-      assert.ok(labels.some((l) => l.includes('attn.q_proj')), labels.join('\n'));
+      // q_proj at decode batch 16 (16x4096x4096) and the LM head (16x128256x4096), in both precisions.
+      assert.ok(labels.some((l) => l.includes('16×4096×4096 BF16')), labels.join('\n'));
+      assert.ok(labels.some((l) => l.includes('16×128256×4096 FP8')), labels.join('\n'));
     },
   },
   {

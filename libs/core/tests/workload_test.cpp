@@ -184,8 +184,17 @@ TEST(ModelGemms, BadShapesNameTheField) {
 
 TEST(PrecisionScheme, NamedAndMixed) {
     const auto w4 = parse_precision_scheme("w4a16");
-    EXPECT_EQ(w4.weights, precision_id::int4);
-    EXPECT_EQ(w4.activations, precision_id::bf16);
+    EXPECT_EQ(w4.weights, precision_id::w4a16);
+    EXPECT_EQ(w4.activations, precision_id::fp16);
+    // Its GEMMs are the catalogue's W4A16 pair (what the engine's W4A16 kernel runs).
+    layer_gemm g;
+    g.m = 16;
+    g.n = 4096;
+    g.k = 4096;
+    g.rows = 16;
+    EXPECT_EQ(problem_for(g, w4).precision_label(), "W4A16");
+    const auto int4 = parse_precision_scheme("INT4/BF16");
+    EXPECT_EQ(int4.weights, precision_id::int4);
     const auto fp8 = parse_precision_scheme("FP8");
     EXPECT_EQ(fp8.weights, precision_id::fp8_e4m3);
     EXPECT_EQ(fp8.name, "FP8");

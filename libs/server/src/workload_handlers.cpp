@@ -577,7 +577,9 @@ http_response api::doctor(const http_request& req) {
             have ? "measured profile in " + dir.string() : "no measured profile in '" + dir.string() + "'",
             have ? "" : "run `roofline ceilings` on the GPU");
     }
-    add("database", "ok", true, m_store.location() + " (" + std::to_string(m_store.count()) + " runs)",
+    add("database", "ok", true,
+        m_store.engine() + " " + store::redact_url(m_store.location()) + " (" +
+            std::to_string(m_store.count()) + " runs)",
         "");
     return json_answer(json{
         {"schema_version", 1},

@@ -285,7 +285,9 @@ precision_scheme parse_precision_scheme(std::string_view text) {
         return {"W8A8", precision_id::int8, precision_id::int8};
     }
     if (l == "w4a16") {
-        return {"W4A16", precision_id::int4, precision_id::bf16};
+        // The catalogue's weight-only format: INT4 weights with one FP16 scale per 128 along K, FP16
+        // activations (the engine measures it with its own kernel). Plain INT4 weights: INT4/BF16.
+        return {"W4A16", precision_id::w4a16, info(precision_id::w4a16).default_output};
     }
     if (l == "w4a8") {
         return {"W4A8", precision_id::int4, precision_id::fp8_e4m3};
