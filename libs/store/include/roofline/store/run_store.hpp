@@ -190,6 +190,8 @@ class run_store {
     [[nodiscard]] virtual std::string engine() const = 0;
     // The file path, or the URL without its password: safe to print.
     [[nodiscard]] virtual std::string location() const = 0;
+    // The location as a path (for callers written before PostgreSQL: a URL comes back as its text).
+    [[nodiscard]] std::filesystem::path path() const { return location(); }
 };
 
 // True for a postgresql:// or postgres:// URL (libpq's connection URI).
