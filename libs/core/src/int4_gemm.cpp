@@ -31,9 +31,9 @@ std::vector<std::uint8_t> pack(std::span<const std::int8_t> values, std::int64_t
     }
     std::vector<std::uint8_t> out(static_cast<std::size_t>(rows * k / 2), 0);
     for (std::int64_t i = 0; i < rows * k; ++i) {
-        const int v = values[static_cast<std::size_t>(i)];
+        const std::int8_t v = values[static_cast<std::size_t>(i)]; // a number, never a character
         if (v < -8 || v > 7) {
-            throw std::invalid_argument("INT4 pack: value " + std::to_string(v) + " at index " +
+            throw std::invalid_argument("INT4 pack: value " + std::to_string(v + 0) + " at index " +
                                         std::to_string(i) + " is outside [-8, 7]");
         }
         out[static_cast<std::size_t>(i / 2)] |= static_cast<std::uint8_t>((v & 0xF) << (4 * (i % 2)));
