@@ -64,7 +64,13 @@ class api {
 
     [[nodiscard]] bool gpu_available() const noexcept { return m_queue != nullptr; }
     // Streams end at their next event or heartbeat once this is called (the server is stopping).
-    void begin_shutdown() noexcept { m_stopping = true; }
+    // The GPU worker is killed at once: a hung precision must not hold the exit (it is stored as failed).
+    void begin_shutdown() noexcept {
+        m_stopping = true;
+        if (m_supervisor) {
+            m_supervisor->abort_now();
+        }
+    }
 
   private:
   public:

@@ -25,7 +25,8 @@ struct server_config {
     std::filesystem::path web_root;       // empty: no static files (GET / says how to build them)
     std::vector<std::string> cors_origins{"http://localhost:5173"};
     std::size_t queue_capacity = 8;       // GPU analyses that may wait behind the running one
-    std::size_t http_threads = 64;        // each keep-alive connection or SSE stream holds one
+    std::size_t http_threads = 64;        // handler threads (a connection holds none while it waits)
+    std::size_t max_connections = 16384;  // open connections; one more is answered 503 and closed
     bool use_gpu = true;                  // false: prediction-only without asking a worker
     std::string no_gpu_reason;            // why use_gpu is false, for /api/health
     supervisor_config worker;
