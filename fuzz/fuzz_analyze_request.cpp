@@ -67,15 +67,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(r.m >= 1 && r.m <= max_dimension && r.n >= 1 && r.n <= max_dimension && r.k >= 1 &&
               r.k <= max_dimension);
         check(r.iterations >= 1 && r.iterations <= max_iterations);
-        // The accepted request's answer parts, dumped strictly: the points and the echoed hardware key.
+        // The accepted request's answer parts, dumped strictly as the handler builds them: an unknown
+        // hardware key is a 422 quoting it, a known one is echoed as the registry spells it.
         const auto* hw = r.hardware_key.empty() ? registry().find("b10") : registry().find(r.hardware_key);
-        nlohmann::json echo{{"hardware_key", r.hardware_key}, {"points", nlohmann::json::array()}};
+        if (hw == nullptr) {
+            check_status(invalid_value("hardware_key", "unknown hardware '" + r.hardware_key.substr(0, 64) +
+                                                           "'; valid: " + registry().valid_keys()));
+            return 0;
+        }
+        nlohmann::json echo{{"hardware_key", hw->key}, {"points", nlohmann::json::array()}};
         for (const auto& p : r.problems) {
             validate(p); // the handler relies on it: must not throw for an accepted request
             (void)compute_traffic(p);
-            if (hw != nullptr) {
-                echo["points"].push_back(to_json(predict(*hw, p)));
-            }
+            echo["points"].push_back(to_json(predict(*hw, p)));
         }
         (void)echo.dump();
     } catch (const api_error& e) {
