@@ -153,7 +153,7 @@ struct api::prepared {
 
 api::api(server_config& config, hardware_registry registry, store::run_store& store)
     : m_config(config), m_registry(std::move(registry)), m_store(store), m_static(config.web_root),
-      m_telemetry(make_telemetry_source()) {
+      m_telemetry(make_telemetry_source()), m_store_schema_version(store.schema_version()) {
     for (const auto& h : m_registry.entries()) {
         m_roofs_text.emplace(h.key, std::make_shared<const std::string>(roofs_json(h).dump()));
     }
@@ -261,7 +261,7 @@ http_response api::health(const http_request& req) {
            {"queue_capacity", m_queue ? m_queue->capacity() : 0},
            {"worker_restarts", m_queue ? m_queue->restarts() : 0},
            {"default_hardware_key", m_default_hw},
-           {"store_schema_version", m_store.schema_version()}};
+           {"store_schema_version", m_store_schema_version}};
     return json_response(j.dump());
 }
 
