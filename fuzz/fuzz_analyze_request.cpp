@@ -1,12 +1,19 @@
-// libFuzzer target for the request parsing behind POST /api/analyze and GET /api/runs.
+// libFuzzer target for the request parsing behind POST /api/analyze and GET /api/runs, through to the bytes
+// the server sends.
 //
 // Input: the request target (path and query) up to the first newline, the body after it. The property: the
 // parsers return a valid request or throw api_error with a 4xx status; any other exception, a crash or a
-// sanitizer report is a bug. Accepted requests must satisfy the bounds the handlers rely on.
+// sanitizer report is a bug. Accepted requests must satisfy the bounds the handlers rely on. Every response
+// is serialised as the server serialises it, with nlohmann's strict dump (which throws on invalid UTF-8, the
+// 500s of issue 18): an error body must parse back as JSON, and an accepted request's predicted points and
+// echoed strings must dump.
+#include "roofline/core/hardware.hpp"
+#include "roofline/core/report.hpp"
 #include "roofline/server/request.hpp"
 
 #include <cstdint>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 using namespace roofline;
@@ -20,7 +27,19 @@ void check(bool ok) {
     }
 }
 
-void check_status(const api_error& e) { check(e.status() >= 400 && e.status() < 500); }
+// The error body the server sends: valid JSON whose strict re-serialisation does not throw.
+void check_status(const api_error& e) {
+    check(e.status() >= 400 && e.status() < 500);
+    const auto body = error_body(e);
+    const auto j = nlohmann::json::parse(body, nullptr, false);
+    check(!j.is_discarded() && j.contains("error") && j["error"]["message"].is_string());
+    (void)j.dump(); // throws (an uncaught exception: a crash the fuzzer reports) on invalid UTF-8
+}
+
+const hardware_registry& registry() {
+    static const auto r = hardware_registry::builtin();
+    return r;
+}
 
 } // namespace
 
@@ -48,10 +67,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(r.m >= 1 && r.m <= max_dimension && r.n >= 1 && r.n <= max_dimension && r.k >= 1 &&
               r.k <= max_dimension);
         check(r.iterations >= 1 && r.iterations <= max_iterations);
+        // The accepted request's answer parts, dumped strictly as the handler builds them: an unknown
+        // hardware key is a 422 quoting it, a known one is echoed as the registry spells it.
+        const auto* hw = r.hardware_key.empty() ? registry().find("b10") : registry().find(r.hardware_key);
+        if (hw == nullptr) {
+            check_status(invalid_value("hardware_key", "unknown hardware '" + r.hardware_key.substr(0, 64) +
+                                                           "'; valid: " + registry().valid_keys()));
+            return 0;
+        }
+        nlohmann::json echo{{"hardware_key", hw->key}, {"points", nlohmann::json::array()}};
         for (const auto& p : r.problems) {
             validate(p); // the handler relies on it: must not throw for an accepted request
             (void)compute_traffic(p);
+            echo["points"].push_back(to_json(predict(*hw, p)));
         }
+        (void)echo.dump();
     } catch (const api_error& e) {
         check_status(e);
     }

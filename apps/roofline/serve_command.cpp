@@ -43,6 +43,7 @@ struct serve_options {
     bool predict_only = false;
     bool original_client = false;
     std::size_t threads = 64;
+    std::size_t max_connections = 16384;
     std::string worker_command; // test hook: a stand-in for `roofline worker`
 };
 
@@ -107,6 +108,7 @@ void run_serve(const serve_options& o, const global_options& global) {
     }
     c.queue_capacity = o.queue_capacity;
     c.http_threads = o.threads;
+    c.max_connections = o.max_connections;
     c.default_hardware_key = o.hardware;
     c.original_client = o.original_client;
     if (!(o.precision_timeout_s >= 1 && o.precision_timeout_s <= 86400)) {
@@ -203,7 +205,10 @@ void add_serve_command(CLI::App& app, const global_options& global) {
     cmd->add_flag("--original-client", o->original_client,
                   "POST /api/analyze answers in the original (seed) web client's form: `hardware` is the GPU's "
                   "name, plus `simulated` and `recommendation` (docs/API.md, \"The original client\")");
-    cmd->add_option("--threads", o->threads, "HTTP threads (each keep-alive connection holds one)")->group("");
+    cmd->add_option("--threads", o->threads, "Handler threads (a waiting connection holds none)")->group("");
+    cmd->add_option("--max-connections", o->max_connections,
+                    "Open connections the server holds (idle keep-alive ones included); one more is answered 503 "
+                    "(default 16384)");
     cmd->add_option("--worker-command", o->worker_command,
                     "Test hook: run this command instead of `roofline worker`")
         ->group("");

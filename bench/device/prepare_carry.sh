@@ -9,9 +9,7 @@ keep_node=""
 rm -rf .devcarry/roofline .devcarry/cuda_gpu_tests .devcarry/lib .devcarry/web-dist
 mkdir -p .devcarry/lib
 cp build/sm90/apps/roofline/roofline build/sm90/libs/cuda/cuda_gpu_tests .devcarry/
-for l in libcpp-httplib.so.0.11 libbrotlidec.so.1 libbrotlienc.so.1 libbrotlicommon.so.1; do
-    cp -L /lib/x86_64-linux-gnu/$l .devcarry/lib/
-done
+# The server's HTTP layer is Boost.Beast (header-only): the binary needs no library the GPU machine lacks.
 (cd web && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build >/dev/null)
 cp -r web/dist .devcarry/web-dist
 node_bin=$(command -v node)

@@ -147,7 +147,10 @@ struct api::prepared {
 
 api::api(server_config& config, hardware_registry registry, store::run_store& store)
     : m_config(config), m_registry(std::move(registry)), m_store(store), m_static(config.web_root),
-      m_telemetry(make_telemetry_source()) {
+      m_telemetry(make_telemetry_source()), m_store_schema_version(store.schema_version()) {
+    for (const auto& h : m_registry.entries()) {
+        m_roofs_text.emplace(h.key, std::make_shared<const std::string>(roofs_json(h).dump()));
+    }
     if (m_config.use_gpu) {
         m_supervisor = std::make_unique<worker_supervisor>(m_config.worker);
         std::string why;
@@ -251,7 +254,7 @@ http_response api::health(const http_request& req) {
            {"queue_capacity", m_queue ? m_queue->capacity() : 0},
            {"worker_restarts", m_queue ? m_queue->restarts() : 0},
            {"default_hardware_key", m_default_hw},
-           {"store_schema_version", m_store.schema_version()}};
+           {"store_schema_version", m_store_schema_version}};
     // The roofs roof=measured would use, so the form can offer "this machine — measured" (GUIDE.md).
     j["measured_profile"] = nullptr;
     try {

@@ -1,48 +1,64 @@
-// The adapter between cpp-httplib and the handlers: the only file that includes httplib.h.
+// The HTTP layer: Boost.Beast on Boost.Asio, behind api_server (server.hpp). The only file that includes
+// them.
 //
-// Why cpp-httplib (Debian's libcpp-httplib-dev 0.11.4): it is packaged by Debian (no vendored copy, security
-// updates from the distribution), small, dependency-free for our use, and has what the API needs: keep-alive,
-// a payload limit (413), chunked responses for server-sent events and a replaceable thread pool. Its routing
-// uses std::regex, so every request goes through one catch-all route into our own string router.
+// Why Beast (Debian's libboost-dev, header-only): an event-driven server holds a connection as a socket and a
+// buffer, not a thread, so thousands of slow or idle clients cost memory only (issue 18: cpp-httplib served
+// one thread per connection, and 64 slowloris connections took it down). Deadlines are absolute per phase
+// (the next request's first byte, its header, its body, the answer's write) and never restart with a byte.
+//
+// Threads: a few I/O threads run the event loop (accept, read, write; never a handler). Handlers run on a
+// pool (they may block: a GPU analysis waits for its job, a stored run for its commit). Server-sent-event
+// streams run on a thread of their own each (they block between events), bounded in number.
 #include "api.hpp"
 #include "compat_handlers.hpp"
 #include "log.hpp"
 #include "roofline/server/server.hpp"
 
+// Beast's string_view as std::string_view (its default in 1.74 is boost::string_view).
+#define BOOST_BEAST_USE_STD_STRING_VIEW
 #include <arpa/inet.h>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
+#include <functional>
+#include <mutex>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <thread>
 
 namespace roofline::server {
 namespace {
 
-using json = nlohmann::json;
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 constexpr std::uintmax_t max_static_file_bytes = 64ULL * 1024 * 1024;
+constexpr std::size_t max_header_bytes = 16 * 1024;
+// A keep-alive connection may wait this long for its next request's first byte; then it is closed.
+constexpr auto idle_timeout = 60s;
+// From a request's first byte to the end of its header, and then to the end of its body: a client that
+// sends a byte now and then (slowloris) is cut off when the phase's time is up, however many bytes it sent.
+constexpr auto header_timeout = 10s;
+constexpr auto body_timeout = 20s;
+constexpr auto write_timeout = 20s;
+// A stream whose client stops reading is given up after this long without progress.
+constexpr int stream_write_timeout_ms = 10000;
+constexpr std::size_t max_streams = 256;
 
-class httplib_sink final : public event_sink {
-  public:
-    explicit httplib_sink(httplib::DataSink& sink) : m_sink(sink) {}
-    bool send(std::string_view event, std::string_view data) override {
-        std::string msg;
-        msg.reserve(event.size() + data.size() + 16);
-        msg.append("event: ").append(event).append("\ndata: ").append(data).append("\n\n");
-        return write(msg);
-    }
-    bool comment(std::string_view text) override { return write(": " + std::string(text) + "\n\n"); }
-
-  private:
-    bool write(const std::string& s) { return m_sink.is_writable() && m_sink.write(s.data(), s.size()); }
-    httplib::DataSink& m_sink;
-};
-
-std::string error_body(const std::string& code, const std::string& message) {
-    return server::error_body(api_error(400, code, message));
+std::string error_text(int status, const std::string& code, const std::string& message) {
+    return error_body(api_error(status, code, message));
 }
 
 // Constant-time comparison: the time a wrong token takes to reject says nothing about its prefix.
@@ -87,6 +103,600 @@ std::string read_file(const fs::path& file) {
     return out;
 }
 
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// The request path with its %XX escapes decoded ('+' stays: it is a space only in a query). The bytes may be
+// anything; the router and the static route judge them, and messages quote them as valid UTF-8.
+std::string decode_path(std::string_view p) {
+    std::string out;
+    out.reserve(p.size());
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        if (p[i] != '%') {
+            out += p[i];
+            continue;
+        }
+        const int hi = i + 2 < p.size() ? hex_digit(p[i + 1]) : -1;
+        const int lo = hi >= 0 ? hex_digit(p[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+            throw bad_request("malformed percent-escape in the request path");
+        }
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return out;
+}
+
+// Handlers may block (a GPU job, a commit): they run here, never on an I/O thread.
+class handler_pool {
+  public:
+    explicit handler_pool(std::size_t threads) {
+        for (std::size_t i = 0; i < threads; ++i) {
+            m_threads.emplace_back([this] { work(); });
+        }
+    }
+    handler_pool(const handler_pool&) = delete;
+    handler_pool& operator=(const handler_pool&) = delete;
+    ~handler_pool() { // runs what is queued, then joins
+        {
+            const std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_cv.notify_all();
+        for (auto& t : m_threads) {
+            t.join();
+        }
+    }
+    void post(std::function<void()> task) {
+        {
+            const std::lock_guard lock(m_mutex);
+            m_tasks.push_back(std::move(task));
+        }
+        m_cv.notify_one();
+    }
+
+  private:
+    void work() {
+        for (;;) {
+            std::function<void()> task;
+            {
+                std::unique_lock lock(m_mutex);
+                m_cv.wait(lock, [this] { return m_stopping || !m_tasks.empty(); });
+                if (m_tasks.empty()) {
+                    return;
+                }
+                task = std::move(m_tasks.front());
+                m_tasks.pop_front();
+            }
+            task();
+        }
+    }
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::deque<std::function<void()>> m_tasks;
+    bool m_stopping = false;
+    std::vector<std::thread> m_threads;
+};
+
+// Server-sent events written straight to the socket by the stream's own thread, as HTTP/1.1 chunks. Nothing
+// else touches the socket meanwhile (the connection reads no further request while it streams).
+class socket_sink final : public event_sink {
+  public:
+    explicit socket_sink(int fd) : m_fd(fd) {}
+    bool send(std::string_view event, std::string_view data) override {
+        std::string msg;
+        msg.reserve(event.size() + data.size() + 16);
+        msg.append("event: ").append(event).append("\ndata: ").append(data).append("\n\n");
+        return chunk(msg);
+    }
+    bool comment(std::string_view text) override { return chunk(": " + std::string(text) + "\n\n"); }
+    bool write_all(std::string_view s) {
+        while (m_ok && !s.empty()) {
+            const auto n = ::send(m_fd, s.data(), s.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0) {
+                s.remove_prefix(static_cast<std::size_t>(n));
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                pollfd p{m_fd, POLLOUT, 0};
+                m_ok = ::poll(&p, 1, stream_write_timeout_ms) > 0 && (p.revents & (POLLERR | POLLHUP)) == 0;
+                continue;
+            }
+            m_ok = false;
+        }
+        return m_ok;
+    }
+
+  private:
+    bool chunk(std::string_view payload) {
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", payload.size());
+        std::string out(size);
+        out.append(payload).append("\r\n");
+        return write_all(out);
+    }
+    int m_fd;
+    bool m_ok = true;
+};
+
+struct server_state; // the parts sessions share (below)
+
+class session : public std::enable_shared_from_this<session> {
+  public:
+    session(tcp::socket socket, server_state& s);
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+    ~session();
+    void start() { wait_for_request(); }
+
+  private:
+    void wait_for_request();
+    void read_header();
+    void on_header(beast::error_code ec);
+    void read_body();
+    void on_body(beast::error_code ec);
+    void dispatch();
+    void refuse(http::status status, const std::string& code, const std::string& message);
+    void write(std::shared_ptr<http::response<http::string_body>> res);
+    void start_stream(std::function<void(event_sink&)> stream, std::string head);
+    void close();
+    void drain();
+
+    tcp::socket m_socket;
+    beast::flat_buffer m_buffer;
+    net::steady_timer m_timer;
+    server_state& m_server;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    http::request<http::string_body> m_request;
+    std::string m_origin;
+    bool m_closing = false;
+    // Which operation the timer guards: an expired deadline closes the socket, which ends that operation.
+    std::uint64_t m_generation = 0;
+    void arm(std::chrono::steady_clock::duration d);
+    void disarm() {
+        ++m_generation;
+        m_timer.cancel();
+    }
+    bool m_head = false;     // the request being answered is a HEAD
+    bool m_draining = false; // close() has begun
+};
+
+struct server_state {
+    server_config config;
+    std::unique_ptr<store::run_store> store;
+    std::unique_ptr<api> handlers;
+    bool host_guard = false; // loopback without token: refuse foreign Host headers (DNS rebinding)
+    std::atomic<std::size_t> connections{0};
+    std::atomic<std::size_t> streams{0};
+    std::mutex streams_mutex;
+    std::condition_variable streams_done;
+    std::unique_ptr<handler_pool> pool;
+    net::io_context io;
+    tcp::acceptor acceptor{io};
+    std::atomic<bool> stopping{false};
+
+    [[nodiscard]] bool origin_allowed(const std::string& origin) const {
+        return std::find(config.cors_origins.begin(), config.cors_origins.end(), origin) !=
+               config.cors_origins.end();
+    }
+
+    void accept() {
+        acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+            if (ec == net::error::operation_aborted || !acceptor.is_open()) {
+                return;
+            }
+            if (ec) {
+                // Out of descriptors (EMFILE) and the like: say so once a second, not once per attempt.
+                log_line("accept: " + ec.message());
+                auto t = std::make_shared<net::steady_timer>(io, 100ms);
+                t->async_wait([this, t](beast::error_code) { accept(); });
+                return;
+            }
+            if (connections.load() >= config.max_connections) {
+                refuse_connection(std::move(socket));
+            } else {
+                std::make_shared<session>(std::move(socket), *this)->start();
+            }
+            accept();
+        });
+    }
+
+    // Over the connection cap: a clear 503 and the connection closed, without reading the request.
+    void refuse_connection(tcp::socket socket) {
+        const auto body =
+            error_text(503, "too_many_connections",
+                       "the server holds its limit of " + std::to_string(config.max_connections) +
+                           " connections; retry in a moment, or raise --max-connections");
+        auto text = std::make_shared<std::string>("HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+                                                  "application/json\r\nRetry-After: 1\r\nConnection: "
+                                                  "close\r\nContent-Length: " +
+                                                  std::to_string(body.size()) + "\r\n\r\n" + body);
+        auto sock = std::make_shared<tcp::socket>(std::move(socket));
+        net::async_write(*sock, net::buffer(*text), [sock, text](beast::error_code, std::size_t) {
+            // Closing with the client's request unread would reset the connection and could discard the
+            // answer before the client reads it: end our side, give the client a moment, then close.
+            beast::error_code ignored;
+            sock->shutdown(tcp::socket::shutdown_send, ignored);
+            auto linger = std::make_shared<net::steady_timer>(sock->get_executor(), 500ms);
+            linger->async_wait([sock, linger](beast::error_code) {
+                beast::error_code e;
+                sock->close(e);
+            });
+        });
+    }
+};
+
+session::session(tcp::socket socket, server_state& s)
+    : m_socket(std::move(socket)), m_buffer(max_header_bytes + max_body_bytes + 4096),
+      m_timer(m_socket.get_executor()), m_server(s) {
+    ++m_server.connections;
+    beast::error_code ignored;
+    m_socket.set_option(tcp::no_delay(true), ignored);
+}
+
+session::~session() {
+    --m_server.connections;
+}
+
+void session::arm(std::chrono::steady_clock::duration d) {
+    const auto generation = ++m_generation;
+    m_timer.expires_after(d);
+    m_timer.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+        if (!ec && generation == self->m_generation) {
+            beast::error_code ignored;
+            self->m_socket.cancel(ignored);
+            self->m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+            self->m_socket.close(ignored);
+        }
+    });
+}
+
+void session::close() {
+    disarm();
+    if (!m_socket.is_open() || m_draining) {
+        return;
+    }
+    // Our side ends first; what the client still sends (the rest of a refused body) is read and dropped for
+    // a moment, so that closing does not reset the connection and discard the answer before it is read.
+    m_draining = true;
+    beast::error_code ignored;
+    m_socket.shutdown(tcp::socket::shutdown_send, ignored);
+    arm(1s);
+    drain();
+}
+
+void session::drain() {
+    m_buffer.clear();
+    m_socket.async_read_some(m_buffer.prepare(4096),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                 if (ec) {
+                                     self->disarm();
+                                     beast::error_code ignored;
+                                     self->m_socket.close(ignored);
+                                     return;
+                                 }
+                                 self->drain();
+                             });
+}
+
+void session::wait_for_request() {
+    if (m_server.stopping) {
+        close();
+        return;
+    }
+    if (m_buffer.size() > 0) { // a pipelined request is already here
+        read_header();
+        return;
+    }
+    arm(idle_timeout);
+    m_socket.async_read_some(m_buffer.prepare(4096),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                 if (ec) {
+                                     self->close(); // closed by the client, or idle too long
+                                     return;
+                                 }
+                                 self->m_buffer.commit(n);
+                                 self->read_header();
+                             });
+}
+
+void session::read_header() {
+    m_head = false;
+    m_parser.emplace();
+    m_parser->header_limit(max_header_bytes);
+    m_parser->body_limit(max_body_bytes);
+    arm(header_timeout);
+    http::async_read_header(
+        m_socket, m_buffer, *m_parser,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+}
+
+void session::on_header(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::operation_aborted ||
+        ec == net::error::bad_descriptor) {
+        close();
+        return;
+    }
+    if (ec == http::error::body_limit) { // a Content-Length over the limit, seen with the header
+        refuse(http::status::payload_too_large, "payload_too_large",
+               "request body over " + std::to_string(max_body_bytes) + " bytes");
+        return;
+    }
+    if (ec == http::error::header_limit) {
+        refuse(http::status::request_header_fields_too_large, "header_too_large",
+               "request line and headers over " + std::to_string(max_header_bytes) + " bytes");
+        return;
+    }
+    if (ec) {
+        refuse(http::status::bad_request, "bad_request", "malformed HTTP request: " + ec.message());
+        return;
+    }
+    const auto& req = m_parser->get();
+    m_origin = std::string(req[http::field::origin]);
+    // Strict framing: two Host or Content-Length headers let two parsers (a proxy and us) disagree on where
+    // a request ends; a body-carrying method needs its length announced.
+    if (req.count(http::field::host) > 1) {
+        refuse(http::status::bad_request, "bad_request", "more than one Host header");
+        return;
+    }
+    if (req.count(http::field::content_length) > 1) {
+        refuse(http::status::bad_request, "bad_request", "more than one Content-Length header");
+        return;
+    }
+    const auto method = req.method();
+    const bool has_length = req.count(http::field::content_length) == 1 || m_parser->chunked();
+    if ((method == http::verb::post || method == http::verb::put || method == http::verb::patch) &&
+        !has_length) {
+        refuse(http::status::bad_request, "length_required",
+               std::string(req.method_string()) +
+                   " needs a Content-Length header (or chunked transfer encoding)");
+        return;
+    }
+    if (m_parser->content_length() && *m_parser->content_length() > max_body_bytes) {
+        refuse(http::status::payload_too_large, "payload_too_large",
+               "request body over " + std::to_string(max_body_bytes) + " bytes");
+        return;
+    }
+    if (m_parser->is_done()) {
+        disarm();
+        dispatch();
+        return;
+    }
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+        auto cont = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
+        net::async_write(m_socket, net::buffer(*cont),
+                         [self = shared_from_this(), cont](beast::error_code e, std::size_t) {
+                             if (e) {
+                                 self->close();
+                                 return;
+                             }
+                             self->read_body();
+                         });
+        return;
+    }
+    read_body();
+}
+
+void session::read_body() {
+    arm(body_timeout);
+    http::async_read(m_socket, m_buffer, *m_parser,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+}
+
+void session::on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+        refuse(http::status::payload_too_large, "payload_too_large",
+               "request body over " + std::to_string(max_body_bytes) + " bytes");
+        return;
+    }
+    if (ec) {
+        close(); // cut off by the body deadline, or the client went away
+        return;
+    }
+    disarm();
+    dispatch();
+}
+
+void session::refuse(http::status status, const std::string& code, const std::string& message) {
+    m_closing = true;
+    auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+    res->set(http::field::content_type, "application/json");
+    res->body() = error_text(static_cast<int>(status), code, message);
+    write(std::move(res));
+}
+
+void session::write(std::shared_ptr<http::response<http::string_body>> res) {
+    const bool head = m_head;
+    if (!m_origin.empty() && m_server.origin_allowed(m_origin)) {
+        res->set(http::field::access_control_allow_origin, m_origin);
+        res->set(http::field::access_control_expose_headers, "Retry-After");
+        res->set(http::field::vary, "Origin");
+    }
+    res->set("X-Content-Type-Options", "nosniff");
+    res->keep_alive(!m_closing && !m_server.stopping);
+    if (res->result() == http::status::no_content) {
+        res->body().clear();
+    } else {
+        res->prepare_payload();
+    }
+    if (head) {
+        res->body().clear(); // the length stays that of the GET answer
+    }
+    arm(write_timeout);
+    http::async_write(m_socket, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+        self->disarm();
+        if (ec || !res->keep_alive()) {
+            self->close();
+            return;
+        }
+        self->wait_for_request();
+    });
+}
+
+void session::dispatch() {
+    m_request = m_parser->release();
+    const auto& req = m_request;
+    m_closing = !req.keep_alive();
+    m_head = req.method() == http::verb::head;
+    auto& s = m_server;
+    const auto header = [&](http::field f) { return std::string(req[f]); };
+    const auto host = header(http::field::host);
+    if (s.host_guard && req.count(http::field::host) == 1 && !is_loopback_host(host_name(host))) {
+        refuse(
+            http::status::forbidden, "host_not_allowed",
+            "this server listens on a loopback address and only answers requests addressed to localhost or "
+            "127.0.0.1");
+        return;
+    }
+    if (req.method() == http::verb::options) { // CORS preflight: carries no token by design
+        if (m_origin.empty() || !s.origin_allowed(m_origin)) {
+            refuse(http::status::forbidden, "origin_not_allowed",
+                   "cross-origin requests from '" + m_origin.substr(0, 100) +
+                       "' are not allowed; start the server with --cors-origin to allow an origin");
+            return;
+        }
+        auto res =
+            std::make_shared<http::response<http::string_body>>(http::status::no_content, req.version());
+        res->set(http::field::access_control_allow_methods, "GET, POST, DELETE, OPTIONS");
+        res->set(http::field::access_control_allow_headers, "Content-Type, Authorization");
+        res->set(http::field::access_control_max_age, "600");
+        write(std::move(res));
+        return;
+    }
+    if (!s.config.token.empty()) {
+        const auto auth = header(http::field::authorization);
+        constexpr std::string_view bearer = "Bearer ";
+        if (auth.size() <= bearer.size() || auth.compare(0, bearer.size(), bearer) != 0 ||
+            !same_secret(std::string_view(auth).substr(bearer.size()), s.config.token)) {
+            m_closing = true;
+            auto res = std::make_shared<http::response<http::string_body>>(http::status::unauthorized, 11);
+            res->set(http::field::content_type, "application/json");
+            res->set(http::field::www_authenticate, "Bearer realm=\"roofline\"");
+            res->body() =
+                error_text(401, "unauthorized",
+                           "this server needs its access token: send 'Authorization: Bearer <token>'");
+            write(std::move(res));
+            return;
+        }
+    }
+    // A page on another site may not drive this API from a browser (CSRF), unless its origin is configured.
+    if (!m_origin.empty() && !s.origin_allowed(m_origin) && origin_authority(m_origin) != host) {
+        refuse(http::status::forbidden, "origin_not_allowed",
+               "cross-origin requests from '" + m_origin.substr(0, 100) +
+                   "' are not allowed; start the server with --cors-origin to allow an origin");
+        return;
+    }
+    auto task = [self = shared_from_this()] {
+        auto& srv = self->m_server;
+        const auto& request = self->m_request;
+        http_request r;
+        r.method = std::string(request.method_string());
+        const std::string_view target = request.target();
+        http_response out;
+        try {
+            r.path = decode_path(target.substr(0, target.find('?')));
+            r.query = parse_query_string(target);
+            r.original_form = compat::asks_original_form(request[http::field::accept]);
+            r.body = request.body();
+            out = srv.handlers->handle(r);
+        } catch (const api_error& e) {
+            out = error_response(e);
+        }
+        if (!out.file.empty()) {
+            try {
+                out.body = read_file(out.file);
+            } catch (const api_error& e) {
+                out = error_response(e);
+            }
+        }
+        if (out.stream) {
+            std::string head =
+                "HTTP/1.1 " + std::to_string(out.status) + " OK\r\nContent-Type: " + out.content_type +
+                "\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nX-Content-Type-Options: "
+                "nosniff\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n";
+            if (!self->m_origin.empty() && srv.origin_allowed(self->m_origin)) {
+                head += "Access-Control-Allow-Origin: " + self->m_origin +
+                        "\r\nAccess-Control-Expose-Headers: Retry-After\r\nVary: Origin\r\n";
+            }
+            for (const auto& [k, v] : out.headers) {
+                head += k + ": " + v + "\r\n";
+            }
+            net::post(self->m_socket.get_executor(),
+                      [self, stream = std::move(out.stream), head = head + "\r\n"]() mutable {
+                          self->start_stream(std::move(stream), std::move(head));
+                      });
+            return;
+        }
+        auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(out.status),
+                                                                       request.version());
+        for (const auto& [k, v] : out.headers) {
+            res->set(k, v);
+        }
+        if (!out.content_type.empty()) {
+            res->set(http::field::content_type, out.content_type);
+        }
+        res->body() = std::move(out.body);
+        net::post(self->m_socket.get_executor(), [self, res] { self->write(res); });
+    };
+    // Prediction-only, no handler waits long (a commit of the store's writer at most): it runs here, on the
+    // I/O thread, which saves two thread hand-offs per request. With a GPU a plain analysis waits for its
+    // job, so handlers run on the pool.
+    if (s.handlers->gpu_available()) {
+        s.pool->post(std::move(task));
+    } else {
+        task();
+    }
+}
+
+void session::start_stream(std::function<void(event_sink&)> stream, std::string head) {
+    auto& s = m_server;
+    if (s.streams.load() >= max_streams) {
+        refuse(http::status::service_unavailable, "too_many_streams",
+               "the server holds its limit of " + std::to_string(max_streams) +
+                   " event streams; close one, or retry in a moment");
+        return;
+    }
+    ++s.streams;
+    disarm();
+    std::thread([self = shared_from_this(), stream = std::move(stream), head = std::move(head)] {
+        auto& srv = self->m_server;
+        socket_sink sink(self->m_socket.native_handle());
+        if (sink.write_all(head)) {
+            try {
+                stream(sink);
+            } catch (const std::exception& e) {
+                log_line(std::string("event stream ended by an error: ") + e.what());
+            }
+            (void)sink.write_all("0\r\n\r\n");
+        }
+        net::post(self->m_socket.get_executor(), [self] { self->close(); });
+        {
+            const std::lock_guard lock(srv.streams_mutex);
+            --srv.streams;
+        }
+        srv.streams_done.notify_all();
+    }).detach();
+}
+
+// As many open descriptors as the hard limit allows: each connection holds one.
+void raise_descriptor_limit() {
+    rlimit r{};
+    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &r);
+    }
+}
+
 } // namespace
 
 bool is_loopback_host(const std::string& host) {
@@ -116,117 +726,20 @@ void check_config(const server_config& c) {
     if (c.queue_capacity < 1 || c.queue_capacity > 1000) {
         throw std::invalid_argument("--queue-capacity must be in [1, 1000]");
     }
+    if (c.max_connections < 1) {
+        throw std::invalid_argument("--max-connections must be at least 1");
+    }
 }
 
 struct api_server::impl {
-    server_config config;
-    std::unique_ptr<store::run_store> store;
-    std::unique_ptr<api> handlers;
-    httplib::Server http;
+    server_state state;
     int port = -1;
-    bool host_guard = false; // loopback without token: refuse foreign Host headers (DNS rebinding)
-
-    bool origin_allowed(const std::string& origin) const {
-        return std::find(config.cors_origins.begin(), config.cors_origins.end(), origin) !=
-               config.cors_origins.end();
-    }
-
-    void serve(const httplib::Request& req, httplib::Response& res) {
-        http_request r;
-        r.method = req.method;
-        r.path = req.path;
-        http_response out;
-        try {
-            r.query = parse_query_string(req.target);
-            r.original_form = compat::asks_original_form(req.get_header_value("Accept"));
-            r.body = req.body;
-            out = handlers->handle(r);
-        } catch (const api_error& e) {
-            out = error_response(e);
-        }
-        if (!out.file.empty()) {
-            try {
-                out.body = read_file(out.file);
-            } catch (const api_error& e) {
-                out = error_response(e);
-            }
-        }
-        res.status = out.status;
-        for (const auto& [k, v] : out.headers) {
-            res.set_header(k, v);
-        }
-        if (out.stream) {
-            res.set_header("Cache-Control", "no-cache");
-            res.set_header("X-Accel-Buffering", "no");
-            auto stream = std::move(out.stream);
-            res.set_chunked_content_provider(
-                out.content_type, [stream](std::size_t, httplib::DataSink& sink) {
-                    httplib_sink s(sink);
-                    try {
-                        stream(s);
-                    } catch (const std::exception& e) {
-                        log_line(std::string("event stream ended by an error: ") + e.what());
-                    }
-                    sink.done();
-                    return true;
-                });
-        } else if (!out.content_type.empty()) {
-            res.set_content(out.body, out.content_type);
-        }
-    }
-
-    httplib::Server::HandlerResponse pre_route(const httplib::Request& req, httplib::Response& res) {
-        const auto origin = req.get_header_value("Origin");
-        const auto reject = [&](int status, const std::string& code, const std::string& message) {
-            res.status = status;
-            res.set_header("Connection", "close");
-            res.set_content(error_body(code, message), "application/json");
-            return httplib::Server::HandlerResponse::Handled;
-        };
-        if (host_guard && req.has_header("Host") &&
-            !is_loopback_host(host_name(req.get_header_value("Host")))) {
-            return reject(403, "host_not_allowed",
-                          "this server listens on a loopback address and only answers requests addressed to "
-                          "localhost or 127.0.0.1");
-        }
-        if (req.method == "OPTIONS") { // CORS preflight: carries no token by design
-            if (origin.empty() || !origin_allowed(origin)) {
-                return reject(
-                    403, "origin_not_allowed",
-                    "cross-origin requests from '" + origin.substr(0, 100) +
-                        "' are not allowed; start the server with --cors-origin to allow an origin");
-            }
-            res.status = 204;
-            res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
-            res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization");
-            res.set_header("Access-Control-Max-Age", "600");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        if (!config.token.empty()) {
-            const auto auth = req.get_header_value("Authorization");
-            constexpr std::string_view bearer = "Bearer ";
-            if (auth.size() <= bearer.size() || auth.compare(0, bearer.size(), bearer) != 0 ||
-                !same_secret(std::string_view(auth).substr(bearer.size()), config.token)) {
-                res.set_header("WWW-Authenticate", "Bearer realm=\"roofline\"");
-                return reject(401, "unauthorized",
-                              "this server needs its access token: send 'Authorization: Bearer <token>'");
-            }
-        }
-        // A page on another site may not drive this API from a browser (CSRF), unless its origin is
-        // configured.
-        if (!origin.empty() && !origin_allowed(origin) &&
-            origin_authority(origin) != req.get_header_value("Host")) {
-            return reject(403, "origin_not_allowed",
-                          "cross-origin requests from '" + origin.substr(0, 100) +
-                              "' are not allowed; start the server with --cors-origin to allow an origin");
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-    }
+    std::once_flag stopped;
 };
 
 api_server::api_server(server_config config, hardware_registry registry) : m_impl(std::make_unique<impl>()) {
     check_config(config);
-    auto& s = *m_impl;
+    auto& s = m_impl->state;
     s.config = std::move(config);
     if (s.config.db_path.empty()) {
         throw std::invalid_argument("no run database path (the caller resolves it: --db, $ROOFLINE_DB, ...)");
@@ -236,92 +749,44 @@ api_server::api_server(server_config config, hardware_registry registry) : m_imp
     s.store = store::run_store::open(s.config.db_path.string(), store_options); // SQLite makes the folder
     s.handlers = std::make_unique<api>(s.config, std::move(registry), *s.store);
     s.host_guard = is_loopback_host(s.config.host) && s.config.token.empty();
+    s.pool = std::make_unique<handler_pool>(std::max<std::size_t>(4, s.config.http_threads));
+    raise_descriptor_limit();
 
-    auto& http = s.http;
-    const auto threads = std::max<std::size_t>(4, s.config.http_threads);
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    http.set_keep_alive_max_count(1000000); // Debian's build defaults to 5 requests per connection
-    // An idle keep-alive connection holds a pool thread, and stop() waits for it: a few seconds is enough for
-    // browsers and load generators, and bounds how long a shutdown takes.
-    http.set_keep_alive_timeout(3);
-    http.set_read_timeout(10, 0);
-    http.set_write_timeout(10, 0);
-    http.set_tcp_nodelay(true);
-    http.set_payload_max_length(max_body_bytes);
-    http.set_pre_routing_handler(
-        [&s](const httplib::Request& req, httplib::Response& res) { return s.pre_route(req, res); });
-    const auto handler = [&s](const httplib::Request& req, httplib::Response& res) { s.serve(req, res); };
-    http.Get(".*", handler);
-    http.Post(".*", handler);
-    http.Delete(".*", handler);
-    http.Put(".*", handler);
-    http.Patch(".*", handler);
-    http.set_post_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
-        const auto origin = req.get_header_value("Origin");
-        if (!origin.empty() && s.origin_allowed(origin)) {
-            res.set_header("Access-Control-Allow-Origin", origin);
-            res.set_header("Access-Control-Expose-Headers", "Retry-After");
-            res.set_header("Vary", "Origin");
+    beast::error_code ec;
+    const auto address =
+        net::ip::make_address(s.config.host == "localhost" ? "127.0.0.1" : s.config.host, ec);
+    if (!ec) {
+        const tcp::endpoint endpoint(address, static_cast<unsigned short>(s.config.port));
+        s.acceptor.open(endpoint.protocol(), ec);
+        if (!ec) {
+            s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+            s.acceptor.bind(endpoint, ec);
         }
-        res.set_header("X-Content-Type-Options", "nosniff");
-    });
-    // Errors produced by the library itself (bad request line, 413 body, 414 URI) get our JSON shape too.
-    http.set_error_handler(
-        httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-            if (res.body.empty() && !res.content_provider_) {
-                std::string code = "http_error";
-                std::string message = "HTTP error " + std::to_string(res.status);
-                if (res.status == 413) {
-                    code = "payload_too_large";
-                    message = "request body over " + std::to_string(max_body_bytes) + " bytes";
-                } else if (res.status == 414) {
-                    code = "uri_too_long";
-                    message = "request target too long";
-                } else if (res.status == 400) {
-                    code = "bad_request";
-                    message = "malformed HTTP request";
-                } else if (res.status == 404) {
-                    code = "not_found";
-                    message = "not found";
-                }
-                res.set_content(error_body(code, message), "application/json");
-            }
-            return httplib::Server::HandlerResponse::Handled;
-        }));
-    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown exception";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            what = e.what();
-        } catch (...) {
+        if (!ec) {
+            s.acceptor.listen(net::socket_base::max_listen_connections, ec);
         }
-        log_line("internal error: " + what);
-        res.status = 500;
-        res.set_content(error_body("internal", "internal error: " + what), "application/json");
-    });
-
-    errno = 0;
-    if (s.config.port == 0) {
-        s.port = http.bind_to_any_port(s.config.host);
-    } else {
-        s.port = http.bind_to_port(s.config.host, s.config.port) ? s.config.port : -1;
     }
-    if (s.port <= 0) {
-        const int err = errno;
+    if (ec) {
         throw std::runtime_error(
-            "cannot listen on " + s.config.host + ":" + std::to_string(s.config.port) +
-            (err != 0 ? std::string(" (") + std::strerror(err) + ")" : std::string()) +
-            "; is another server using the port? Try --port 0 for any free one, or find the "
+            "cannot listen on " + s.config.host + ":" + std::to_string(s.config.port) + " (" + ec.message() +
+            "); is another server using the port? Try --port 0 for any free one, or find the "
             "other process with `ss -ltnp | grep :" +
             std::to_string(s.config.port) + "`");
     }
+    m_impl->port = s.acceptor.local_endpoint().port();
+    s.accept();
 }
 
 api_server::~api_server() {
     stop();
-    m_impl->handlers.reset(); // GPU queue and worker first
-    m_impl->store.reset();    // then drain the writer: every answered run is committed
+    auto& s = m_impl->state;
+    s.pool.reset(); // handlers still running finish (the GPU worker was aborted by stop())
+    {
+        std::unique_lock lock(s.streams_mutex);
+        s.streams_done.wait(lock, [&s] { return s.streams.load() == 0; }); // streams end at their next event
+    }
+    s.handlers.reset(); // GPU queue and worker first
+    s.store.reset();    // then drain the writer: every answered run is committed
 }
 
 int api_server::port() const noexcept {
@@ -329,20 +794,39 @@ int api_server::port() const noexcept {
 }
 
 std::string api_server::url() const {
-    const auto& h = m_impl->config.host;
+    const auto& h = m_impl->state.config.host;
     const bool v6 = h.find(':') != std::string::npos;
     return "http://" + (v6 ? "[" + h + "]" : h) + ":" + std::to_string(m_impl->port);
 }
 
 void api_server::run() {
-    m_impl->http.listen_after_bind();
+    auto& s = m_impl->state;
+    // Enough I/O threads that requests waiting for a commit (prediction-only handlers run on them) fill the
+    // store writer's group commits, as many as the handler threads would.
+    const auto n = static_cast<unsigned>(std::clamp<std::size_t>(s.config.http_threads / 2, 2, 32));
+    std::vector<std::thread> extra;
+    for (unsigned i = 1; i < n; ++i) {
+        extra.emplace_back([&s] { s.io.run(); });
+    }
+    s.io.run();
+    for (auto& t : extra) {
+        t.join();
+    }
 }
 
 void api_server::stop() {
-    if (m_impl->handlers) {
-        m_impl->handlers->begin_shutdown();
-    }
-    m_impl->http.stop();
+    std::call_once(m_impl->stopped, [this] {
+        auto& s = m_impl->state;
+        s.stopping = true;
+        if (s.handlers) {
+            s.handlers->begin_shutdown();
+        }
+        net::post(s.io, [&s] {
+            beast::error_code ignored;
+            s.acceptor.close(ignored);
+        });
+        s.io.stop(); // open connections are dropped; every answered run is already committed
+    });
 }
 
 } // namespace roofline::server

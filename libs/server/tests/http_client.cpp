@@ -286,4 +286,34 @@ std::string raw_read_until_then_close(int port, const std::string& request, cons
     return out;
 }
 
+int open_connection(int port) { return connect_to(port); }
+
+bool send_bytes(int fd, const std::string& bytes) { return send_all(fd, bytes); }
+
+std::string raw_exchange_half_close(int port, const std::string& request, std::chrono::milliseconds timeout) {
+    const int fd = connect_to(port);
+    if (fd < 0) {
+        return {};
+    }
+    std::string out;
+    if (send_all(fd, request)) {
+        shutdown(fd, SHUT_WR); // the server sees the end of the requests, answers them and closes
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            pollfd pfd{fd, POLLIN, 0};
+            if (poll(&pfd, 1, 50) <= 0) {
+                continue;
+            }
+            char buf[16384];
+            const auto n = recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) {
+                break;
+            }
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    close(fd);
+    return out;
+}
+
 } // namespace test

@@ -44,6 +44,14 @@ std::string raw_exchange(int port, const std::string& request,
 std::string raw_read_until_then_close(int port, const std::string& request, const std::string& until,
                                       std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 
+// Sends `request` (one or more requests), closes the sending side, and returns everything until the server
+// closes (or the timeout).
+std::string raw_exchange_half_close(int port, const std::string& request,
+                                    std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+// A connected socket (caller closes), and a send of all bytes.
+int open_connection(int port);
+bool send_bytes(int fd, const std::string& bytes);
+
 struct temp_dir {
     std::filesystem::path path;
     temp_dir();

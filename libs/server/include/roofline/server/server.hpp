@@ -27,10 +27,11 @@ struct server_config {
     std::string token;                    // required unless host is a loopback address
     std::filesystem::path web_root;       // empty: no static files (GET / says how to build them)
     std::vector<std::string> cors_origins{"http://localhost:5173"};
-    std::size_t queue_capacity = 8; // GPU analyses that may wait behind the running one
-    std::size_t http_threads = 64;  // each keep-alive connection or SSE stream holds one
-    bool use_gpu = true;            // false: prediction-only without asking a worker
-    std::string no_gpu_reason;      // why use_gpu is false, for /api/health
+    std::size_t queue_capacity = 8;       // GPU analyses that may wait behind the running one
+    std::size_t http_threads = 64;        // handler threads (a connection holds none while it waits)
+    std::size_t max_connections = 16384;  // open connections; one more is answered 503 and closed
+    bool use_gpu = true;                  // false: prediction-only without asking a worker
+    std::string no_gpu_reason;            // why use_gpu is false, for /api/health
     supervisor_config worker;
     std::string default_hardware_key;     // empty: the local GPU's registry entry, else b10
     std::optional<std::int64_t> worker_gpu_index; // the GPU's index on its node, stored with each run
