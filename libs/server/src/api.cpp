@@ -148,9 +148,6 @@ struct api::prepared {
 api::api(server_config& config, hardware_registry registry, store::run_store& store)
     : m_config(config), m_registry(std::move(registry)), m_store(store), m_static(config.web_root),
       m_telemetry(make_telemetry_source()), m_store_schema_version(store.schema_version()) {
-    for (const auto& h : m_registry.entries()) {
-        m_roofs_text.emplace(h.key, std::make_shared<const std::string>(roofs_json(h).dump()));
-    }
     if (m_config.use_gpu) {
         m_supervisor = std::make_unique<worker_supervisor>(m_config.worker);
         std::string why;
