@@ -3,10 +3,10 @@
 #include "local_backend.hpp"
 #include "paths.hpp"
 #include "roofline/core/analysis.hpp"
-#include "stored_run.hpp"
 #include "roofline/core/gap.hpp"
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
+#include "stored_run.hpp"
 
 #ifdef ROOFLINE_HAVE_TELEMETRY
 #include "roofline/telemetry/telemetry.hpp"
@@ -179,8 +179,8 @@ void run_analyze(const analyze_options& o, const global_options& global) {
         origin.gpu_index = gpu_index_from_env();
         if (!o.gpu_index.empty()) {
             if (o.gpu_index.size() > 4 || o.gpu_index.find_first_not_of("0123456789") != std::string::npos) {
-                throw usage_error("--gpu-index must be an integer in [0, 9999] (got '" + o.gpu_index.substr(0, 20) +
-                                  "')");
+                throw usage_error("--gpu-index must be an integer in [0, 9999] (got '" +
+                                  o.gpu_index.substr(0, 20) + "')");
             }
             origin.gpu_index = std::stoll(o.gpu_index);
         }
@@ -257,8 +257,9 @@ void add_analyze_command(CLI::App& app, const global_options& global) {
                   "Skip the check against a reference (result: not_verified)");
     cmd->add_flag("--no-cache", opts->no_cache,
                   "Search algorithms again instead of using the on-disk choice");
-    cmd->add_option("--db", opts->db,
-                    "Also store the run: a SQLite file or a postgresql:// URL (what `roofline fleet` tasks do)");
+    cmd->add_option(
+        "--db", opts->db,
+        "Also store the run: a SQLite file or a postgresql:// URL (what `roofline fleet` tasks do)");
     cmd->add_option("--gpu-index", opts->gpu_index,
                     "The GPU's index on its node, stored with the run (default: CUDA_VISIBLE_DEVICES when it "
                     "names one GPU)")

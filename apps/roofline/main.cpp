@@ -15,9 +15,10 @@ int main(int argc, char** argv) {
                                           roofline::cli::gpu_code_summary() + ")");
     app.require_subcommand(1);
     roofline::cli::global_options global;
-    app.add_option("--hardware-dir", global.data_dir,
-                   "Load the hardware registry from this directory of *.json files instead of the built-in one "
-                   "(also $ROOFLINE_HARDWARE_DIR)");
+    app.add_option(
+        "--hardware-dir", global.data_dir,
+        "Load the hardware registry from this directory of *.json files instead of the built-in one "
+        "(also $ROOFLINE_HARDWARE_DIR)");
     roofline::cli::add_analyze_command(app, global);
     roofline::cli::add_hardware_command(app, global);
     roofline::cli::add_worker_command(app, global);

@@ -114,7 +114,8 @@ void run_serve(const serve_options& o, const global_options& global) {
     if (!(o.precision_timeout_s >= 1 && o.precision_timeout_s <= 86400)) {
         throw usage_error("--precision-timeout must be in [1, 86400] seconds");
     }
-    c.worker.precision_timeout = std::chrono::milliseconds(static_cast<long long>(o.precision_timeout_s * 1000));
+    c.worker.precision_timeout =
+        std::chrono::milliseconds(static_cast<long long>(o.precision_timeout_s * 1000));
     if (!(o.device_timeout_s >= 1 && o.device_timeout_s <= 3600)) {
         throw usage_error("--device-timeout must be in [1, 3600] seconds");
     }
@@ -179,16 +180,21 @@ void add_serve_command(CLI::App& app, const global_options& global) {
         "--host", o->host,
         "Address to bind (default 127.0.0.1; any other needs --token: reach it through an SSH tunnel)");
     cmd->add_option("--port", o->port, "Port (default 8000; 0 = any free port, printed on start)");
-    cmd->add_option("--db", o->db,
-                    "Database of runs: a SQLite file (default $ROOFLINE_DB, else ~/.local/share/roofline/runs.db) "
-                    "or a postgresql://user@host:port/dbname URL (a store shared by a fleet)");
-    cmd->add_option("--max-db-bytes", o->max_db_bytes,
-                    "Refuse to store more once the database holds this many bytes (0: no limit); make room with "
-                    "`roofline runs prune`");
-    cmd->add_option("--token", o->token,
-                    "Access token every request must carry as 'Authorization: Bearer T' (also $ROOFLINE_TOKEN); "
-                    "required for a non-loopback --host");
-    cmd->add_option("--web-root", o->web_root, "Folder of the built web app (default: PREFIX/share/roofline/web when installed, else web/dist of the checkout it was built from; only a folder no other user can write)");
+    cmd->add_option(
+        "--db", o->db,
+        "Database of runs: a SQLite file (default $ROOFLINE_DB, else ~/.local/share/roofline/runs.db) "
+        "or a postgresql://user@host:port/dbname URL (a store shared by a fleet)");
+    cmd->add_option(
+        "--max-db-bytes", o->max_db_bytes,
+        "Refuse to store more once the database holds this many bytes (0: no limit); make room with "
+        "`roofline runs prune`");
+    cmd->add_option(
+        "--token", o->token,
+        "Access token every request must carry as 'Authorization: Bearer T' (also $ROOFLINE_TOKEN); "
+        "required for a non-loopback --host");
+    cmd->add_option("--web-root", o->web_root,
+                    "Folder of the built web app (default: PREFIX/share/roofline/web when installed, else "
+                    "web/dist of the checkout it was built from; only a folder no other user can write)");
     cmd->add_option("--cors-origin", o->cors_origins,
                     "Origin allowed to call the API from a browser (repeatable or comma list; default "
                     "http://localhost:5173, the Vite dev server; 'none' for no cross-origin access)");
@@ -200,15 +206,18 @@ void add_serve_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--device-timeout", o->device_timeout_s,
                     "Seconds the GPU worker may take to report its device at start-up (CUDA initialisation) "
                     "before the server starts prediction-only (default 60)");
-    cmd->add_option("--hardware", o->hardware, "Default registry key for the roofs (default: the local GPU's)");
+    cmd->add_option("--hardware", o->hardware,
+                    "Default registry key for the roofs (default: the local GPU's)");
     cmd->add_flag("--predict-only", o->predict_only, "Never start the GPU worker: predictions only");
-    cmd->add_flag("--original-client", o->original_client,
-                  "POST /api/analyze answers in the original (seed) web client's form: `hardware` is the GPU's "
-                  "name, plus `simulated` and `recommendation` (docs/API.md, \"The original client\")");
+    cmd->add_flag(
+        "--original-client", o->original_client,
+        "POST /api/analyze answers in the original (seed) web client's form: `hardware` is the GPU's "
+        "name, plus `simulated` and `recommendation` (docs/API.md, \"The original client\")");
     cmd->add_option("--threads", o->threads, "Handler threads (a waiting connection holds none)")->group("");
-    cmd->add_option("--max-connections", o->max_connections,
-                    "Open connections the server holds (idle keep-alive ones included); one more is answered 503 "
-                    "(default 16384)");
+    cmd->add_option(
+        "--max-connections", o->max_connections,
+        "Open connections the server holds (idle keep-alive ones included); one more is answered 503 "
+        "(default 16384)");
     cmd->add_option("--worker-command", o->worker_command,
                     "Test hook: run this command instead of `roofline worker`")
         ->group("");

@@ -1,7 +1,7 @@
-// `roofline worker`: the process that owns the GPU for a supervisor (the server). It speaks the line protocol of
-// roofline/core/worker_protocol.hpp on stdin/stdout — one JSON object per line, flushed after each — and logs to
-// stderr only, so stdout carries nothing but answers. A sticky CUDA error ends the process after its answer: the
-// supervisor then starts a fresh worker (the only way to get a working CUDA context back).
+// `roofline worker`: the process that owns the GPU for a supervisor (the server). It speaks the line protocol
+// of roofline/core/worker_protocol.hpp on stdin/stdout — one JSON object per line, flushed after each — and
+// logs to stderr only, so stdout carries nothing but answers. A sticky CUDA error ends the process after its
+// answer: the supervisor then starts a fresh worker (the only way to get a working CUDA context back).
 #include "commands.hpp"
 #include "local_backend.hpp"
 #include "roofline/core/report.hpp"
@@ -15,11 +15,10 @@
 #include "roofline/telemetry/telemetry.hpp"
 #endif
 
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace roofline::cli {
@@ -53,7 +52,8 @@ int run_worker() {
         std::cerr << "roofline worker: " << d.name << " (sm " << d.compute_capability << "), driver "
                   << d.driver_version << ", cuBLASLt " << d.cublaslt_version << '\n';
     } else {
-        std::cerr << "roofline worker: no GPU backend: " << why << "; every request is answered with an error\n";
+        std::cerr << "roofline worker: no GPU backend: " << why
+                  << "; every request is answered with an error\n";
     }
     std::string line;
     while (std::getline(std::cin, line)) {
@@ -82,7 +82,8 @@ int run_worker() {
                 if (command == "device") {
                     answer({{"id", id}, {"device", to_json(backend->device())}});
                 } else {
-                    answer(error_answer(id, "bad_request", "unknown command '" + command + "' (known: device)"));
+                    answer(
+                        error_answer(id, "bad_request", "unknown command '" + command + "' (known: device)"));
                 }
                 continue;
             }
@@ -97,7 +98,8 @@ int run_worker() {
             // power like the CLI's. Made once, on first use.
             static std::unique_ptr<measurement_probe> probe = [&] {
                 std::string why_no_nvml;
-                return std::unique_ptr<measurement_probe>(telemetry::make_probe(backend->device(), why_no_nvml));
+                return std::unique_ptr<measurement_probe>(
+                    telemetry::make_probe(backend->device(), why_no_nvml));
             }();
             options.probe = probe.get();
 #endif
@@ -109,8 +111,9 @@ int run_worker() {
             answer(error_answer(id, "internal", e.what()));
         }
         if (context_lost()) {
-            std::cerr << "roofline worker: the CUDA context is lost (sticky error); exiting so that a fresh worker "
-                         "can start\n";
+            std::cerr
+                << "roofline worker: the CUDA context is lost (sticky error); exiting so that a fresh worker "
+                   "can start\n";
             return 3;
         }
     }
@@ -121,7 +124,8 @@ int run_worker() {
 
 void add_worker_command(CLI::App& app, const global_options& /*global*/) {
     auto* cmd = app.add_subcommand(
-        "worker", "Measure GEMMs for a supervisor: one JSON request per line on stdin, one answer per line on stdout");
+        "worker",
+        "Measure GEMMs for a supervisor: one JSON request per line on stdin, one answer per line on stdout");
     cmd->group(""); // for the server, not for people: hidden from --help
     cmd->callback([] {
         const int rc = run_worker();

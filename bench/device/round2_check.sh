@@ -40,11 +40,12 @@ fi
 if [[ -f .devcarry/node.xz ]]; then
   stamp "the web app's own sweep (jsdom under a carried Node)"
   xz -dc .devcarry/node.xz > /tmp/node && chmod +x /tmp/node
+  [[ -f .devcarry/jsdom.tar.xz ]] && tar xJf .devcarry/jsdom.tar.xz -C /tmp && jsdom_dir=/tmp/jsdom || jsdom_dir=.devcarry/jsdom
   rm -f /tmp/r2-app.db*; $B serve --port 0 --db /tmp/r2-app.db --web-root .devcarry/web-dist > "$L/app_serve.log" 2>&1 &
   spid=$!
   for i in $(seq 1 100); do grep -q "listening on" "$L/app_serve.log" && break; sleep 0.2; done
   url=$(grep -o "http://127.0.0.1:[0-9]*" "$L/app_serve.log" | head -1)
-  mkdir -p "$L/app"; JSDOM_DIR=.devcarry/jsdom timeout 120 /tmp/node bench/device/app_sweep.mjs "$url" "$L/app" > "$L/app_sweep.log" 2>&1
+  mkdir -p "$L/app"; JSDOM_DIR=$jsdom_dir timeout 120 /tmp/node bench/device/app_sweep.mjs "$url" "$L/app" > "$L/app_sweep.log" 2>&1
   echo "app sweep rc=$?"; tail -15 "$L/app_sweep.log"
   kill $spid; cp /tmp/r2-app.db* "$L/" 2>/dev/null
 fi

@@ -6,7 +6,9 @@
 
 namespace roofline {
 
-double to_double(count_t v) noexcept { return static_cast<double>(v); }
+double to_double(count_t v) noexcept {
+    return static_cast<double>(v);
+}
 
 std::string to_string(count_t v) {
     if (v == 0) {
@@ -30,7 +32,8 @@ std::string gemm_problem::precision_label() const {
     if (a == b && info(a).default_output == out && !reads_c()) {
         return std::string(ia.name);
     }
-    // W4A16 chosen alone: its activations and output are its default_output ("W4A16", not "FP16xW4A16->FP16").
+    // W4A16 chosen alone: its activations and output are its default_output ("W4A16", not
+    // "FP16xW4A16->FP16").
     if (info(b).weight_only && a == info(b).default_output && out == a && !reads_c()) {
         return std::string(info(b).name);
     }
@@ -72,9 +75,9 @@ void validate(const gemm_problem& p) {
     check_dim(p.k, "K");
     const auto check_input = [](precision_id id, const char* field) {
         if (!info(id).gemm_input) {
-            throw std::invalid_argument(std::string(field) + " " + std::string(info(id).name) +
-                                        " is an accumulator format, not a GEMM input; valid: " +
-                                        valid_precision_names(true));
+            throw std::invalid_argument(
+                std::string(field) + " " + std::string(info(id).name) +
+                " is an accumulator format, not a GEMM input; valid: " + valid_precision_names(true));
         }
     };
     check_input(p.a, "a_precision");

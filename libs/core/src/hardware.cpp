@@ -16,7 +16,8 @@ constexpr int schema_version = 1;
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::ranges::transform(out, out.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 
@@ -36,7 +37,8 @@ class reader {
         return *it;
     }
 
-    std::string string(const json& obj, const std::string& name, const std::string& path, bool required = true) const {
+    std::string string(const json& obj, const std::string& name, const std::string& path,
+                       bool required = true) const {
         const auto it = obj.find(name);
         if (it == obj.end()) {
             if (required) {
@@ -121,7 +123,8 @@ class reader {
         }
         out.derivation = string(e, "derivation", path + ".derivation", false);
         if (out.halved_from_sparse && out.derivation.empty()) {
-            fail(path + ".derivation", "a figure halved from a sparse datasheet number must say so (derivation)");
+            fail(path + ".derivation",
+                 "a figure halved from a sparse datasheet number must say so (derivation)");
         }
         if (!out.flops_per_s && out.note.empty()) {
             fail(path + ".note", "a supported precision with unknown (null) peak needs a note saying why");
@@ -145,7 +148,8 @@ const precision_peak& hardware_entry::peak(precision_id id) const {
 
 bool hardware_entry::matches(std::string_view key_or_alias) const {
     const auto wanted = lower(key_or_alias);
-    return lower(key) == wanted || std::ranges::any_of(aliases, [&](const auto& a) { return lower(a) == wanted; });
+    return lower(key) == wanted ||
+           std::ranges::any_of(aliases, [&](const auto& a) { return lower(a) == wanted; });
 }
 
 hardware_entry parse_hardware_entry(std::string_view json_text, const std::string& file_name) {
@@ -207,9 +211,8 @@ hardware_entry parse_hardware_entry(std::string_view json_text, const std::strin
     }
     for (const auto& [name, value] : peaks.items()) {
         const auto& key = name; // clang before 16 cannot capture a structured binding in a lambda
-        const auto known = std::ranges::any_of(all_precisions(), [&](const auto& p) {
-            return p.gemm_input && p.name == key;
-        });
+        const auto known = std::ranges::any_of(all_precisions(),
+                                               [&](const auto& p) { return p.gemm_input && p.name == key; });
         if (!known) {
             r.fail("peaks." + name, "unknown precision; valid: " + valid_precision_names(true));
         }
@@ -234,7 +237,8 @@ hardware_entry parse_hardware_entry(std::string_view json_text, const std::strin
     return h;
 }
 
-hardware_registry hardware_registry::from_texts(const std::vector<std::pair<std::string, std::string>>& files) {
+hardware_registry
+hardware_registry::from_texts(const std::vector<std::pair<std::string, std::string>>& files) {
     hardware_registry reg;
     std::set<std::string> names;
     for (const auto& [file, text] : files) {
@@ -281,7 +285,9 @@ hardware_registry hardware_registry::load_directory(const std::filesystem::path&
     return from_texts(files);
 }
 
-hardware_registry hardware_registry::builtin() { return from_texts(builtin_hardware_files()); }
+hardware_registry hardware_registry::builtin() {
+    return from_texts(builtin_hardware_files());
+}
 
 const hardware_entry* hardware_registry::find(std::string_view key_or_alias) const {
     const auto it = std::ranges::find_if(m_entries, [&](const auto& e) { return e.matches(key_or_alias); });

@@ -1,5 +1,5 @@
-// The golden cases are shared with the web app's offline model (web/src/lib/model.test.ts reads the same file):
-// both implementations must give these numbers.
+// The golden cases are shared with the web app's offline model (web/src/lib/model.test.ts reads the same
+// file): both implementations must give these numbers.
 #include "roofline/core/report.hpp"
 
 #include <fstream>
@@ -20,9 +20,9 @@ TEST(golden, predictions_match_the_shared_cases) {
         const auto opt = [&](const char* k) -> std::optional<precision_id> {
             return in_.contains(k) ? std::optional(parse_precision(in_[k].get<std::string>())) : std::nullopt;
         };
-        const auto p = make_problem(in_["M"], in_["N"], in_["K"], parse_precision(in_["precision"].get<std::string>()),
-                                    opt("a_precision"), opt("b_precision"), opt("out_precision"),
-                                    in_.value("beta", 0.0));
+        const auto p = make_problem(in_["M"], in_["N"], in_["K"],
+                                    parse_precision(in_["precision"].get<std::string>()), opt("a_precision"),
+                                    opt("b_precision"), opt("out_precision"), in_.value("beta", 0.0));
         const auto pt = predict(reg.at(in_["hardware"].get<std::string>()), p);
         const auto got = to_json(pt);
         const auto& want = c["expected"];

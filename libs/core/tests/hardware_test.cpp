@@ -30,8 +30,9 @@ void expect_rejected(const json& doc, const std::string& field) {
 
 TEST(hardware_registry, builtin_loads_and_has_the_required_gpus) {
     const auto reg = hardware_registry::builtin();
-    for (const char* key : {"b10", "gb10", "h100-sxm", "h100-pcie", "h100-nvl", "h200", "b200", "gb200", "a100-sxm",
-                            "a100-pcie", "l40s", "l4", "a10", "rtx-4090", "rtx-5090", "rtx-pro-6000"}) {
+    for (const char* key :
+         {"b10", "gb10", "h100-sxm", "h100-pcie", "h100-nvl", "h200", "b200", "gb200", "a100-sxm",
+          "a100-pcie", "l40s", "l4", "a10", "rtx-4090", "rtx-5090", "rtx-pro-6000"}) {
         EXPECT_NE(reg.find(key), nullptr) << key;
     }
     EXPECT_EQ(reg.find("GB10"), reg.find("b10"));
@@ -44,8 +45,8 @@ TEST(hardware_registry, every_entry_is_complete_and_sourced) {
         SCOPED_TRACE(e.key);
         EXPECT_FALSE(e.name.empty());
         EXPECT_TRUE(e.memory_bandwidth_bytes_per_s.value.has_value());
-        for (const auto* f : {&e.sm_count, &e.boost_clock_hz, &e.memory_bytes, &e.memory_bandwidth_bytes_per_s,
-                              &e.l2_bytes, &e.tdp_w}) {
+        for (const auto* f : {&e.sm_count, &e.boost_clock_hz, &e.memory_bytes,
+                              &e.memory_bandwidth_bytes_per_s, &e.l2_bytes, &e.tdp_w}) {
             EXPECT_FALSE(f->source.empty());
             EXPECT_TRUE(f->value.has_value() || !f->note.empty());
         }

@@ -144,7 +144,8 @@ class cublaslt_backend final : public gemm_backend {
     }
 
     // W4A16 through our kernel (src/w4a16_measure.cpp): its own buffers, verification and timing loop.
-    void measure_w4a16_path(const gemm_problem& p, const measure_options& o, analysis_point& pt, measurement& m) {
+    void measure_w4a16_path(const gemm_problem& p, const measure_options& o, analysis_point& pt,
+                            measurement& m) {
         measure_w4a16(p, o, m_device, m_handle.get(), pt, m);
     }
 

@@ -144,11 +144,12 @@ plan_result plan_gemm(const gemm_problem& p, int cc_major, int cc_minor) {
 
     if (p.a == pid::int4 || p.b == pid::int4) {
         // Decision and figures: docs/THEORY.md, "INT4 on Hopper and Blackwell".
-        return refuse(disposition::not_supported,
-                      "INT4 is not measured: cuBLASLt has no INT4 GEMM, and Hopper (sm_90) and Blackwell (sm_100, "
-                      "sm_120) have no INT4 tensor cores (Turing, Ampere and Ada, sm_75 to sm_89, do): s4 mma.sync "
-                      "is emulated there, 49 TOPS against 1291 TOPS for s8 mma.sync on an H200 (1/26 of INT8). "
-                      "INT4 as LLM inference uses it is the weight-only W4A16 precision: choose W4A16");
+        return refuse(
+            disposition::not_supported,
+            "INT4 is not measured: cuBLASLt has no INT4 GEMM, and Hopper (sm_90) and Blackwell (sm_100, "
+            "sm_120) have no INT4 tensor cores (Turing, Ampere and Ada, sm_75 to sm_89, do): s4 mma.sync "
+            "is emulated there, 49 TOPS against 1291 TOPS for s8 mma.sync on an H200 (1/26 of INT8). "
+            "INT4 as LLM inference uses it is the weight-only W4A16 precision: choose W4A16");
     }
     if (p.out == pid::tf32) {
         return refuse(disposition::invalid_problem,

@@ -116,12 +116,12 @@ const std::vector<api::route>& api::routes() {
         {"GET", "/api/runs/{id}", &api::run_get},
         {"DELETE", "/api/runs/{id}", &api::run_delete},
         {"GET", "/api/openapi.json", &api::openapi},
-        {"GET", "/api/presets", &api::presets},       // workload_handlers.cpp
-        {"POST", "/api/model", &api::model},          // workload_handlers.cpp
-        {"POST", "/api/spot", &api::spot},            // workload_handlers.cpp
-        {"POST", "/api/batch", &api::batch},          // workload_handlers.cpp
+        {"GET", "/api/presets", &api::presets},            // workload_handlers.cpp
+        {"POST", "/api/model", &api::model},               // workload_handlers.cpp
+        {"POST", "/api/spot", &api::spot},                 // workload_handlers.cpp
+        {"POST", "/api/batch", &api::batch},               // workload_handlers.cpp
         {"POST", "/api/batch/stream", &api::batch_stream}, // workload_handlers.cpp
-        {"GET", "/api/doctor", &api::doctor},         // workload_handlers.cpp
+        {"GET", "/api/doctor", &api::doctor},              // workload_handlers.cpp
         {"GET", "/api/nvml/status", &api::nvml_status},
         {"GET", "/api/nvml/stream", &api::nvml_stream},
     };
@@ -414,7 +414,8 @@ http_response api::analyze(const http_request& req) {
     const bool original = req.original_form || m_config.original_client;
     if (!p->on_gpu) {
         auto answer = store_answer(*p, {});
-        return json_response(original ? compat::original_analyze_answer(answer, *p->plan.hardware, p->request, p->plan.predicted, {})
+        return json_response(original ? compat::original_analyze_answer(answer, *p->plan.hardware, p->request,
+                                                                        p->plan.predicted, {})
                                       : std::move(answer));
     }
     const auto job = make_job(p);
@@ -431,7 +432,8 @@ http_response api::analyze(const http_request& req) {
                         "the analysis ran but could not be stored; see the server log");
     }
     if (original) {
-        done = compat::original_analyze_answer(done, *p->plan.hardware, p->request, p->plan.predicted, job->measured);
+        done = compat::original_analyze_answer(done, *p->plan.hardware, p->request, p->plan.predicted,
+                                               job->measured);
     }
     return json_response(std::move(done));
 }
@@ -578,10 +580,11 @@ http_response api::runs_list(const http_request& req) {
                         {"device_name", s.device_name},
                         {"points", s.point_count},
                         {"host", s.host},
-                        {"gpu", {{"index", s.gpu_index ? json(*s.gpu_index) : json(nullptr)},
-                                 {"uuid", s.device_uuid},
-                                 {"pci_bus_id", s.pci_bus_id},
-                                 {"serial", s.gpu_serial}}}});
+                        {"gpu",
+                         {{"index", s.gpu_index ? json(*s.gpu_index) : json(nullptr)},
+                          {"uuid", s.device_uuid},
+                          {"pci_bus_id", s.pci_bus_id},
+                          {"serial", s.gpu_serial}}}});
     }
     return json_response(
         json{{"runs", runs}, {"total", page.total}, {"limit", q.limit}, {"offset", q.offset}}.dump());

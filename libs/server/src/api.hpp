@@ -111,8 +111,10 @@ class api {
     http_response doctor(const http_request&);
     struct batch_prepared;
     [[nodiscard]] batch_prepared prepare_batch(const http_request& request) const;
-    [[nodiscard]] std::string store_batch(const batch_prepared& p, const std::vector<analysis_point>& measured) const;
-    [[nodiscard]] std::shared_ptr<analysis_job> make_batch_job(const std::shared_ptr<const batch_prepared>& p) const;
+    [[nodiscard]] std::string store_batch(const batch_prepared& p,
+                                          const std::vector<analysis_point>& measured) const;
+    [[nodiscard]] std::shared_ptr<analysis_job>
+    make_batch_job(const std::shared_ptr<const batch_prepared>& p) const;
     [[nodiscard]] const hardware_entry& workload_hardware(const std::string& requested) const;
 
     struct prepared; // a parsed request and its plan (hardware, predictions)

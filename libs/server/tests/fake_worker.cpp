@@ -14,14 +14,13 @@
 #include "roofline/core/report.hpp"
 #include "roofline/core/worker_protocol.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -46,7 +45,8 @@ int main() {
         const auto id = req.value("id", 0);
         if (req.value("command", "") == "device") {
             if (no_device) {
-                std::cout << json{{"id", id}, {"error", {{"code", "no_device"}, {"message", "no CUDA device: fake"}}}}
+                std::cout << json{{"id", id},
+                                  {"error", {{"code", "no_device"}, {"message", "no CUDA device: fake"}}}}
                                  .dump()
                           << std::endl;
             } else {
@@ -63,7 +63,8 @@ int main() {
         const auto problem = problem_from_json(req.at("problem"));
         const auto options = measure_options_from_json(req.value("options", json::object()));
         if (log_path != nullptr) {
-            std::ofstream(log_path, std::ios::app) << getpid() << ' ' << id << ' ' << to_string(problem.a) << '\n';
+            std::ofstream(log_path, std::ios::app)
+                << getpid() << ' ' << id << ' ' << to_string(problem.a) << '\n';
         }
         if (delay_ms > 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
@@ -80,7 +81,8 @@ int main() {
             }
         case precision_id::int4:
             std::cout << json{{"id", id},
-                              {"error", {{"code", "cuda_error"}, {"message", "an illegal memory access (fake)"}}},
+                              {"error",
+                               {{"code", "cuda_error"}, {"message", "an illegal memory access (fake)"}}},
                               {"fatal", true}}
                              .dump()
                       << std::endl;

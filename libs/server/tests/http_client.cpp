@@ -47,7 +47,8 @@ std::vector<char*> make_env(const std::vector<std::string>& extra, std::vector<s
     return out;
 }
 
-pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, int out_fd, int err_fd) {
+pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, int out_fd,
+            int err_fd) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
@@ -214,7 +215,8 @@ server_process start_server(const std::vector<std::string>& args, const std::vec
     return p;
 }
 
-int run_binary(const std::vector<std::string>& args, std::string& output, const std::vector<std::string>& env) {
+int run_binary(const std::vector<std::string>& args, std::string& output,
+               const std::vector<std::string>& env) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) {
         return -1;
@@ -286,9 +288,13 @@ std::string raw_read_until_then_close(int port, const std::string& request, cons
     return out;
 }
 
-int open_connection(int port) { return connect_to(port); }
+int open_connection(int port) {
+    return connect_to(port);
+}
 
-bool send_bytes(int fd, const std::string& bytes) { return send_all(fd, bytes); }
+bool send_bytes(int fd, const std::string& bytes) {
+    return send_all(fd, bytes);
+}
 
 std::string raw_exchange_half_close(int port, const std::string& request, std::chrono::milliseconds timeout) {
     const int fd = connect_to(port);

@@ -33,7 +33,8 @@ struct server_process {
 server_process start_server(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
 // Runs ROOFLINE_BIN with args to completion; exit code and everything it printed.
-int run_binary(const std::vector<std::string>& args, std::string& output, const std::vector<std::string>& env = {});
+int run_binary(const std::vector<std::string>& args, std::string& output,
+               const std::vector<std::string>& env = {});
 
 // Sends `request` verbatim and returns everything the server sends back until it closes (or the timeout).
 std::string raw_exchange(int port, const std::string& request,

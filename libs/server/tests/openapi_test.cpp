@@ -2,18 +2,18 @@
 // route is served (the HTTP-level half of the check is in api_test.cpp).
 #include "roofline/server/server.hpp"
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 using roofline::server::api_routes;
 using roofline::server::openapi_document;
 
 TEST(openapi, parses_and_names_a_version) {
     const auto doc = nlohmann::json::parse(openapi_document());
-    EXPECT_EQ(doc["openapi"], "3.1.0"); // 3.1: components.schemas are JSON Schema 2020-12, generated from schemas/
+    EXPECT_EQ(doc["openapi"],
+              "3.1.0"); // 3.1: components.schemas are JSON Schema 2020-12, generated from schemas/
     EXPECT_TRUE(doc["paths"].is_object());
 }
 
@@ -34,8 +34,9 @@ TEST(openapi, every_route_is_documented_and_every_documented_route_is_served) {
             std::string upper = method;
             std::transform(upper.begin(), upper.end(), upper.begin(),
                            [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-            const bool served = std::any_of(api_routes().begin(), api_routes().end(),
-                                            [&](const auto& r) { return r.path == path && r.method == upper; });
+            const bool served = std::any_of(api_routes().begin(), api_routes().end(), [&](const auto& r) {
+                return r.path == path && r.method == upper;
+            });
             EXPECT_TRUE(served) << upper << " " << path << " is documented but not served";
         }
     }

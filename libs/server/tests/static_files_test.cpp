@@ -1,9 +1,8 @@
 // The static route never leaves the web root, whatever the path looks like.
 #include "roofline/server/static_files.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -45,8 +44,8 @@ TEST(static_files, serves_files_under_the_root) {
 TEST(static_files, never_escapes) {
     web_tree t;
     static_files s(t.base / "dist");
-    for (const char* p : {"/../secret.txt", "/assets/../../secret.txt", "/..", "/../dist-evil/x.txt", "/./index.html",
-                          "/..\\secret.txt", "/.env", "/assets/..", "/link.txt"}) {
+    for (const char* p : {"/../secret.txt", "/assets/../../secret.txt", "/..", "/../dist-evil/x.txt",
+                          "/./index.html", "/..\\secret.txt", "/.env", "/assets/..", "/link.txt"}) {
         const auto r = s.resolve(p);
         EXPECT_FALSE(r && r->filename() != "index.html") << p << " -> " << (r ? r->string() : "");
         if (r) {
@@ -89,5 +88,6 @@ TEST(default_web_root, the_install_prefix_and_the_build_tree_when_only_this_user
     fs::create_directories(t.base / "src" / "web" / "dist");
     std::ofstream(t.base / "src" / "web" / "dist" / "index.html") << "<html>built</html>";
     fs::permissions(t.base / "src" / "web" / "dist", fs::perms::owner_all);
-    EXPECT_EQ(roofline::server::web_root_for(t.base / "x" / "roofline", t.base / "src"), t.base / "src" / "web" / "dist");
+    EXPECT_EQ(roofline::server::web_root_for(t.base / "x" / "roofline", t.base / "src"),
+              t.base / "src" / "web" / "dist");
 }

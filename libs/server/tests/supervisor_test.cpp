@@ -4,11 +4,10 @@
 #include "roofline/server/gpu_queue.hpp"
 #include "roofline/server/worker_supervisor.hpp"
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 using namespace roofline;
@@ -25,11 +24,15 @@ supervisor_config fake_config(std::chrono::milliseconds timeout = 5000ms) {
     return c;
 }
 
-gemm_problem problem(precision_id p) { return make_problem(256, 256, 256, p); }
+gemm_problem problem(precision_id p) {
+    return make_problem(256, 256, 256, p);
+}
 
 struct env_var {
     std::string name;
-    env_var(std::string n, const std::string& value) : name(std::move(n)) { setenv(name.c_str(), value.c_str(), 1); }
+    env_var(std::string n, const std::string& value) : name(std::move(n)) {
+        setenv(name.c_str(), value.c_str(), 1);
+    }
     ~env_var() { unsetenv(name.c_str()); }
 };
 

@@ -25,7 +25,9 @@ database& database::operator=(database&& o) noexcept {
     return *this;
 }
 
-database::~database() { sqlite3_close(m_db); }
+database::~database() {
+    sqlite3_close(m_db);
+}
 
 void database::fail(int rc, const std::string& call) const {
     throw store_error(rc, call, m_db != nullptr ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc));
@@ -42,13 +44,16 @@ void database::exec(const std::string& sql, const char* what) const {
 }
 
 statement::statement(const database& db, std::string_view sql) : m_db(db), m_sql(sql) {
-    const int rc = sqlite3_prepare_v2(db.get(), m_sql.c_str(), static_cast<int>(m_sql.size()), &m_stmt, nullptr);
+    const int rc =
+        sqlite3_prepare_v2(db.get(), m_sql.c_str(), static_cast<int>(m_sql.size()), &m_stmt, nullptr);
     if (rc != SQLITE_OK) {
         db.fail(rc, "sqlite3_prepare_v2(" + m_sql + ")");
     }
 }
 
-statement::~statement() { sqlite3_finalize(m_stmt); }
+statement::~statement() {
+    sqlite3_finalize(m_stmt);
+}
 
 void statement::bind(int index, std::int64_t v) {
     if (const int rc = sqlite3_bind_int64(m_stmt, index, v); rc != SQLITE_OK) {
@@ -99,9 +104,15 @@ void statement::reset() {
     sqlite3_clear_bindings(m_stmt);
 }
 
-std::int64_t statement::column_int(int i) const { return sqlite3_column_int64(m_stmt, i); }
-double statement::column_double(int i) const { return sqlite3_column_double(m_stmt, i); }
-bool statement::column_null(int i) const { return sqlite3_column_type(m_stmt, i) == SQLITE_NULL; }
+std::int64_t statement::column_int(int i) const {
+    return sqlite3_column_int64(m_stmt, i);
+}
+double statement::column_double(int i) const {
+    return sqlite3_column_double(m_stmt, i);
+}
+bool statement::column_null(int i) const {
+    return sqlite3_column_type(m_stmt, i) == SQLITE_NULL;
+}
 
 std::string statement::column_text(int i) const {
     const auto* p = sqlite3_column_text(m_stmt, i);

@@ -3,9 +3,9 @@
 
 #include "roofline/store/run_store.hpp"
 
-#include <sqlite3.h>
 #include <cstdint>
 #include <optional>
+#include <sqlite3.h>
 #include <string>
 #include <string_view>
 

@@ -1,13 +1,12 @@
 // The run store: round trips, filters, the migration path, group commit under concurrency and kill -9.
 #include "roofline/store/run_store.hpp"
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <sqlite3.h>
-
 #include <csignal>
 #include <filesystem>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <sqlite3.h>
 #include <string>
 #include <sys/wait.h>
 #include <thread>
@@ -43,7 +42,8 @@ new_run sample_run(const std::string& precision, const std::string& source, cons
     if (source == "measured") {
         r.points.push_back({precision, "measured", "passed", 2e-3});
     }
-    r.answer_json = nlohmann::json{{"predicted", {{{"precision", precision}, {"source", "predicted"}}}}}.dump();
+    r.answer_json =
+        nlohmann::json{{"predicted", {{{"precision", precision}, {"source", "predicted"}}}}}.dump();
     return r;
 }
 
@@ -266,8 +266,9 @@ TEST(run_store, not_a_database_is_an_error_not_a_crash) {
     EXPECT_THROW((void)run_store::open(file), roofline::store::store_error);
 }
 
-// A child process writes runs as fast as it can and reports each id after its commit; the parent kills it with
-// SIGKILL mid-stream. Every reported id must be readable afterwards and the file must pass integrity_check.
+// A child process writes runs as fast as it can and reports each id after its commit; the parent kills it
+// with SIGKILL mid-stream. Every reported id must be readable afterwards and the file must pass
+// integrity_check.
 TEST(run_store, kill_9_loses_no_committed_run) {
     temp_dir dir;
     const auto file = dir.path / "kill.db";

@@ -3,7 +3,9 @@
 namespace roofline::telemetry {
 namespace {
 
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+nlohmann::json opt(const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
 
 } // namespace
 
@@ -54,8 +56,8 @@ nlohmann::json to_json(const sample& s) {
             {"temperature_c", opt(s.temperature_c)},
             {"utilization_pct", opt(s.utilization_pct)},
             {"memory_utilization_pct", opt(s.memory_utilization_pct)},
-            {"throttle_reasons", s.clock_event_bits ? clock_event_reasons(*s.clock_event_bits)
-                                                    : std::vector<std::string>{}}};
+            {"throttle_reasons",
+             s.clock_event_bits ? clock_event_reasons(*s.clock_event_bits) : std::vector<std::string>{}}};
 }
 
 nlohmann::json to_json(const device_info& d) {
@@ -72,6 +74,8 @@ nlohmann::json to_json(const device_info& d) {
             {"energy_counter", d.energy_counter}};
 }
 
-nlohmann::json to_json(const telemetry_status& s) { return {{"available", s.available}, {"reason", s.reason}}; }
+nlohmann::json to_json(const telemetry_status& s) {
+    return {{"available", s.available}, {"reason", s.reason}};
+}
 
 } // namespace roofline::telemetry

@@ -24,7 +24,8 @@ void bind(void* handle, F& slot, std::initializer_list<const char*> names) {
 api bind_all(void* h) {
     api a;
     // Versioned symbols first: the bare names are kept for old binaries and may behave like the v1 calls
-    // (nvmlInit without _v2 skips GPUs it cannot attach to differently; GetPciInfo v1 fills a shorter struct).
+    // (nvmlInit without _v2 skips GPUs it cannot attach to differently; GetPciInfo v1 fills a shorter
+    // struct).
     bind(h, a.init, {"nvmlInit_v2", "nvmlInit"});
     bind(h, a.shutdown, {"nvmlShutdown"});
     bind(h, a.error_string, {"nvmlErrorString"});
@@ -32,7 +33,8 @@ api bind_all(void* h) {
     bind(h, a.device_get_count, {"nvmlDeviceGetCount_v2", "nvmlDeviceGetCount"});
     bind(h, a.device_get_handle_by_index, {"nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex"});
     bind(h, a.device_get_handle_by_uuid, {"nvmlDeviceGetHandleByUUID"});
-    bind(h, a.device_get_handle_by_pci_bus_id, {"nvmlDeviceGetHandleByPciBusId_v2", "nvmlDeviceGetHandleByPciBusId"});
+    bind(h, a.device_get_handle_by_pci_bus_id,
+         {"nvmlDeviceGetHandleByPciBusId_v2", "nvmlDeviceGetHandleByPciBusId"});
     bind(h, a.device_get_name, {"nvmlDeviceGetName"});
     bind(h, a.device_get_uuid, {"nvmlDeviceGetUUID"});
     bind(h, a.device_get_pci_info, {"nvmlDeviceGetPciInfo_v3", "nvmlDeviceGetPciInfo_v2"});
@@ -59,37 +61,68 @@ std::string code_text(return_t code) {
 
 std::string_view return_name(return_t code) noexcept {
     switch (code) {
-    case 0: return "Success";
-    case 1: return "Uninitialized";
-    case 2: return "Invalid Argument";
-    case 3: return "Not Supported";
-    case 4: return "Insufficient Permissions";
-    case 5: return "Already Initialized";
-    case 6: return "Not Found";
-    case 7: return "Insufficient Size";
-    case 8: return "Insufficient External Power";
-    case 9: return "Driver Not Loaded";
-    case 10: return "Timeout";
-    case 11: return "Interrupt Request Issue";
-    case 12: return "NVML Shared Library Not Found";
-    case 13: return "Function Not Found";
-    case 14: return "Corrupted infoROM";
-    case 15: return "GPU is lost";
-    case 16: return "GPU requires restart";
-    case 17: return "Operating System Call Failed";
-    case 18: return "RM has detected an NVML/RM version mismatch";
-    case 19: return "In use by another client";
-    case 20: return "Insufficient Memory";
-    case 21: return "No data";
-    case 22: return "vGPU ECC not supported";
-    case 23: return "Insufficient resources";
-    case 24: return "Frequency not supported";
-    case 25: return "Argument version mismatch";
-    case 26: return "Deprecated";
-    case 27: return "Not Ready";
-    case 28: return "GPU Not Found";
-    case 29: return "Invalid State";
-    default: return "Unknown Error";
+    case 0:
+        return "Success";
+    case 1:
+        return "Uninitialized";
+    case 2:
+        return "Invalid Argument";
+    case 3:
+        return "Not Supported";
+    case 4:
+        return "Insufficient Permissions";
+    case 5:
+        return "Already Initialized";
+    case 6:
+        return "Not Found";
+    case 7:
+        return "Insufficient Size";
+    case 8:
+        return "Insufficient External Power";
+    case 9:
+        return "Driver Not Loaded";
+    case 10:
+        return "Timeout";
+    case 11:
+        return "Interrupt Request Issue";
+    case 12:
+        return "NVML Shared Library Not Found";
+    case 13:
+        return "Function Not Found";
+    case 14:
+        return "Corrupted infoROM";
+    case 15:
+        return "GPU is lost";
+    case 16:
+        return "GPU requires restart";
+    case 17:
+        return "Operating System Call Failed";
+    case 18:
+        return "RM has detected an NVML/RM version mismatch";
+    case 19:
+        return "In use by another client";
+    case 20:
+        return "Insufficient Memory";
+    case 21:
+        return "No data";
+    case 22:
+        return "vGPU ECC not supported";
+    case 23:
+        return "Insufficient resources";
+    case 24:
+        return "Frequency not supported";
+    case 25:
+        return "Argument version mismatch";
+    case 26:
+        return "Deprecated";
+    case 27:
+        return "Not Ready";
+    case 28:
+        return "GPU Not Found";
+    case 29:
+        return "Invalid State";
+    default:
+        return "Unknown Error";
     }
 }
 
@@ -109,8 +142,10 @@ std::shared_ptr<library> library::open(std::string& why, const char* soname) {
     void* h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
     if (h == nullptr) {
         const char* detail = dlerror();
-        why = std::string(soname) + " not found: install the NVIDIA driver (it ships NVML), or run where one is "
-              "installed" + (detail != nullptr ? std::string(" [") + detail + "]" : std::string());
+        why = std::string(soname) +
+              " not found: install the NVIDIA driver (it ships NVML), or run where one is "
+              "installed" +
+              (detail != nullptr ? std::string(" [") + detail + "]" : std::string());
         return nullptr;
     }
     const api fns = bind_all(h);
@@ -121,7 +156,8 @@ std::shared_ptr<library> library::open(std::string& why, const char* soname) {
     }
     const return_t r = fns.init();
     if (r != success) {
-        const std::string text = fns.error_string != nullptr ? fns.error_string(r) : std::string(return_name(r));
+        const std::string text =
+            fns.error_string != nullptr ? fns.error_string(r) : std::string(return_name(r));
         why = "nvmlInit_v2 failed: " + text + " (" + std::to_string(r) + ")" +
               (r == error_driver_not_loaded ? ": the NVIDIA kernel driver is not loaded" : "");
         dlclose(h);
@@ -133,7 +169,8 @@ std::shared_ptr<library> library::open(std::string& why, const char* soname) {
 std::shared_ptr<library> library::shared(std::string& why) {
     static std::mutex mutex;
     static std::weak_ptr<library> cached;
-    static std::string cached_why; // a failure is remembered too: dlopen of a missing library will not improve
+    static std::string
+        cached_why; // a failure is remembered too: dlopen of a missing library will not improve
     const std::lock_guard lock(mutex);
     if (auto lib = cached.lock()) {
         return lib;

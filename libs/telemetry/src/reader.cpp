@@ -71,14 +71,22 @@ std::optional<double> field_value_number(const nvml::field_value_t& v) {
         return std::nullopt;
     }
     switch (v.value_type) {
-    case nvml::value_double: return v.value.d;
-    case nvml::value_unsigned_int: return static_cast<double>(v.value.ui);
-    case nvml::value_unsigned_long: return static_cast<double>(v.value.ul);
-    case nvml::value_unsigned_long_long: return static_cast<double>(v.value.ull);
-    case nvml::value_signed_long_long: return static_cast<double>(v.value.sll);
-    case nvml::value_signed_int: return static_cast<double>(v.value.si);
-    case nvml::value_unsigned_short: return static_cast<double>(v.value.us);
-    default: return std::nullopt;
+    case nvml::value_double:
+        return v.value.d;
+    case nvml::value_unsigned_int:
+        return static_cast<double>(v.value.ui);
+    case nvml::value_unsigned_long:
+        return static_cast<double>(v.value.ul);
+    case nvml::value_unsigned_long_long:
+        return static_cast<double>(v.value.ull);
+    case nvml::value_signed_long_long:
+        return static_cast<double>(v.value.sll);
+    case nvml::value_signed_int:
+        return static_cast<double>(v.value.si);
+    case nvml::value_unsigned_short:
+        return static_cast<double>(v.value.us);
+    default:
+        return std::nullopt;
     }
 }
 
@@ -99,7 +107,8 @@ device_reader::device_reader(std::shared_ptr<nvml::library> lib, nvml::device_t 
         pci.bus_id[sizeof pci.bus_id - 1] = '\0';
         m_info.pci_bus_id = pci.bus_id;
     }
-    if (f.system_get_driver_version != nullptr && f.system_get_driver_version(buf, sizeof buf) == nvml::success) {
+    if (f.system_get_driver_version != nullptr &&
+        f.system_get_driver_version(buf, sizeof buf) == nvml::success) {
         m_info.driver_version = buf;
     }
     int major = 0;
@@ -225,8 +234,8 @@ std::optional<double> device_reader::energy_j() {
     return static_cast<double>(mj) / 1000.0;
 }
 
-std::unique_ptr<device_reader> open_device(const std::shared_ptr<nvml::library>& lib, const device_selector& sel,
-                                           std::string& why) {
+std::unique_ptr<device_reader> open_device(const std::shared_ptr<nvml::library>& lib,
+                                           const device_selector& sel, std::string& why) {
     if (!lib) {
         why = why.empty() ? "NVML not available" : why;
         return nullptr;
@@ -257,7 +266,8 @@ std::unique_ptr<device_reader> open_device(const std::shared_ptr<nvml::library>&
         nvml::device_t h = nullptr;
         if (!sel.pci_bus_id.empty()) {
             const auto want = parse_bus_id(sel.pci_bus_id);
-            // NVML's lookup wants its own spelling; walking the devices and comparing numbers accepts CUDA's too.
+            // NVML's lookup wants its own spelling; walking the devices and comparing numbers accepts CUDA's
+            // too.
             if (f.device_get_handle_by_pci_bus_id != nullptr &&
                 f.device_get_handle_by_pci_bus_id(sel.pci_bus_id.c_str(), &h) == nvml::success) {
                 return std::make_unique<device_reader>(lib, h, index_of(h));
@@ -288,8 +298,8 @@ std::unique_ptr<device_reader> open_device(const std::shared_ptr<nvml::library>&
         }
         const unsigned index = sel.index.value_or(0);
         if (count > 0 && index >= count) {
-            why = "NVML device " + std::to_string(index) + " does not exist (NVML sees " + std::to_string(count) +
-                  ")";
+            why = "NVML device " + std::to_string(index) + " does not exist (NVML sees " +
+                  std::to_string(count) + ")";
             return nullptr;
         }
         lib->check(f.device_get_handle_by_index(index, &h), "nvmlDeviceGetHandleByIndex_v2");

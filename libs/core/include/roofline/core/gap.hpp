@@ -25,10 +25,10 @@ struct tile_shape {
 // names none (cuBLASLt answers "UNDEFINED" for many Hopper kernels).
 [[nodiscard]] std::optional<tile_shape> parse_tile(std::string_view algorithm);
 
-// The SM clock a datasheet's tensor peaks are derived at. Vendors quote peaks at a clock below the maximum boost
-// (H100 SXM: 989 TFLOP/s at 1830 MHz, boost 1980), and the registry records that derivation in the boost clock's
-// note ("... x 1.83 GHz = 989 TFLOP/s", "correspond to 1830 MHz"): that clock when the note gives one, else the
-// boost clock, else nullopt.
+// The SM clock a datasheet's tensor peaks are derived at. Vendors quote peaks at a clock below the maximum
+// boost (H100 SXM: 989 TFLOP/s at 1830 MHz, boost 1980), and the registry records that derivation in the
+// boost clock's note ("... x 1.83 GHz = 989 TFLOP/s", "correspond to 1830 MHz"): that clock when the note
+// gives one, else the boost clock, else nullopt.
 [[nodiscard]] std::optional<double> datasheet_roof_clock_mhz(const hardware_entry& hw);
 
 enum class gap_kind : std::uint8_t {
@@ -50,9 +50,10 @@ struct gap_reason {
 };
 
 struct gap_options {
-    int sm_count = 0;                     // 0: the point's device, else the hardware entry
-    std::optional<tile_shape> tile;       // overrides what parse_tile finds in the algorithm text
-    std::optional<double> roof_clock_mhz; // the clock the datasheet peak assumes; default: datasheet_roof_clock_mhz
+    int sm_count = 0;               // 0: the point's device, else the hardware entry
+    std::optional<tile_shape> tile; // overrides what parse_tile finds in the algorithm text
+    std::optional<double>
+        roof_clock_mhz; // the clock the datasheet peak assumes; default: datasheet_roof_clock_mhz
     double launch_overhead_below_s = 10e-6;
 };
 
@@ -61,13 +62,14 @@ struct gap_analysis {
     double measured_flops_per_s = 0.0;
     double roof_flops_per_s = 0.0; // attainable at the point's AI (the hardware entry's roofs)
     std::optional<double> fraction_of_roof;
-    std::optional<double> roof_at_clock_flops_per_s; // the attainable roof with the compute roof rescaled to the
-                                                     // mean SM clock it ran at
+    std::optional<double> roof_at_clock_flops_per_s; // the attainable roof with the compute roof rescaled to
+                                                     // the mean SM clock it ran at
     std::optional<double> fraction_of_roof_at_clock;
     std::vector<gap_reason> reasons;
 };
 
-[[nodiscard]] gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw, const gap_options& o = {});
+[[nodiscard]] gap_analysis analyze_gap(const analysis_point& p, const hardware_entry& hw,
+                                       const gap_options& o = {});
 
 // "  below the roof: ..." lines for the terminal table, one per reason.
 [[nodiscard]] std::string gap_lines(const gap_analysis& g);

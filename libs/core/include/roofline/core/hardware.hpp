@@ -77,13 +77,15 @@ class hardware_registry {
     [[nodiscard]] static hardware_registry builtin();
     // Every *.json in `dir`, sorted by name. Throws registry_error for a bad file or duplicate key/alias.
     [[nodiscard]] static hardware_registry load_directory(const std::filesystem::path& dir);
-    [[nodiscard]] static hardware_registry from_texts(const std::vector<std::pair<std::string, std::string>>& files);
+    [[nodiscard]] static hardware_registry
+    from_texts(const std::vector<std::pair<std::string, std::string>>& files);
 
     [[nodiscard]] const std::vector<hardware_entry>& entries() const noexcept { return m_entries; }
     // Case-insensitive key or alias; nullptr when absent.
     [[nodiscard]] const hardware_entry* find(std::string_view key_or_alias) const;
     // Like find, but throws std::invalid_argument naming `field` and listing the valid keys.
-    [[nodiscard]] const hardware_entry& at(std::string_view key_or_alias, std::string_view field = "hardware") const;
+    [[nodiscard]] const hardware_entry& at(std::string_view key_or_alias,
+                                           std::string_view field = "hardware") const;
     [[nodiscard]] std::string valid_keys() const;
     // The entry for a device as CUDA names it ("NVIDIA H100 80GB HBM3", "9.0"): same compute capability and
     // every token of its key or an alias found in the name; the most specific match wins. nullptr if none.

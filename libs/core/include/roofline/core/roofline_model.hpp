@@ -44,7 +44,8 @@ struct roofline_estimate {
     double predicted_time_s = 0.0; // max(FLOPs/peak, bytes/bandwidth); bytes/bandwidth alone if peak unknown
 };
 
-[[nodiscard]] roofline_estimate estimate(const hardware_entry& hw, const gemm_problem& p, const gemm_traffic& t);
+[[nodiscard]] roofline_estimate estimate(const hardware_entry& hw, const gemm_problem& p,
+                                         const gemm_traffic& t);
 
 // Measured rate as a fraction of the attainable roof at its AI; nullopt when no roof applies.
 [[nodiscard]] std::optional<double> fraction_of_roof(const roofline_estimate& e, double measured_flops_per_s);

@@ -4,7 +4,8 @@
 //   {"id": 7, "problem": {M, N, K, a_precision, b_precision, out_precision, beta}, "options": {...}}
 //   {"id": 8, "command": "device"}            -> {"id": 8, "device": {...}} or {"id":8,"error":{...}}
 // Worker → supervisor:
-//   {"id": 7, "point": <to_json(analysis_point)>}   or   {"id": 7, "error": {"code": "...", "message": "..."}}
+//   {"id": 7, "point": <to_json(analysis_point)>}   or   {"id": 7, "error": {"code": "...", "message":
+//   "..."}}
 // A sticky CUDA error, a crash or a hang kills only the worker; the supervisor reports that precision as
 // failed and starts a fresh worker for the next one.
 #pragma once

@@ -87,8 +87,8 @@ struct runs_query {
 // points past U+10FFFF included) replaced by U+FFFD: client bytes that reach a message stay valid JSON text.
 [[nodiscard]] std::string valid_utf8(std::string_view s);
 
-// The error body {"error": {"code", "message", "field"}} of `e`; always valid JSON, whatever bytes a client put
-// into the message or the field's name.
+// The error body {"error": {"code", "message", "field"}} of `e`; always valid JSON, whatever bytes a client
+// put into the message or the field's name.
 [[nodiscard]] std::string error_body(const api_error& e);
 
 // Throws 422 when a query has a parameter outside `allowed`.

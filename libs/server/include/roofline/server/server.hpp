@@ -21,22 +21,22 @@ namespace roofline::server {
 
 struct server_config {
     std::string host = "127.0.0.1";
-    int port = 8000; // 0: any free port (printed on start)
-    std::filesystem::path db_path;        // a SQLite file, or a postgresql:// URL (the shared store)
-    std::uint64_t max_db_bytes = 0;       // 0: no limit; beyond it writes get 503 naming --max-db-bytes
-    std::string token;                    // required unless host is a loopback address
-    std::filesystem::path web_root;       // empty: no static files (GET / says how to build them)
+    int port = 8000;                // 0: any free port (printed on start)
+    std::filesystem::path db_path;  // a SQLite file, or a postgresql:// URL (the shared store)
+    std::uint64_t max_db_bytes = 0; // 0: no limit; beyond it writes get 503 naming --max-db-bytes
+    std::string token;              // required unless host is a loopback address
+    std::filesystem::path web_root; // empty: no static files (GET / says how to build them)
     std::vector<std::string> cors_origins{"http://localhost:5173"};
-    std::size_t queue_capacity = 8;       // GPU analyses that may wait behind the running one
-    std::size_t http_threads = 64;        // handler threads (a connection holds none while it waits)
-    std::size_t max_connections = 16384;  // open connections; one more is answered 503 and closed
-    bool use_gpu = true;                  // false: prediction-only without asking a worker
-    std::string no_gpu_reason;            // why use_gpu is false, for /api/health
+    std::size_t queue_capacity = 8;      // GPU analyses that may wait behind the running one
+    std::size_t http_threads = 64;       // handler threads (a connection holds none while it waits)
+    std::size_t max_connections = 16384; // open connections; one more is answered 503 and closed
+    bool use_gpu = true;                 // false: prediction-only without asking a worker
+    std::string no_gpu_reason;           // why use_gpu is false, for /api/health
     supervisor_config worker;
-    std::string default_hardware_key;     // empty: the local GPU's registry entry, else b10
+    std::string default_hardware_key;             // empty: the local GPU's registry entry, else b10
     std::optional<std::int64_t> worker_gpu_index; // the GPU's index on its node, stored with each run
-    bool original_client = false;         // POST /api/analyze answers the original client's form (docs/API.md)
-    std::filesystem::path profile_dir;    // `roofline ceilings` profiles (roof=measured); empty: none
+    bool original_client = false;      // POST /api/analyze answers the original client's form (docs/API.md)
+    std::filesystem::path profile_dir; // `roofline ceilings` profiles (roof=measured); empty: none
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

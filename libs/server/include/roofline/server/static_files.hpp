@@ -17,9 +17,9 @@ class static_files {
     [[nodiscard]] const std::filesystem::path& root() const noexcept { return m_root; }
 
     // The file a decoded URL path names, never outside the root: a "." or ".." segment, a backslash, a NUL
-    // byte or a hidden (dot) segment is refused, and the resolved file (symlinks followed) must still lie under
-    // the root. A directory serves its index.html; a path with no extension that names nothing serves the
-    // root's index.html (client-side routes of the single-page app).
+    // byte or a hidden (dot) segment is refused, and the resolved file (symlinks followed) must still lie
+    // under the root. A directory serves its index.html; a path with no extension that names nothing serves
+    // the root's index.html (client-side routes of the single-page app).
     [[nodiscard]] std::optional<std::filesystem::path> resolve(std::string_view url_path) const;
 
     [[nodiscard]] static std::string mime_type(const std::filesystem::path& file);

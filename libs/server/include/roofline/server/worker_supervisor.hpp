@@ -2,9 +2,9 @@
 // roofline/core/worker_protocol.hpp).
 //
 // Why a process: a sticky CUDA error poisons the CUDA context of the process for good, a crash in a library
-// takes the process down, and a kernel that never returns cannot be interrupted from another thread. In a child
-// each of these costs one precision: the supervisor reports it as failed, kills and reaps the child, and starts
-// a fresh one for the next precision. The server itself never loads CUDA.
+// takes the process down, and a kernel that never returns cannot be interrupted from another thread. In a
+// child each of these costs one precision: the supervisor reports it as failed, kills and reaps the child,
+// and starts a fresh one for the next precision. The server itself never loads CUDA.
 #pragma once
 
 #include "roofline/core/backend.hpp"
@@ -49,9 +49,10 @@ class worker_process {
 };
 
 struct supervisor_config {
-    std::vector<std::string> argv;                          // default: {"/proc/self/exe", "worker"}
-    std::chrono::milliseconds precision_timeout{180000};    // one precision: setup, search, timing, verify
-    std::chrono::milliseconds device_timeout{60000};        // the first answer (CUDA initialisation): --device-timeout
+    std::vector<std::string> argv;                       // default: {"/proc/self/exe", "worker"}
+    std::chrono::milliseconds precision_timeout{180000}; // one precision: setup, search, timing, verify
+    std::chrono::milliseconds device_timeout{
+        60000}; // the first answer (CUDA initialisation): --device-timeout
 };
 
 // How one request to the worker ended, for progress events.
@@ -97,7 +98,7 @@ class worker_supervisor {
     std::int64_t m_next_id = 1;
     std::size_t m_starts = 0;
     std::atomic<std::size_t> m_restarts{0}; // read by /api/health from other threads
-    std::atomic<pid_t> m_running_pid{-1};    // the worker while a request is out, for abort_now()
+    std::atomic<pid_t> m_running_pid{-1};   // the worker while a request is out, for abort_now()
     std::atomic<bool> m_aborted{false};
     static constexpr std::size_t max_noise_lines_logged = 20; // per server run; the rest are counted
     std::size_t m_noise_logged = 0;

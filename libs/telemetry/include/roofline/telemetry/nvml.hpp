@@ -77,7 +77,7 @@ struct field_value_t { // nvmlFieldValue_t
 };
 static_assert(sizeof(field_value_t) == 40, "nvmlFieldValue_t is 40 bytes in nvml.h");
 
-struct memory_t {            // nvmlMemory_t (v1, what nvmlDeviceGetMemoryInfo fills), bytes
+struct memory_t { // nvmlMemory_t (v1, what nvmlDeviceGetMemoryInfo fills), bytes
     unsigned long long total;
     unsigned long long free;
     unsigned long long used;
@@ -103,8 +103,8 @@ struct api {
     return_t (*shutdown)() = nullptr; // nvmlShutdown
     const char* (*error_string)(return_t) = nullptr;
     return_t (*system_get_driver_version)(char*, unsigned) = nullptr;
-    return_t (*device_get_count)(unsigned*) = nullptr;                         // _v2 first
-    return_t (*device_get_handle_by_index)(unsigned, device_t*) = nullptr;     // _v2 first
+    return_t (*device_get_count)(unsigned*) = nullptr;                     // _v2 first
+    return_t (*device_get_handle_by_index)(unsigned, device_t*) = nullptr; // _v2 first
     return_t (*device_get_handle_by_uuid)(const char*, device_t*) = nullptr;
     return_t (*device_get_handle_by_pci_bus_id)(const char*, device_t*) = nullptr; // _v2 first
     return_t (*device_get_name)(device_t, char*, unsigned) = nullptr;
@@ -113,8 +113,9 @@ struct api {
     return_t (*device_get_cuda_compute_capability)(device_t, int*, int*) = nullptr;
     return_t (*device_get_clock_info)(device_t, int, unsigned*) = nullptr;
     return_t (*device_get_max_clock_info)(device_t, int, unsigned*) = nullptr;
-    return_t (*device_get_power_usage)(device_t, unsigned*) = nullptr; // mW; a 1 s average on Ampere and newer
-    return_t (*device_get_enforced_power_limit)(device_t, unsigned*) = nullptr; // mW
+    return_t (*device_get_power_usage)(device_t,
+                                       unsigned*) = nullptr; // mW; a 1 s average on Ampere and newer
+    return_t (*device_get_enforced_power_limit)(device_t, unsigned*) = nullptr;               // mW
     return_t (*device_get_total_energy_consumption)(device_t, unsigned long long*) = nullptr; // mJ since load
     return_t (*device_get_temperature)(device_t, int, unsigned*) = nullptr;                   // °C
     return_t (*device_get_utilization_rates)(device_t, utilization_t*) = nullptr;
@@ -146,7 +147,8 @@ class library {
 
     // dlopen(soname) and nvmlInit. nullptr with `why` set ("libnvidia-ml.so.1 not found: install the NVIDIA
     // driver", "nvmlInit_v2 failed: Driver Not Loaded (9)", ...) when NVML cannot be used. Never throws.
-    [[nodiscard]] static std::shared_ptr<library> open(std::string& why, const char* soname = "libnvidia-ml.so.1");
+    [[nodiscard]] static std::shared_ptr<library> open(std::string& why,
+                                                       const char* soname = "libnvidia-ml.so.1");
     // One process-wide instance shared by every probe and monitor (nvmlInit can take a second without
     // persistence mode, so it is paid once). Same contract as open().
     [[nodiscard]] static std::shared_ptr<library> shared(std::string& why);

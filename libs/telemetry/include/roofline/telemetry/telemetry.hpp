@@ -82,7 +82,8 @@ struct region {
 // The summary a measured point stores. Rules:
 // - SM clock mean/min over samples; sm_clock_max_mhz is the device's maximum (what "low clock" is judged by).
 // - low_clock_samples: samples with SM clock < 75% of that maximum (nvbench's throttle rule).
-// - energy_j: over the region, and only for a region of 1 s or more (the counter ticks in coarse steps and the
+// - energy_j: over the region, and only for a region of 1 s or more (the counter ticks in coarse steps and
+// the
 //   power readings lag: shorter regions get none, and energy_source says why): the energy counter's
 //   difference, else the mean sampled power times the region's length (energy_source says which).
 //   energy_per_gemm_j apportions it to the GEMMs by their
