@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from './registry';
-import { breakdown, modelPoints, parseDuration, spotPoint, type ModelEstimate, type SpotResult } from './workloads';
+import { breakdown, modelPoints, parseDuration, spotPoint, type ModelEstimate, type ModelGemm, type SpotResult } from './workloads';
 
-const gemm = (name: string, role: 'weight' | 'attention', perLayer: number, occurrences: number, measured: number | null = null) => ({
+const gemm = (name: string, role: 'weight' | 'attention', perLayer: number, occurrences: number, measured: number | null = null): ModelGemm => ({
   name,
   block: 'attention',
   role,
@@ -22,16 +22,17 @@ const gemm = (name: string, role: 'weight' | 'attention', perLayer: number, occu
   bound: 'memory',
   roof_flops_per_s: 1,
   predicted: { time_s: perLayer, time_s_per_layer: perLayer, interval: null, status: 'passed', message: '' },
-  measured: measured === null ? null : { time_s: measured, time_s_per_layer: measured, status: 'passed', message: '' },
+  measured: measured === null ? null : { time_s: measured, time_s_per_layer: measured, status: 'passed', message: '', flops_per_s: 1 },
 });
 
-const estimate = (gemms: ReturnType<typeof gemm>[]): ModelEstimate => ({
+const estimate = (gemms: ModelGemm[]): ModelEstimate => ({
   scheme: { name: 'BF16', weights: 'BF16', activations: 'BF16', attention: 'BF16' },
   hardware_key: 'h200',
   gemms,
   totals: {} as ModelEstimate['totals'],
   dominant: { name: '', share: 0 },
   memory: { weight_bytes: 0, kv_cache_bytes: 0, gpu_memory_bytes: null, fits: null },
+  measured_note: '',
 });
 
 describe('breakdown', () => {

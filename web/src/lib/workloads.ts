@@ -6,6 +6,19 @@ import { makeProblem, predictPoint } from './model';
 import { info, isPrecisionName, type PrecisionName } from './precision';
 import { SseParser } from './sse';
 import type { ApiErrorBody, HardwareRoofs, Point } from './types';
+// The documents themselves are defined once, in schemas/ (generated into types.gen.ts).
+import type { BatchAnswer, ModelAnswer, ModelEstimate, ModelGemm, ModelRequest, ModelTotals, SpotResult } from './types.gen';
+export type { BatchAnswer, ModelAnswer, ModelEstimate, ModelGemm, ModelRequest, ModelTotals, SpotResult };
+// The form's request, indexed by field name as the form edits it (the schema's SpotRequest is its wire form).
+export interface SpotRequest {
+  op: string;
+  time_s: number;
+  precision: string;
+  hardware_key?: string;
+  [size: string]: number | string | boolean | undefined;
+}
+
+
 
 export interface ModelConfigSummary {
   key: string;
@@ -24,102 +37,21 @@ export interface ModelConfigSummary {
   mla: Record<string, number> | null;
 }
 
-export interface ModelTotals {
-  flops: number;
-  bytes: number;
-  predicted_s: number;
-  measured_s: number | null;
-}
 
-export interface ModelGemm {
-  name: string;
-  block: string;
-  role: 'weight' | 'attention';
-  layers: string;
-  occurrences: number;
-  count: number;
-  rows: number;
-  M: number;
-  N: number;
-  K: number;
-  a_precision: string;
-  b_precision: string;
-  out_precision: string;
-  flops: number;
-  bytes: number;
-  ai: number;
-  bound: string | null;
-  roof_flops_per_s: number | null;
-  predicted: { time_s: number; time_s_per_layer: number; interval: unknown; status: string; message: string };
-  measured: { time_s: number; time_s_per_layer: number | null; status: string; message: string } | null;
-}
 
-export interface ModelEstimate {
-  scheme: { name: string; weights: string; activations: string; attention: string };
-  hardware_key: string;
-  gemms: ModelGemm[];
-  totals: Record<'forward' | 'weight_gemms' | 'attention' | 'per_layer' | 'per_token', ModelTotals>;
-  dominant: { name: string; share: number };
-  memory: { weight_bytes: number; kv_cache_bytes: number; gpu_memory_bytes: number | null; fits: boolean | null };
-}
 
-export interface ModelAnswer {
-  kind: 'model';
-  model: ModelConfigSummary;
-  step: { phase: 'prefill' | 'decode'; batch: number; tokens: number; tokens_in_step: number; context: number };
-  hardware: HardwareRoofs;
-  backend: string;
-  precisions: ModelEstimate[];
-}
 
-export interface ModelRequest {
-  model?: string;
-  config?: unknown;
-  tokens: number;
-  phase: 'prefill' | 'decode';
-  batch: number;
-  precisions: string[];
-  hardware_key?: string;
-  measure?: boolean;
-}
 
-export interface SpotRequest {
-  op: string;
-  time_s: number;
-  precision: string;
-  hardware_key?: string;
-  [size: string]: number | string | boolean | undefined;
-}
 
-export interface SpotResult {
-  op: string;
-  precision: string;
-  roof_precision: string;
-  flops: number;
-  bytes: number;
-  formula: string;
-  time_s: number;
-  ai: number;
-  achieved_flops_per_s: number;
-  achieved_bytes_per_s: number;
-  attainable_flops_per_s: number;
-  bound: string;
-  fraction_of_roof: number | null;
-  roof_time_s: number;
-  headroom: number;
-  hardware_key: string;
-  message: string;
-}
 
-export interface BatchAnswer {
-  run_id: number;
-  kind: 'batch';
-  backend: string;
-  cases: { index: number; line: number; label: string }[];
-  errors: { line: number; field: string; message: string }[];
-  predicted: Point[];
-  measured: Point[];
-}
+
+
+
+
+
+
+
+
 
 export interface BatchHandlers {
   onQueued?(total: number, errors: BatchAnswer['errors']): void;
