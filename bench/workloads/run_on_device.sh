@@ -21,7 +21,7 @@ for step in "decode 1" "decode 16" "prefill 1"; do
     > $OUT/$name.json 2> $OUT/$name.err
   t1=$(date +%s.%N)
   $B model llama-3.1-8b --phase $1 --batch $2 --tokens 2048 --precision BF16,FP8 --hardware h200 2>&1 | tee $OUT/$name.txt
-  echo "wall (json run): $(echo "$t1 - $t0" | bc) s" | tee -a $OUT/$name.txt
+  echo "wall (json run): $(python3 -c "print(f\"{$t1 - $t0:.2f}\")") s" | tee -a $OUT/$name.txt
 done
 echo "== 20-case batch through the API"
 rm -f /tmp/wl.db*; $B serve --port 0 --db /tmp/wl.db > $OUT/serve.log 2>&1 &
@@ -40,7 +40,7 @@ body="{\"cases\":[${cases%,}]}"
 t0=$(date +%s.%N)
 curl -s -X POST "$url/api/batch" -H 'Content-Type: application/json' -d "$body" > $OUT/batch20.json
 t1=$(date +%s.%N)
-echo "batch of 20 cases through POST /api/batch: $(echo "$t1 - $t0" | bc) s wall" | tee $OUT/batch20_wall.txt
+echo "batch of 20 cases through POST /api/batch: $(python3 -c "print(f\"{$t1 - $t0:.2f}\")") s wall" | tee $OUT/batch20_wall.txt
 curl -s -X POST "$url/api/batch/stream" -H 'Content-Type: application/json' -d "$body" > $OUT/batch20_stream.txt
 python3 - "$OUT" <<'PY'
 import json, sys
