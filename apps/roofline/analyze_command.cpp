@@ -1,6 +1,8 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "local_backend.hpp"
+#include "roofline/core/calibration.hpp"
+#include "roofline/core/device_match.hpp"
 #include "roofline/core/gap.hpp"
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
@@ -24,6 +26,7 @@ struct analyze_options {
     std::string hardware;
     std::string a_precision, b_precision, out_precision;
     std::string beta = "0";
+    std::string group_size = "128";
     std::string format = "table";
     bool predict_only = false;
     std::string mode = "cold";
@@ -76,6 +79,7 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     const auto b = optional_precision(o.b_precision, "--b-precision");
     const auto out = optional_precision(o.out_precision, "--out-precision");
     const double beta = parse_number(o.beta, "--beta");
+    const std::int64_t group_size = parse_dimension(o.group_size, "--group-size");
     if (o.iterations < 1 || o.iterations > 100000) {
         throw usage_error("--iterations must be an integer in [1, 100000]");
     }
@@ -108,20 +112,17 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     if (!o.predict_only) {
         backend = make_local_backend(why_no_gpu);
     }
-    const hardware_entry* hw = nullptr;
-    if (!o.hardware.empty()) {
-        hw = &registry.at(o.hardware, "--hardware");
-    } else if (backend) {
-        const auto dev = backend->device();
-        hw = registry.match_device(dev.name, dev.compute_capability);
-        if (hw == nullptr) {
-            std::cerr << "note: '" << dev.name << "' (sm " << dev.compute_capability
-                      << ") is not in the registry; roofs from h100-sxm. Pass --hardware KEY to choose.\n";
-        }
+    std::optional<device_identity> device;
+    if (backend) {
+        device = backend->device();
     }
-    if (hw == nullptr) {
-        hw = &registry.at(backend ? "h100-sxm" : "b10");
+    const auto choice =
+        choose_hardware(registry, o.hardware, device ? &*device : nullptr, backend ? "h100-sxm" : "b10");
+    const hardware_entry* hw = choice.entry;
+    if (!choice.warning.empty()) {
+        std::cerr << "warning: " << choice.warning << '\n';
     }
+    const auto model = model_with_profiles(default_calibration_dir());
     // roof=measured: the roofs `roofline ceilings` measured on this GPU (or the newest profile without a
     // GPU).
     hardware_entry measured_entry;
@@ -151,6 +152,7 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     std::vector<analysis_point> points;
     for (const auto p : precisions) {
         auto problem = make_problem(m, n, k, p, a, b, out, beta);
+        problem.group_size = group_size;
         try {
             validate(problem);
         } catch (const std::invalid_argument& e) {
@@ -158,23 +160,26 @@ void run_analyze(const analyze_options& o, const global_options& global) {
         }
         if (backend) {
             auto pt = backend->measure(problem, mopt);
-            pt.hardware_key = hw->key;
-            pt.roof = estimate(*hw, pt.problem, pt.traffic);
+            complete_point(pt, *hw, model);
             points.push_back(std::move(pt));
         } else {
-            points.push_back(predict(*hw, problem));
+            points.push_back(predict(*hw, problem, mopt.pacing, model));
         }
     }
 
     switch (format) {
     case output_format::json:
-        std::cout << analysis_document(*hw, points).dump(2) << '\n';
+    {
+        auto doc = analysis_document(*hw, points);
+        annotate_hardware_choice(doc, choice);
+        std::cout << doc.dump(2) << '\n';
+    }
         break;
     case output_format::csv:
         std::cout << points_csv(points);
         break;
     case output_format::table:
-        std::cout << points_table(*hw, points);
+        std::cout << points_table(*hw, points) << "  hardware: " << choice.matched_by << '\n';
         for (const auto& p : points) {
             if (p.source != point_source::measured || p.time_s <= 0 || !p.measured) {
                 continue;
@@ -217,6 +222,8 @@ void add_analyze_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--out-precision", opts->out_precision, "Precision of D (default: the input's default)");
     cmd->add_option("--beta", opts->beta,
                     "beta of D = alpha*A*B + beta*C; non-zero adds C's traffic (default 0)");
+    cmd->add_option("--group-size", opts->group_size,
+                    "INT4 weights of a mixed GEMM (W4A16): one 16-bit scale per this many along K (default 128)");
     cmd->add_option("--format", opts->format, "table, json or csv");
     cmd->add_flag("--predict-only", opts->predict_only, "Do not measure even when a GPU is present");
     cmd->add_option("--mode", opts->mode, "cold (L2 flushed before each sample; default) or hot");

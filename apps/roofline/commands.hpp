@@ -15,5 +15,6 @@ void add_hardware_command(CLI::App& app, const global_options& global);
 void add_worker_command(CLI::App& app, const global_options& global);   // worker_command.cpp (GPU engine)
 void add_ceilings_command(CLI::App& app, const global_options& global); // ceilings_command.cpp (telemetry)
 void add_serve_command(CLI::App& app, const global_options& global);    // serve_command.cpp (server)
+void add_calibrate_command(CLI::App& app, const global_options& global); // calibrate_command.cpp
 
 } // namespace roofline::cli

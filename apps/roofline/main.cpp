@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     roofline::cli::add_worker_command(app, global);
     roofline::cli::add_ceilings_command(app, global);
     roofline::cli::add_serve_command(app, global);
+    roofline::cli::add_calibrate_command(app, global);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -48,7 +48,7 @@ constexpr std::array<precision_info, 12> catalogue{{
      "#a855f7", "FP4 E2M1 elements, one FP8 E4M3 scale per 16 along K plus a per-tensor FP32 scale; sm_100+.",
      nvfp4_aliases},
     {precision_id::int8, "INT8", "INT8", 8, 0, 0, "", number_kind::integer, precision_id::int32, true, "#06b6d4",
-     "Signed 8-bit integers accumulated in INT32; IMMA tensor cores sm_72+ (not on Blackwell B200's roofs).",
+     "Signed 8-bit integers accumulated in INT32; IMMA tensor cores on sm_72 and newer (B200: 4500 dense TOPS).",
      int8_aliases},
     {precision_id::int4, "INT4", "INT4", 4, 0, 0, "", number_kind::integer, precision_id::int32, true, "#3b82f6",
      "Signed 4-bit integers, two per byte; tensor cores on sm_75..sm_89 only (none on Hopper or Blackwell).",

@@ -1,6 +1,7 @@
 #include "roofline/core/report.hpp"
 
 #include "roofline/core/gap.hpp"
+#include "roofline/core/perf_model.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -64,6 +65,24 @@ const json& need(const json& j, const char* field) {
     return *it;
 }
 
+// The attainable roof at the clock a point ran at: the compute roof times run clock / datasheet clock.
+struct clock_roof {
+    std::optional<double> roof_clock_mhz;
+    std::optional<double> run_clock_mhz;
+    double attainable_flops_per_s = 0.0;
+};
+
+clock_roof roof_at_clock(const roofline_estimate& e, const analysis_point& p) {
+    clock_roof r;
+    r.roof_clock_mhz = p.prediction ? p.prediction->roof_clock_mhz : std::nullopt;
+    r.run_clock_mhz = p.clock_mhz();
+    if (r.roof_clock_mhz && r.run_clock_mhz && *r.roof_clock_mhz > 0 && e.roof.available) {
+        r.attainable_flops_per_s =
+            std::min(e.memory_roof_flops_per_s, e.roof.peak_flops_per_s * *r.run_clock_mhz / *r.roof_clock_mhz);
+    }
+    return r;
+}
+
 std::string pad(std::string s, std::size_t width, bool right = false) {
     if (s.size() >= width) {
         return s;
@@ -108,7 +127,8 @@ json to_json(const gemm_problem& p) {
             {"a_precision", to_string(p.a)},
             {"b_precision", to_string(p.b)},
             {"out_precision", to_string(p.out)},
-            {"beta", p.beta}};
+            {"beta", p.beta},
+            {"group_size", p.group_size}};
 }
 
 json to_json(const precision_roof& r) {
@@ -296,6 +316,18 @@ json to_json(const analysis_point& p) {
                   {"predicted_time_s", e.predicted_time_s > 0 ? json(e.predicted_time_s) : json(nullptr)}};
         const auto frac = has_time ? fraction_of_roof(e, p.flops_per_s()) : std::nullopt;
         roof["fraction_of_roof"] = frac ? json(round_sig(*frac, 6)) : json(nullptr);
+        // The same fraction against the roof at the clock the point ran at (paced H100/H200: 1980 MHz where the
+        // datasheet assumes 1830): the compute roof scales with the clock, the memory roof does not.
+        const auto at_clock = roof_at_clock(e, p);
+        roof["roof_clock_mhz"] = at_clock.roof_clock_mhz ? json(*at_clock.roof_clock_mhz) : json(nullptr);
+        roof["run_clock_mhz"] = at_clock.run_clock_mhz ? json(*at_clock.run_clock_mhz) : json(nullptr);
+        roof["attainable_at_run_clock_tflops"] =
+            at_clock.attainable_flops_per_s > 0 ? json(round_sig(at_clock.attainable_flops_per_s / 1e12))
+                                                : json(nullptr);
+        roof["fraction_of_roof_at_run_clock"] =
+            has_time && at_clock.attainable_flops_per_s > 0
+                ? json(round_sig(p.flops_per_s() / at_clock.attainable_flops_per_s, 6))
+                : json(nullptr);
         if (!e.roof.available) {
             roof["reason"] = e.roof.reason;
         }
@@ -306,6 +338,13 @@ json to_json(const analysis_point& p) {
         j["roof"] = nullptr;
     }
     j["measured"] = p.measured ? to_json(*p.measured) : json(nullptr);
+    j["prediction"] = p.prediction ? to_json(*p.prediction) : json(nullptr);
+    const auto err = p.prediction_error();
+    j["prediction_error"] = err ? json(round_sig(*err, 6)) : json(nullptr);
+    const auto pacing = p.pacing();
+    j["pacing"] = pacing ? json(to_string(*pacing)) : json(nullptr);
+    const auto clock = p.clock_mhz();
+    j["clock_mhz"] = clock ? json(round_sig(*clock, 6)) : json(nullptr);
     return j;
 }
 
@@ -319,6 +358,7 @@ analysis_point point_from_json(const json& j) {
         p.problem.b = parse_precision(need(j, "b_precision").get<std::string>());
         p.problem.out = parse_precision(need(j, "out_precision").get<std::string>());
         p.problem.beta = j.value("beta", 0.0);
+        p.problem.group_size = j.value("group_size", default_group_size);
         p.traffic = compute_traffic(p.problem);
         p.source = need(j, "source").get<std::string>() == "measured" ? point_source::measured
                                                                       : point_source::predicted;
@@ -327,6 +367,9 @@ analysis_point point_from_json(const json& j) {
         p.hardware_key = j.value("hardware_key", "");
         const auto& t = need(j, "time_s");
         p.time_s = t.is_number() ? t.get<double>() : 0.0;
+        if (const auto it = j.find("prediction"); it != j.end() && it->is_object()) {
+            p.prediction = prediction_from_json(*it);
+        }
         if (const auto it = j.find("measured"); it != j.end() && it->is_object()) {
             measurement m;
             const auto& tj = need(*it, "timing");
@@ -427,20 +470,31 @@ json analysis_document(const hardware_entry& hw, const std::vector<analysis_poin
 std::string points_csv(const std::vector<analysis_point>& points) {
     std::ostringstream out;
     out << "label,precision,a_precision,b_precision,out_precision,M,N,K,flops,bytes,ai,time_us,tflops,bound,"
-           "attainable_tflops,fraction_of_roof,source,disposition,hardware_key,message\n";
+           "attainable_tflops,fraction_of_roof,source,disposition,hardware_key,message,pacing,clock_mhz,"
+           "roof_clock_mhz,fraction_of_roof_at_run_clock,predicted_time_us,interval_low_us,interval_high_us,"
+           "calibrated,prediction_error\n";
     for (const auto& p : points) {
         const auto j = to_json(p);
         const auto num = [](const json& v) { return v.is_null() ? std::string() : v.dump(); };
+        const auto roof_field = [&](const char* k) { return j["roof"].is_null() ? std::string() : num(j["roof"][k]); };
+        const auto& pred = j["prediction"];
+        const auto us = [&](const char* k) {
+            return pred.is_null() ? std::string() : num(json(round_sig(pred[k].get<double>() * 1e6)));
+        };
         out << csv_escape(p.label()) << ',' << csv_escape(p.problem.precision_label()) << ','
             << to_string(p.problem.a) << ',' << to_string(p.problem.b) << ',' << to_string(p.problem.out)
             << ',' << p.problem.m << ',' << p.problem.n << ',' << p.problem.k << ','
             << to_string(p.traffic.flops) << ',' << to_string(p.traffic.bytes()) << ',' << num(j["ai"]) << ','
             << num(j["time_us"]) << ',' << num(j["tflops"]) << ','
             << (j["bound"].is_null() ? "" : j["bound"].get<std::string>()) << ','
-            << (j["roof"].is_null() ? "" : num(j["roof"]["attainable_tflops"])) << ','
-            << (j["roof"].is_null() ? "" : num(j["roof"]["fraction_of_roof"])) << ',' << to_string(p.source)
-            << ',' << to_string(p.status) << ',' << csv_escape(p.hardware_key) << ',' << csv_escape(p.message)
-            << '\n';
+            << roof_field("attainable_tflops") << ',' << roof_field("fraction_of_roof") << ','
+            << to_string(p.source) << ',' << to_string(p.status) << ',' << csv_escape(p.hardware_key) << ','
+            << csv_escape(p.message) << ',' << (j["pacing"].is_null() ? "" : j["pacing"].get<std::string>())
+            << ',' << num(j["clock_mhz"]) << ',' << roof_field("roof_clock_mhz") << ','
+            << roof_field("fraction_of_roof_at_run_clock") << ',' << us("time_s") << ',' << us("interval_low_s")
+            << ',' << us("interval_high_s") << ','
+            << (pred.is_null() ? "" : (pred["calibrated"].get<bool>() ? "true" : "false")) << ','
+            << num(j["prediction_error"]) << '\n';
     }
     return out.str();
 }
@@ -451,31 +505,50 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
         << format_si(hw.memory_bandwidth_bytes_per_s.value.value_or(0.0), "B/s") << "\n\n";
     out << pad("precision", 22) << pad("shape", 18) << pad("FLOPs", 12, true) << pad("bytes", 12, true)
         << pad("AI FLOP/B", 11, true) << pad("roof TFLOP/s", 14, true) << pad("bound", 12, true)
-        << pad("time us", 12, true) << pad("TFLOP/s", 10, true) << pad("% roof", 8, true) << "  source\n";
+        << pad("time us", 12, true) << pad("TFLOP/s", 10, true) << pad("% roof", 8, true)
+        << pad("@clock", 8, true) << pad("clock MHz", 11, true) << pad("pacing", 12, true)
+        << pad("predicted us [p10-p90]", 30, true) << pad("meas/pred", 11, true) << "  source\n";
     std::vector<std::string> messages;
+    std::vector<std::string> bases;
     for (const auto& p : points) {
-        const auto j = to_json(p);
         const auto time_us = p.time_s > 0 ? fixed(p.time_s * 1e6, 2) : std::string("-");
         const auto tflops = p.time_s > 0 ? fixed(p.flops_per_s() / 1e12, 2) : std::string("-");
         std::string roof = "-";
         std::string bound = "-";
         std::string pct = "-";
+        std::string pct_clock = "-";
         if (p.roof) {
             bound = std::string(to_string(p.roof->bound));
             if (p.roof->attainable_flops_per_s > 0) {
                 roof = fixed(p.roof->attainable_flops_per_s / 1e12, 2);
             }
-            if (const auto f = fraction_of_roof(*p.roof, p.flops_per_s());
-                f && p.time_s > 0 && p.source == point_source::measured) {
+            if (const auto f = fraction_of_roof(*p.roof, p.flops_per_s()); f && p.time_s > 0 && p.roof->roof.available) {
                 pct = fixed(*f * 100.0, 1);
             }
+            if (const auto c = roof_at_clock(*p.roof, p); c.attainable_flops_per_s > 0 && p.time_s > 0) {
+                pct_clock = fixed(p.flops_per_s() / c.attainable_flops_per_s * 100.0, 1);
+            }
         }
+        const auto clock = p.clock_mhz();
+        const auto pacing = p.pacing();
+        std::string predicted = "-";
+        if (p.prediction) {
+            predicted = fixed(p.prediction->time_s * 1e6, 2) + " [" + fixed(p.prediction->low_s * 1e6, 2) + "-" +
+                        fixed(p.prediction->high_s * 1e6, 2) + "]" + (p.prediction->calibrated ? "" : "*");
+            if (std::ranges::find(bases, p.prediction->basis) == bases.end()) {
+                bases.push_back(p.prediction->basis);
+            }
+        }
+        const auto err = p.prediction_error();
         out << pad(p.problem.precision_label(), 22) << pad(p.problem.shape_label(), 18)
             << pad(format_si(to_double(p.traffic.flops), "", 4), 12, true)
             << pad(format_si(to_double(p.traffic.bytes()), "", 4), 12, true)
             << pad(fixed(p.traffic.arithmetic_intensity(), 2), 11, true) << pad(roof, 14, true)
             << pad(bound, 12, true) << pad(time_us, 12, true) << pad(tflops, 10, true) << pad(pct, 8, true)
-            << "  " << to_string(p.source);
+            << pad(pct_clock, 8, true) << pad(clock ? fixed(*clock, 0) : std::string("-"), 11, true)
+            << pad(pacing ? std::string(to_string(*pacing)) : std::string("-"), 12, true)
+            << pad(predicted, 30, true) << pad(err ? fixed(*err, 3) : std::string("-"), 11, true) << "  "
+            << to_string(p.source);
         if (p.status != disposition::passed) {
             out << " (" << to_string(p.status) << ")";
         }
@@ -486,6 +559,12 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
     }
     for (const auto& m : messages) {
         out << "  note: " << m << '\n';
+    }
+    out << "  % roof: of the datasheet roof; @clock: of the roof at the SM clock the point ran at (predicted: "
+           "the clock the model assumes). Predicted: the performance model, [p10-p90] its interval, * = "
+           "uncalibrated\n";
+    for (const auto& b : bases) {
+        out << "  model: " << b << '\n';
     }
     return out.str();
 }

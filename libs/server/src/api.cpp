@@ -2,6 +2,7 @@
 
 #include "log.hpp"
 #include "roofline/core/measured_profile.hpp"
+#include "roofline/core/perf_model.hpp"
 #include "roofline/core/report.hpp"
 
 #include <chrono>
@@ -177,7 +178,8 @@ api::api(server_config& config, hardware_registry registry, store::run_store& st
     if (!m_config.default_hardware_key.empty()) {
         m_default_hw = m_registry.at(m_config.default_hardware_key, "--hardware").key;
     } else if (m_device) {
-        const auto* match = m_registry.match_device(m_device->name, m_device->compute_capability);
+        const auto* match =
+            m_registry.match_device(m_device->name, m_device->compute_capability, m_device->sm_count);
         m_default_hw = match != nullptr ? match->key : "h100-sxm";
         if (match == nullptr) {
             log_line("'" + m_device->name + "' is not in the hardware registry; default roofs: h100-sxm");
@@ -426,8 +428,8 @@ std::shared_ptr<analysis_job> api::make_job(const std::shared_ptr<const prepared
     auto job = std::make_shared<analysis_job>(p->request.problems, options);
     const hardware_entry* hw = p->hw;
     job->annotate = [hw](analysis_point& pt) {
-        pt.hardware_key = hw->key;
-        pt.roof = estimate(*hw, pt.problem, pt.traffic);
+        // Roofs plus the performance model's prediction, so the point carries prediction_error.
+        complete_point(pt, *hw);
     };
     job->complete = [this, p](analysis_job& j) { return job_event{"done", store_answer(*p, j.measured)}; };
     return job;

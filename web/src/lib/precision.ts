@@ -88,7 +88,7 @@ export const CATALOGUE: readonly PrecisionInfo[] = [
     'FP4 E2M1 elements, one FP8 E4M3 scale per 16 along K plus a per-tensor FP32 scale; sm_100+.',
     ['nvfp4', 'fp4', 'e2m1', 'fp4_e2m1']),
   row('INT8', 'INT8', 8, 0, 0, '', true, 'INT32', true, '#06b6d4',
-    "Signed 8-bit integers accumulated in INT32; IMMA tensor cores sm_72+ (not on Blackwell B200's roofs).",
+    "Signed 8-bit integers accumulated in INT32; IMMA tensor cores on sm_72 and newer (B200: 4500 dense TOPS).",
     ['int8', 'i8', 's8']),
   row('INT4', 'INT4', 4, 0, 0, '', true, 'INT32', true, '#3b82f6',
     'Signed 4-bit integers, two per byte; tensor cores on sm_75..sm_89 only (none on Hopper or Blackwell).',

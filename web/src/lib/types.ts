@@ -21,6 +21,11 @@ export interface PointRoof {
   ridge_ai: number | null;
   predicted_time_s: number | null;
   fraction_of_roof: number | null;
+  /** The clock the datasheet peak assumes, the clock the point ran at, and the roof and fraction at the latter. */
+  roof_clock_mhz?: number | null;
+  run_clock_mhz?: number | null;
+  attainable_at_run_clock_tflops?: number | null;
+  fraction_of_roof_at_run_clock?: number | null;
   reason?: string;
 }
 
@@ -107,6 +112,37 @@ export interface Point {
   bound: Bound | null;
   roof: PointRoof | null;
   measured: Measurement | null;
+  group_size?: number;
+  /** The performance model's prediction (perf_model.hpp); absent in answers from before it existed. */
+  prediction?: Prediction | null;
+  /** measured / predicted time, on measured points. */
+  prediction_error?: number | null;
+  pacing?: 'paced' | 'continuous' | null;
+  clock_mhz?: number | null;
+}
+
+export interface Prediction {
+  time_s: number;
+  interval_low_s: number;
+  interval_high_s: number;
+  calibrated: boolean;
+  basis: string;
+  pacing: 'paced' | 'continuous';
+  clock_mhz: number | null;
+  roof_clock_mhz: number | null;
+  terms: {
+    floor_s: number;
+    compute_s: number;
+    memory_s: number;
+    roofline_s: number;
+    limiter: string;
+    tile?: string;
+    split_k?: number;
+    tiles?: number;
+    waves?: number;
+    wave_efficiency?: number;
+    tile_efficiency?: number;
+  };
 }
 
 export interface Roof {
