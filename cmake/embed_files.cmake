@@ -12,17 +12,20 @@ foreach(path IN LISTS FILES)
   endif()
   string(APPEND body "        {\"${name}\", R\"roofline_embed(${text})roofline_embed\"},\n")
 endforeach()
+if(NOT NAMESPACE)
+  set(NAMESPACE roofline)
+endif()
 file(WRITE "${OUTPUT}.tmp" "// Generated from data files by cmake/embed_files.cmake. Do not edit.
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace roofline {
+namespace ${NAMESPACE} {
 const std::vector<std::pair<std::string, std::string>>& ${FUNCTION}() {
     static const std::vector<std::pair<std::string, std::string>> files{
 ${body}    };
     return files;
 }
-} // namespace roofline
+} // namespace ${NAMESPACE}
 ")
 file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)

@@ -218,7 +218,7 @@ void run_ceilings(const ceilings_options& o, const global_options& global) {
         shapes = parse_shapes(o.shapes);
     }
     std::string why;
-    if (ceilings::device_count(why) == 0) {
+    if (cuda::device_count(why) == 0) {
         throw std::runtime_error(why + ": `roofline ceilings` measures the local GPU and there is none");
     }
     const auto say = [&](const std::string& line) {
@@ -230,7 +230,7 @@ void run_ceilings(const ceilings_options& o, const global_options& global) {
     measured_profile p;
     p.tool_version = std::string(tool_version());
     p.created_at = now_utc();
-    p.device = ceilings::query_device(0);
+    p.device = cuda::query_device(0);
     const auto clocks = ceilings::query_clocks(0);
     p.sm_clock_max_mhz = clocks.sm_clock_max_mhz;
     p.mem_clock_max_mhz = clocks.mem_clock_max_mhz;

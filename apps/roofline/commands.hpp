@@ -16,5 +16,9 @@ void add_worker_command(CLI::App& app, const global_options& global);   // worke
 void add_ceilings_command(CLI::App& app, const global_options& global); // ceilings_command.cpp (telemetry)
 void add_serve_command(CLI::App& app, const global_options& global);    // serve_command.cpp (server)
 void add_calibrate_command(CLI::App& app, const global_options& global); // calibrate_command.cpp
+void add_model_command(CLI::App& app, const global_options& global);    // model_command.cpp
+void add_batch_command(CLI::App& app, const global_options& global);    // batch_command.cpp
+void add_spot_command(CLI::App& app, const global_options& global);     // spot_command.cpp
+void add_doctor_command(CLI::App& app, const global_options& global);   // doctor_command.cpp
 
 } // namespace roofline::cli

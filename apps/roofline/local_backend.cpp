@@ -2,6 +2,7 @@
 
 #ifdef ROOFLINE_HAVE_CUDA
 #include "roofline/cuda/backend.hpp"
+#include "roofline/cuda/device_info.hpp"
 #endif
 
 namespace roofline::cli {
@@ -12,6 +13,14 @@ std::unique_ptr<gemm_backend> make_local_backend(std::string& why) {
 #else
     why = "this build has no CUDA backend (built without nvcc); predictions only";
     return nullptr;
+#endif
+}
+
+std::string gpu_code_summary() {
+#ifdef ROOFLINE_HAVE_CUDA
+    return "GPU code " + cuda::compiled_archs_text();
+#else
+    return "prediction-only build, no GPU code";
 #endif
 }
 

@@ -10,4 +10,8 @@ namespace roofline::cli {
 // The GPU backend of this build, or nullptr with `why` set (no CUDA in this build, no device, ...).
 [[nodiscard]] std::unique_ptr<gemm_backend> make_local_backend(std::string& why);
 
+// The GPU code this binary carries, for --version and doctor: "GPU code sm_90 sm_100a ..." or, without CUDA,
+// "prediction-only build, no GPU code".
+[[nodiscard]] std::string gpu_code_summary();
+
 } // namespace roofline::cli

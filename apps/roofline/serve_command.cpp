@@ -5,9 +5,11 @@
 #ifdef ROOFLINE_HAVE_SERVER
 #include "roofline/server/server.hpp"
 #include "roofline/server/static_files.hpp"
+#include "roofline/store/run_store.hpp"
 
 #include <csignal>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <filesystem>
 #include <iostream>
 #include <pthread.h>
@@ -29,16 +31,35 @@ struct serve_options {
     std::string host = "127.0.0.1";
     int port = 8000;
     std::string db;
+    std::uint64_t max_db_bytes = 0;
     std::string token;
     std::string web_root;
     std::vector<std::string> cors_origins;
     std::size_t queue_capacity = 8;
     double precision_timeout_s = 180;
+    double device_timeout_s = 60;
     std::string hardware;
     bool predict_only = false;
+    bool original_client = false;
     std::size_t threads = 64;
     std::string worker_command; // test hook: a stand-in for `roofline worker`
 };
+
+#ifdef ROOFLINE_HAVE_CUDA
+// Whether the NVIDIA driver is installed: its kernel module's /proc entry, or (WSL, some containers) its
+// user-space library. Without it the CUDA runtime says "CUDA driver version is insufficient", which reads as
+// "upgrade".
+bool nvidia_driver_present() {
+    if (std::filesystem::exists("/proc/driver/nvidia/version")) {
+        return true;
+    }
+    if (void* h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL); h != nullptr) {
+        dlclose(h);
+        return true;
+    }
+    return false;
+}
+#endif
 
 std::vector<std::string> split_words(const std::string& s) {
     std::istringstream in(s);
@@ -54,6 +75,7 @@ void run_serve(const serve_options& o, const global_options& global) {
     c.host = o.host;
     c.port = o.port;
     c.db_path = o.db.empty() ? server::default_db_path() : std::filesystem::path(o.db);
+    c.max_db_bytes = o.max_db_bytes;
     c.token = o.token;
     if (c.token.empty()) {
         if (const char* env = std::getenv("ROOFLINE_TOKEN"); env != nullptr) {
@@ -83,12 +105,20 @@ void run_serve(const serve_options& o, const global_options& global) {
     c.queue_capacity = o.queue_capacity;
     c.http_threads = o.threads;
     c.default_hardware_key = o.hardware;
+    c.original_client = o.original_client;
     if (!(o.precision_timeout_s >= 1 && o.precision_timeout_s <= 86400)) {
         throw usage_error("--precision-timeout must be in [1, 86400] seconds");
     }
     c.worker.precision_timeout = std::chrono::milliseconds(static_cast<long long>(o.precision_timeout_s * 1000));
+    if (!(o.device_timeout_s >= 1 && o.device_timeout_s <= 3600)) {
+        throw usage_error("--device-timeout must be in [1, 3600] seconds");
+    }
+    c.worker.device_timeout = std::chrono::milliseconds(static_cast<long long>(o.device_timeout_s * 1000));
 #ifdef ROOFLINE_HAVE_CUDA
-    c.use_gpu = true;
+    c.use_gpu = nvidia_driver_present();
+    if (!c.use_gpu) {
+        c.no_gpu_reason = "no NVIDIA driver found on this machine; prediction-only";
+    }
 #else
     c.use_gpu = false;
     c.no_gpu_reason = "this build has no CUDA backend (built without nvcc); predictions only";
@@ -117,7 +147,7 @@ void run_serve(const serve_options& o, const global_options& global) {
 
     server::api_server srv(c, load_registry(global.data_dir));
     std::cout << "listening on " << srv.url() << std::endl; // tests and scripts read the port from this line
-    std::cerr << "roofline: database " << c.db_path.string() << "; web app "
+    std::cerr << "roofline: database " << store::redact_url(c.db_path.string()) << "; web app "
               << (c.web_root.empty() ? std::string("not built (GET / says how)") : c.web_root.string())
               << (c.token.empty() ? "" : "; access token required") << std::endl;
 
@@ -143,11 +173,15 @@ void add_serve_command(CLI::App& app, const global_options& global) {
                     "Address to bind (default 127.0.0.1; any other needs --token: reach it through an SSH tunnel)");
     cmd->add_option("--port", o->port, "Port (default 8000; 0 = any free port, printed on start)");
     cmd->add_option("--db", o->db,
-                    "SQLite database of runs (default $ROOFLINE_DB, else ~/.local/share/roofline/runs.db)");
+                    "Database of runs: a SQLite file (default $ROOFLINE_DB, else ~/.local/share/roofline/runs.db) "
+                    "or a postgresql://user@host:port/dbname URL (a store shared by a fleet)");
+    cmd->add_option("--max-db-bytes", o->max_db_bytes,
+                    "Refuse to store more once the database holds this many bytes (0: no limit); make room with "
+                    "`roofline runs prune`");
     cmd->add_option("--token", o->token,
                     "Access token every request must carry as 'Authorization: Bearer T' (also $ROOFLINE_TOKEN); "
                     "required for a non-loopback --host");
-    cmd->add_option("--web-root", o->web_root, "Folder of the built web app (default: web/dist of this checkout)");
+    cmd->add_option("--web-root", o->web_root, "Folder of the built web app (default: PREFIX/share/roofline/web when installed, else web/dist of the checkout it was built from; only a folder no other user can write)");
     cmd->add_option("--cors-origin", o->cors_origins,
                     "Origin allowed to call the API from a browser (repeatable or comma list; default "
                     "http://localhost:5173, the Vite dev server; 'none' for no cross-origin access)");
@@ -156,8 +190,14 @@ void add_serve_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--precision-timeout", o->precision_timeout_s,
                     "Seconds one precision may take in the GPU worker before it is killed and restarted "
                     "(default 180)");
+    cmd->add_option("--device-timeout", o->device_timeout_s,
+                    "Seconds the GPU worker may take to report its device at start-up (CUDA initialisation) "
+                    "before the server starts prediction-only (default 60)");
     cmd->add_option("--hardware", o->hardware, "Default registry key for the roofs (default: the local GPU's)");
     cmd->add_flag("--predict-only", o->predict_only, "Never start the GPU worker: predictions only");
+    cmd->add_flag("--original-client", o->original_client,
+                  "POST /api/analyze answers in the original (seed) web client's form: `hardware` is the GPU's "
+                  "name, plus `simulated` and `recommendation` (docs/API.md, \"The original client\")");
     cmd->add_option("--threads", o->threads, "HTTP threads (each keep-alive connection holds one)")->group("");
     cmd->add_option("--worker-command", o->worker_command,
                     "Test hook: run this command instead of `roofline worker`")

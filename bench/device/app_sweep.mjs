@@ -3,6 +3,8 @@
 // `roofline serve`) runs in jsdom under a carried Node. The script does what a user does — tick "Run all
 // precisions", press "Analyze GEMM", then a second shape — through the app's own handlers, fetch and stream
 // parser, and reads back what the page shows: the progress, one result row per precision, the points drawn.
+// Then what needs a GPU to try: the NVML panel's live clocks, a measured point's tooltip (clock and power),
+// and "Clear measured" (with its Undo).
 // It writes the page's DOM (app_dom.html) so the chart can be rendered and looked at elsewhere
 // (bench/device/render_dom.mjs).
 //   node app_sweep.mjs <server url> <out dir>   (JSDOM_DIR: a folder whose node_modules holds jsdom)
@@ -143,9 +145,70 @@ const points = [...doc.querySelectorAll('[data-testid=point]')].map((g) => ({
   label: g.getAttribute('aria-label'),
 }));
 summary.points = points;
-summary.page_errors = errors;
 const measured = points.filter((p) => p.source === 'measured');
 log(`chart: ${points.length} points, ${measured.length} measured: ${measured.map((p) => p.label).join('; ')}`);
+const failures = [];
+
+// The NVML panel: on a GPU server it shows live clocks when "Watch continuously" is ticked.
+const panel = doc.querySelector('[data-testid=telemetry]');
+summary.nvml = { available: health.nvml?.available === true, reason: health.nvml?.reason ?? null };
+if (panel) {
+  const watch = [...panel.querySelectorAll('label')].find((l) => /Watch continuously/.test(l.textContent))?.querySelector('input');
+  if (watch && !watch.checked) watch.click();
+  const metric = (name) => {
+    const m = [...panel.querySelectorAll('.metric')].find((d) => d.querySelector('dt')?.textContent === name);
+    return m ? m.querySelector('dd').textContent.trim() : null;
+  };
+  try {
+    // Two samples, so the spark line is drawn and the value is a live one, not the first reading only.
+    await until('live SM clocks in the NVML panel', () => panel.querySelector('.metric svg.spark') && /\d/.test(metric('SM clock') ?? ''), 15000);
+  } catch (e) {
+    failures.push(`NVML panel: ${e.message}`);
+  }
+  summary.nvml.panel = Object.fromEntries(['SM clock', 'memory clock', 'power', 'temperature', 'utilization'].map((n) => [n, metric(n)]));
+  summary.nvml.status = words(panel.querySelector('h2'));
+  log(`NVML panel (${summary.nvml.status}): ${JSON.stringify(summary.nvml.panel)}`);
+  if (watch?.checked) watch.click();
+} else {
+  const text = [...doc.querySelectorAll('section.telemetry')].map(words).join(' ');
+  summary.nvml.panel_text = text;
+  log(`NVML panel: not live: ${text}`);
+  if (gpu) failures.push(`a GPU server, but the NVML panel is not live: ${text}`);
+}
+
+// A measured point's tooltip: its clock and power rows (keyboard focus opens it, as hover does).
+const measuredMark = [...doc.querySelectorAll('[data-testid=point][data-source=measured]')].at(-1);
+if (measuredMark) {
+  measuredMark.focus();
+  const tip = await until('the tooltip of a measured point', () => doc.querySelector('[data-testid=tooltip]'), 5000).catch(() => null);
+  const rows = tip ? Object.fromEntries([...tip.querySelectorAll('tr')].slice(0, 40).map((r) => [r.querySelector('th').textContent, r.querySelector('td').textContent])) : {};
+  summary.tooltip = { point: measuredMark.getAttribute('aria-label'), rows };
+  log(`tooltip of ${measuredMark.getAttribute('data-precision')}: SM clock ${rows['SM clock'] ?? '(none)'}; power ${rows.power ?? '(none)'}; energy ${rows['energy / GEMM'] ?? '(none)'}`);
+  if (!rows['SM clock'] || !rows.power) failures.push(`the measured point's tooltip lacks the clock or the power: ${JSON.stringify(rows)}`);
+  measuredMark.blur();
+} else if (gpu) {
+  failures.push('no measured point to open a tooltip on');
+}
+
+// "Clear measured" takes the measured points off and keeps the predictions; Undo puts them back.
+const count = (source) => doc.querySelectorAll(`[data-testid=point][data-source=${source}]`).length;
+const before = { measured: count('measured'), predicted: count('predicted') };
+const clearButton = byText('button', 'Clear measured');
+if (before.measured > 0 && clearButton && !clearButton.disabled) {
+  clearButton.click();
+  await until('the measured points to go', () => count('measured') === 0, 5000).catch((e) => failures.push(`Clear measured: ${e.message}`));
+  const afterClear = { measured: count('measured'), predicted: count('predicted') };
+  if (afterClear.predicted !== before.predicted) failures.push(`Clear measured removed predictions: ${JSON.stringify({ before, afterClear })}`);
+  doc.querySelector('[data-testid=undo] button')?.click();
+  await until('Undo to bring them back', () => count('measured') === before.measured, 5000).catch((e) => failures.push(`Undo: ${e.message}`));
+  summary.clear_measured = { before, after_clear: afterClear, after_undo: { measured: count('measured'), predicted: count('predicted') } };
+  log(`Clear measured: ${JSON.stringify(summary.clear_measured)}`);
+} else {
+  summary.clear_measured = { before, skipped: 'no measured point' };
+  if (gpu) failures.push('Clear measured could not be tried: no measured point or the button is disabled');
+}
+summary.failures = failures;
+summary.page_errors = errors;
 // The form's state lives in DOM properties, which serializing drops: write it into attributes first.
 for (const i of doc.querySelectorAll('input')) {
   if (i.type === 'checkbox' || i.type === 'radio') i.toggleAttribute('checked', i.checked);
@@ -155,8 +218,9 @@ for (const o of doc.querySelectorAll('option')) o.toggleAttribute('selected', o.
 writeFileSync(join(outDir, 'app_dom.html'), dom.serialize());
 writeFileSync(join(outDir, 'app_sweep.json'), JSON.stringify(summary, null, 1));
 log(`page errors: ${errors.length ? errors.join(' | ') : 'none'}`);
+log(`failures: ${failures.length ? failures.join(' | ') : 'none'}`);
 window.close();
 // Two sweeps of five: on a GPU server FP16, FP8 and INT8 measured at each shape (NVFP4 and INT4 only where the
 // GPU has them); on a prediction-only server, predicted points instead.
 const enough = (gpu ? measured.length : points.length) >= 6;
-process.exit(enough && errors.length === 0 ? 0 : 1);
+process.exit(enough && errors.length === 0 && failures.length === 0 ? 0 : 1);

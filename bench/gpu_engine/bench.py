@@ -67,9 +67,9 @@ def run_cli(binary, shape, precisions, cache_home):
 class Worker:
     """`roofline worker` over pipes: one JSON request per line, one answer per line."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, env=None):
         self.proc = subprocess.Popen([binary, "worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=sys.stderr, text=True, bufsize=1)
+                                     stderr=sys.stderr, text=True, bufsize=1, env=env)
         self.next_id = 0
 
     def ask(self, request):
@@ -264,15 +264,92 @@ def stability(args):
         json.dump(out, f, indent=1)
 
 
+SMALL_M = [16, 32, 64, 128, 256]
+SMALL_M_NK = [(4096, 4096), (14336, 4096), (4096, 14336)]  # Llama-3.1-8B's attention out / MLP up / MLP down
+
+
+def small_m(args):
+    """FP8 (and, with --precisions, other inputs) at M <= 256 against torch in the same call: ours with the full
+    search, ours restricted to the plan's own layouts (ROOFLINE_LAYOUTS: the search before D-transposed layouts
+    existed, for the diagnosis), torch._scaled_mm TN; interleaved ours, torch, restricted, then back, so drift hits
+    all alike."""
+    props = torch.cuda.get_device_properties(0)
+    flush = torch.empty(props.L2_cache_size, dtype=torch.uint8, device="cuda")
+    precisions = args.precisions.split(",")
+    cache = tempfile.mkdtemp(prefix="rc_small_m_")
+    opts = {"mode": "cold", "pacing": PACING, "cache_dir": cache}
+    worker = Worker(args.bin)
+    worker.ask({"command": "device"})
+    restricted = Worker(args.bin, env=dict(os.environ, ROOFLINE_LAYOUTS="TN"))
+    restricted.ask({"command": "device"})
+    ropts = dict(opts, cache_dir=cache + "_tn")
+    rows = []
+    for prec in precisions:
+        for (n, k) in SMALL_M_NK:
+            for m in SMALL_M:
+                a, bt = make_inputs(prec, m, n, k)
+                f = flops(m, n, k)
+                ours_t, tn_only_t, torch_t, pts = [], [], [], []
+
+                def run_ours():
+                    p = ours_point(worker, m, n, k, prec, opts)
+                    pts.append(p)
+                    ours_t.append(p["time_s"] or float("nan"))
+
+                def run_restricted():
+                    tn_only_t.append(ours_point(restricted, m, n, k, prec, ropts)["time_s"] or float("nan"))
+
+                def run_torch():
+                    torch_t.append(statistics.median(time_torch(torch_op(prec, a, bt, "TN"), flush)))
+
+                for step in (run_ours, run_torch, run_restricted, run_restricted, run_torch, run_ours):
+                    step()
+                del a, bt
+                o, t, r = statistics.mean(ours_t), statistics.mean(torch_t), statistics.mean(tn_only_t)
+                p = pts[-1]
+                meas = p.get("measured") or {}
+                row = {"shape": f"{m}x{n}x{k}", "precision": prec, "disposition": p["disposition"],
+                       "ours_s": o, "ours_tflops": f / o / 1e12, "ours_medians_s": ours_t,
+                       "plan_layouts_only_s": r, "plan_layouts_only_tflops": f / r / 1e12,
+                       "torch_s": t, "torch_tflops": f / t / 1e12, "torch_medians_s": torch_t,
+                       "ratio": t / o, "ratio_plan_layouts_only": t / r, "layout": meas.get("layout"),
+                       "algorithm": meas.get("algorithm", ""), "rel_err": (meas.get("error") or {}).get("relative_error"),
+                       "message": p["message"]}
+                rows.append(row)
+                log(json.dumps(row))
+    worker.close()
+    restricted.close()
+    with open(os.path.join(args.out, "small_m.json"), "w") as fh:
+        json.dump({"device": props.name, "torch": torch.__version__, "pacing": PACING, "points": rows}, fh, indent=1)
+    print(f"device: {props.name}, torch {torch.__version__}; cold, {PACING}, median of 30, each side the mean of 2 "
+          "interleaved runs; ratio = torch time / ours; 'TN only' = ours restricted to the plan's layouts "
+          "(ROOFLINE_LAYOUTS=TN, the search before D-transposed layouts)")
+    print(f"{'shape':>16} {'precision':>9} {'ours':>7} {'TN only':>7} {'torch':>7} {'ratio':>6} {'TN only':>7} "
+          f"{'rel err':>8} layout  algorithm")
+    for r in rows:
+        err = f"{r['rel_err']:8.1e}" if r["rel_err"] is not None else f"{'-':>8}"
+        print(f"{r['shape']:>16} {r['precision']:>9} {r['ours_tflops']:7.1f} {r['plan_layouts_only_tflops']:7.1f} "
+              f"{r['torch_tflops']:7.1f} {r['ratio']:6.3f} {r['ratio_plan_layouts_only']:7.3f} {err} "
+              f"{r['layout'] or '-':>6}  {r['algorithm']}")
+    ratios = [r["ratio"] for r in rows if r["ratio"] == r["ratio"]]
+    if ratios:
+        print(f"(TFLOP/s) geomean ratio {geomean(ratios):.3f}; min {min(ratios):.3f}; points >= 0.98: "
+              f"{sum(x >= 0.98 for x in ratios)}/{len(ratios)}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--out", default=".")
     ap.add_argument("--quick", action="store_true", help="skip the 8192^3 shapes")
     ap.add_argument("--stability", action="store_true", help="only the repeatability experiments")
+    ap.add_argument("--small-m", action="store_true", help="only M <= 256 (16..256 x 4096/14336 x 4096/14336)")
+    ap.add_argument("--precisions", default="FP8_E4M3", help="with --small-m: comma-separated precisions")
     args = ap.parse_args()
     if args.stability:
         return stability(args)
+    if args.small_m:
+        return small_m(args)
 
     props = torch.cuda.get_device_properties(0)
     l2 = props.L2_cache_size

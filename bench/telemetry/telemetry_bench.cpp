@@ -67,7 +67,7 @@ int identity() {
 
 int energy(double seconds) {
     std::string why;
-    auto probe = telemetry::make_probe(ceilings::query_device(0), why);
+    auto probe = telemetry::make_probe(cuda::query_device(0), why);
     if (!probe->available()) {
         std::cout << json{{"bench", "energy"}, {"error", why}}.dump() << "\n";
         return 1;
@@ -112,7 +112,7 @@ int energy(double seconds) {
 // Medians of `block` launches with and without the sampler, alternating, `rounds` times each.
 int overhead_copy(int rounds) {
     std::string why;
-    auto probe = telemetry::make_probe(ceilings::query_device(0), why);
+    auto probe = telemetry::make_probe(cuda::query_device(0), why);
     const std::size_t bytes = std::size_t{256} << 20;
     std::vector<double> with;
     std::vector<double> without;

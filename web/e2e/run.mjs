@@ -3,7 +3,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WEB, buildIfNeeded, fakeWorker, launchBrowser, serverBinary, startServer } from './harness.mjs';
-import { tests } from './app.e2e.mjs';
+import { tests as appTests } from './app.e2e.mjs';
+import { tests as chartTests } from './chart.e2e.mjs';
+import { tests as workloadTests } from './workloads.e2e.mjs';
+
+const tests = [...appTests, ...chartTests, ...workloadTests];
 
 const only = process.argv[2];
 let passed = 0;

@@ -5,8 +5,10 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <vector>
 
 namespace {
 
@@ -213,4 +215,86 @@ TEST(cli, calibrate_replays_fits_and_analyze_uses_the_profile) {
     EXPECT_EQ(none.code, 2) << none.out;
     EXPECT_TRUE(contains(none.out, "--replay")) << none.out;
     std::filesystem::remove_all(dir);
+// --- what a new user's typing found (issue 17)
+// --------------------------------------------------------------
+
+TEST(cli, a_mistyped_subcommand_or_option_names_the_nearest) {
+    auto r = run("analyse --shape 1x1x1");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(contains(r.out, "did you mean 'roofline analyze'?")) << r.out;
+    r = run("hardware shwo b10");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(contains(r.out, "did you mean 'roofline hardware show'?")) << r.out;
+    r = run("analyze --predict-only --shape 1x1x1 --formt json");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(contains(r.out, "did you mean '--format'?")) << r.out;
+    // Nothing close: no guess, but the way to the list.
+    r = run("frobnicate");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_FALSE(contains(r.out, "did you mean")) << r.out;
+    EXPECT_TRUE(contains(r.out, "roofline --help lists them")) << r.out;
+    // Correct command lines are untouched.
+    EXPECT_EQ(run("hardware show b10").code, 0);
+}
+
+TEST(cli, the_precision_error_lists_gemm_inputs_only) {
+    auto r = run("analyze --predict-only --shape 64x64x64 -p fp99");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(contains(r.out, "valid: ")) << r.out;
+    EXPECT_TRUE(contains(r.out, "INT4")) << r.out;
+    EXPECT_FALSE(contains(r.out, "INT32")) << r.out;
+    r = run("analyze --predict-only --shape 64x64x64 -p int32");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(contains(r.out, "INT32 is an accumulator and output format, not a GEMM input")) << r.out;
+    // As an output precision INT32 is right, and taken.
+    EXPECT_EQ(run("analyze --predict-only --shape 64x64x64 -p int8 --out-precision int32").code, 0);
+}
+
+TEST(cli, the_table_stays_aligned_at_the_largest_shape) {
+    const auto r =
+        run("analyze --predict-only --shape 2147483647x2147483647x2147483647 -p fp16,int8 --hardware b10");
+    ASSERT_EQ(r.code, 0) << r.out;
+    // Every row of the table ends its "source" column at the header's position, and no two values touch.
+    std::vector<std::string> lines;
+    std::istringstream in(r.out);
+    for (std::string l; std::getline(in, l);) {
+        if (l.starts_with("precision") || l.ends_with("  predicted")) {
+            lines.push_back(l);
+        }
+    }
+    ASSERT_EQ(lines.size(), 3U) << r.out;
+    const auto at = lines[0].find("source");
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        EXPECT_EQ(lines[i].find("predicted"), at) << r.out;
+    }
+    // The header's column ends (right-aligned) line up with each value's end.
+    for (const char* col : {"FLOPs", "bytes", "time us", "TFLOP/s"}) {
+        const auto end = lines[0].find(col) + std::string(col).size();
+        for (std::size_t i = 1; i < lines.size(); ++i) {
+            ASSERT_LT(end, lines[i].size());
+            EXPECT_NE(lines[i][end - 1], ' ') << col << "\n" << r.out;
+            EXPECT_EQ(lines[i][end], ' ') << col << "\n" << r.out;
+        }
+    }
+}
+
+TEST(cli, serve_without_a_gpu_says_so_plainly) {
+    // The worker on a machine without a GPU refuses 'device'; the server then stops it. Neither that nor the
+    // missing driver may read as a crash or as "upgrade your driver".
+    const std::string db = testing::TempDir() + "/cli_serve_no_gpu.db";
+    const auto r = run("serve --host 127.0.0.1 --port 0 --db " + db + " --worker-command '" +
+                           std::string(ROOFLINE_BIN) + " worker'",
+                       "timeout -s TERM 4 ");
+    EXPECT_TRUE(contains(r.out, "listening on")) << r.out;
+    EXPECT_TRUE(contains(r.out, "prediction-only")) << r.out;
+    EXPECT_FALSE(contains(r.out, "killed by signal")) << r.out;
+    EXPECT_FALSE(contains(r.out, "driver version is insufficient")) << r.out;
+    const auto plain = run("serve --host 127.0.0.1 --port 0 --db " + db, "timeout -s TERM 3 ");
+    EXPECT_FALSE(contains(plain.out, "killed by signal")) << plain.out;
+    EXPECT_FALSE(contains(plain.out, "driver version is insufficient")) << plain.out;
+    if (!std::ifstream("/proc/driver/nvidia/version")) {
+        EXPECT_TRUE(contains(plain.out, "no NVIDIA driver found on this machine; prediction-only") ||
+                    contains(plain.out, "built without nvcc"))
+            << plain.out;
+    }
 }

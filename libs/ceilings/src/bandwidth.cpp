@@ -1,79 +1,22 @@
-// Host side of the bandwidth roofs: device queries through the CUDA runtime API and figures from the raw times
-// the kernels in bandwidth.cu return.
+// Host side of the bandwidth roofs: the clocks through the CUDA runtime API and figures from the raw times
+// the kernels in bandwidth.cu return. Device identity is the engine's (roofline/cuda/device_info.hpp).
 #include "roofline/ceilings/bandwidth.hpp"
 
 #include "bandwidth_kernels.hpp"
+#include "roofline/cuda/detail/cuda_check.hpp"
 
 #include <cuda_runtime_api.h>
 
-#include <cstdio>
-
 namespace roofline::ceilings {
-namespace {
-
-void check(cudaError_t e, const char* call) {
-    if (e != cudaSuccess) {
-        throw cuda_error(static_cast<int>(e), call, std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e));
-    }
-}
-
-} // namespace
-
-int device_count(std::string& why) {
-    int n = 0;
-    const cudaError_t e = cudaGetDeviceCount(&n);
-    if (e != cudaSuccess) {
-        why = std::string("no CUDA device: ") + cudaGetErrorName(e) + ": " + cudaGetErrorString(e);
-        return 0;
-    }
-    if (n == 0) {
-        why = "no CUDA device: the driver reports none";
-    }
-    return n;
-}
-
-device_identity query_device(int device) {
-    cudaDeviceProp p{};
-    check(cudaGetDeviceProperties(&p, device), "cudaGetDeviceProperties");
-    device_identity d;
-    d.name = p.name;
-    d.compute_capability = std::to_string(p.major) + "." + std::to_string(p.minor);
-    d.sm_count = p.multiProcessorCount;
-    int v = 0;
-    if (cudaDriverGetVersion(&v) == cudaSuccess) {
-        d.driver_version = "CUDA " + std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10) + " driver";
-    }
-    if (cudaRuntimeGetVersion(&v) == cudaSuccess) {
-        d.cuda_runtime_version = std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
-    }
-    // NVML's spelling ("GPU-" and 8-4-4-4-12 hex digits), so telemetry finds the same device by it.
-    d.uuid = "GPU-";
-    for (int i = 0; i < 16; ++i) {
-        char buf[4];
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            d.uuid += '-';
-        }
-        std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned>(static_cast<unsigned char>(p.uuid.bytes[i])));
-        d.uuid += buf;
-    }
-    char bus[32] = {};
-    if (cudaDeviceGetPCIBusId(bus, sizeof bus, device) == cudaSuccess) {
-        d.pci_bus_id = bus;
-    }
-    d.l2_bytes = static_cast<double>(p.l2CacheSize);
-    d.memory_bytes = static_cast<double>(p.totalGlobalMem);
-    return d;
-}
 
 device_clocks query_clocks(int device) {
     device_clocks c;
     int v = 0;
-    check(cudaDeviceGetAttribute(&v, cudaDevAttrClockRate, device), "cudaDeviceGetAttribute(ClockRate)");
+    ROOFLINE_CUDA_CALL(cudaDeviceGetAttribute(&v, cudaDevAttrClockRate, device));
     c.sm_clock_max_mhz = v / 1000.0;
-    check(cudaDeviceGetAttribute(&v, cudaDevAttrMemoryClockRate, device), "cudaDeviceGetAttribute(MemoryClockRate)");
+    ROOFLINE_CUDA_CALL(cudaDeviceGetAttribute(&v, cudaDevAttrMemoryClockRate, device));
     c.mem_clock_max_mhz = v / 1000.0;
-    check(cudaDeviceGetAttribute(&c.memory_bus_bits, cudaDevAttrGlobalMemoryBusWidth, device),
-          "cudaDeviceGetAttribute(GlobalMemoryBusWidth)");
+    ROOFLINE_CUDA_CALL(cudaDeviceGetAttribute(&c.memory_bus_bits, cudaDevAttrGlobalMemoryBusWidth, device));
     return c;
 }
 

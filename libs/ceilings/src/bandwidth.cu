@@ -4,22 +4,20 @@
 // Compiled as C++17 (nvcc with CMake 3.25 has no C++20 dialect), so it includes no core header: it hands raw
 // per-launch times to bandwidth.cpp, which builds the figures.
 #include "bandwidth_kernels.hpp"
-#include "roofline/ceilings/cuda_error.hpp"
-
-#include <cuda_runtime.h>
+#include "roofline/cuda/detail/cuda_check.hpp"
 
 #include <algorithm>
+#include <cuda_runtime.h>
 #include <functional>
 #include <limits>
 
 namespace roofline::ceilings::detail {
 
+// The engine's one cuda_error, with the call's text (roofline/cuda/detail/cuda_check.hpp).
 void check(cudaError_t e, const char* call) {
-    if (e != cudaSuccess) {
-        throw cuda_error(static_cast<int>(e), call, std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e));
-    }
+    roofline::cuda::detail::check_cuda(e, call, __FILE__, __LINE__);
 }
-#define CEILINGS_CUDA(call) check((call), #call)
+#define CEILINGS_CUDA(call) ROOFLINE_CUDA_CALL(call)
 
 namespace {
 
@@ -71,7 +69,9 @@ __device__ __forceinline__ void store(int4* p, int4 v) {
     }
 }
 
-__device__ __forceinline__ int fold(int4 v) { return v.x ^ v.y ^ v.z ^ v.w; }
+__device__ __forceinline__ int fold(int4 v) {
+    return v.x ^ v.y ^ v.z ^ v.w;
+}
 
 // One block covers threads × U consecutive int4s; thread t reads t, t+threads, ... (coalesced per step).
 // `never` is a value the data is not expected to fold to; the store behind it keeps the loads alive without
@@ -129,9 +129,10 @@ __global__ void copy_kernel(const int4* __restrict__ in, int4* __restrict__ out,
 }
 
 // L2: a buffer that fits in L2 read `passes` times by a grid that stays resident. .cg loads skip L1 so every
-// access reaches L2. n is a multiple of 4 × the grid's threads, so the four loads per step need no bounds test.
-__global__ void l2_read_kernel(const int4* __restrict__ in, std::size_t n, int passes, int4* __restrict__ sink,
-                               int never) {
+// access reaches L2. n is a multiple of 4 × the grid's threads, so the four loads per step need no bounds
+// test.
+__global__ void l2_read_kernel(const int4* __restrict__ in, std::size_t n, int passes,
+                               int4* __restrict__ sink, int never) {
     const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
     const std::size_t first = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     int acc = 0;
@@ -157,7 +158,8 @@ unsigned blocks_for(std::size_t n, int threads, int unroll) {
 }
 
 // Times `launch` `repeats` times back to back (one event pair each) after one warm-up launch.
-std::vector<double> time_launches(const std::function<void(cudaStream_t)>& launch, std::size_t repeats, cudaStream_t s) {
+std::vector<double> time_launches(const std::function<void(cudaStream_t)>& launch, std::size_t repeats,
+                                  cudaStream_t s) {
     launch(s);
     CEILINGS_CUDA(cudaGetLastError());
     CEILINGS_CUDA(cudaStreamSynchronize(s));
@@ -227,7 +229,8 @@ std::vector<variant> variants(bool tune, std::size_t n, Args... args) {
 
 template <int U, hint H>
 struct read_family {
-    static void launch(unsigned blocks, int threads, cudaStream_t s, const int4* in, std::size_t n, int4* sink) {
+    static void launch(unsigned blocks, int threads, cudaStream_t s, const int4* in, std::size_t n,
+                       int4* sink) {
         read_kernel<U, H><<<blocks, threads, 0, s>>>(in, n, sink, never_value);
     }
 };
@@ -239,7 +242,8 @@ struct write_family {
 };
 template <int U, hint H>
 struct copy_family {
-    static void launch(unsigned blocks, int threads, cudaStream_t s, const int4* in, int4* out, std::size_t n) {
+    static void launch(unsigned blocks, int threads, cudaStream_t s, const int4* in, int4* out,
+                       std::size_t n) {
         copy_kernel<U, H><<<blocks, threads, 0, s>>>(in, out, n);
     }
 };
@@ -275,11 +279,13 @@ std::vector<raw_figure> run_bandwidth(int device, std::size_t dram_bytes, std::s
     std::size_t free_bytes = 0;
     std::size_t total_bytes = 0;
     CEILINGS_CUDA(cudaMemGetInfo(&free_bytes, &total_bytes));
-    std::size_t bytes = dram_bytes != 0 ? dram_bytes : std::min<std::size_t>(std::size_t{2} << 30, free_bytes / 3);
+    std::size_t bytes =
+        dram_bytes != 0 ? dram_bytes : std::min<std::size_t>(std::size_t{2} << 30, free_bytes / 3);
     bytes = bytes / (1 << 20) * (1 << 20); // whole MiB: every kernel's int4 count divides evenly
     if (bytes < (std::size_t{64} << 20)) {
-        throw cuda_error(2, "run_bandwidth", "only " + std::to_string(free_bytes >> 20) +
-                                                 " MiB free on the device; bandwidth needs at least 192 MiB");
+        throw roofline::cuda::cuda_error(static_cast<int>(cudaErrorMemoryAllocation), "run_bandwidth",
+                                         "only " + std::to_string(free_bytes >> 20) +
+                                             " MiB free on the device; bandwidth needs at least 192 MiB");
     }
     const std::size_t n = bytes / sizeof(int4);
     const double b = static_cast<double>(bytes);
@@ -297,10 +303,12 @@ std::vector<raw_figure> run_bandwidth(int device, std::size_t dram_bytes, std::s
 
     const int4* in = src.as<int4>();
     std::vector<raw_figure> out;
-    out.push_back(best_of("dram_read", variants<read_family>(tune, n, in, n, sink.as<int4>()), b, b, repeats, s.get()));
-    out.push_back(best_of("dram_write", variants<write_family>(tune, n, dst.as<int4>(), n), b, b, repeats, s.get()));
     out.push_back(
-        best_of("dram_copy", variants<copy_family>(tune, n, in, dst.as<int4>(), n), b, 2 * b, repeats, s.get()));
+        best_of("dram_read", variants<read_family>(tune, n, in, n, sink.as<int4>()), b, b, repeats, s.get()));
+    out.push_back(
+        best_of("dram_write", variants<write_family>(tune, n, dst.as<int4>(), n), b, b, repeats, s.get()));
+    out.push_back(best_of("dram_copy", variants<copy_family>(tune, n, in, dst.as<int4>(), n), b, 2 * b,
+                          repeats, s.get()));
     {
         const std::vector<variant> memcpy_variant{
             {"cudaMemcpyAsync device to device", [&](cudaStream_t st) {
@@ -310,8 +318,8 @@ std::vector<raw_figure> run_bandwidth(int device, std::size_t dram_bytes, std::s
         out.push_back(best_of("dram_copy_memcpy", memcpy_variant, b, 2 * b, repeats, s.get()));
     }
     {
-        // L2: a third of it, so the set stays resident (L2 is split in partitions and not all of it is usable by
-        // one address range), read by a grid of 4 blocks x 256 threads per SM.
+        // L2: a third of it, so the set stays resident (L2 is split in partitions and not all of it is usable
+        // by one address range), read by a grid of 4 blocks x 256 threads per SM.
         int l2 = 0;
         int sms = 0;
         CEILINGS_CUDA(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device));
@@ -326,9 +334,11 @@ std::vector<raw_figure> run_bandwidth(int device, std::size_t dram_bytes, std::s
         const int passes = std::max(1, static_cast<int>(2e9 / l2_bytes));
         int4* sink_ptr = sink.as<int4>();
         const std::vector<variant> l2_variant{
-            {"int4 x4 per thread, .cg loads (L1 bypassed), " + std::to_string(blocks) + " blocks x 256 threads, " +
-                 std::to_string(passes) + " passes",
-             [=](cudaStream_t st) { l2_read_kernel<<<blocks, threads, 0, st>>>(in, l2_n, passes, sink_ptr, never_value); }}};
+            {"int4 x4 per thread, .cg loads (L1 bypassed), " + std::to_string(blocks) +
+                 " blocks x 256 threads, " + std::to_string(passes) + " passes",
+             [=](cudaStream_t st) {
+                 l2_read_kernel<<<blocks, threads, 0, st>>>(in, l2_n, passes, sink_ptr, never_value);
+             }}};
         out.push_back(best_of("l2_read", l2_variant, l2_bytes, l2_bytes * passes, repeats, s.get()));
     }
     return out;

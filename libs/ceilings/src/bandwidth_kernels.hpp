@@ -18,7 +18,9 @@ struct raw_figure {
 };
 
 // Read, write, copy, cudaMemcpy and L2 read, in that order. Throws cuda_error.
-[[nodiscard]] std::vector<raw_figure> run_bandwidth(int device, std::size_t dram_bytes, std::size_t repeats, bool tune);
-[[nodiscard]] double run_copy_load(int device, std::size_t bytes, std::size_t launches, std::vector<double>* per_launch);
+[[nodiscard]] std::vector<raw_figure> run_bandwidth(int device, std::size_t dram_bytes, std::size_t repeats,
+                                                    bool tune);
+[[nodiscard]] double run_copy_load(int device, std::size_t bytes, std::size_t launches,
+                                   std::vector<double>* per_launch);
 
 } // namespace roofline::ceilings::detail

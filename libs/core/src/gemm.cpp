@@ -34,6 +34,10 @@ std::string gemm_problem::precision_label() const {
     if (a == b && info(a).default_output == out && !reads_c()) {
         return std::string(ia.name);
     }
+    // W4A16 chosen alone: its activations and output are its default_output ("W4A16", not "FP16xW4A16->FP16").
+    if (info(b).weight_only && a == info(b).default_output && out == a && !reads_c()) {
+        return std::string(info(b).name);
+    }
     std::string label(ia.name);
     if (b != a) {
         label += "x" + std::string(info(b).name);
@@ -49,7 +53,8 @@ gemm_problem make_problem(std::int64_t m, std::int64_t n, std::int64_t k, precis
     g.m = m;
     g.n = n;
     g.k = k;
-    g.a = a.value_or(p);
+    // A weight-only format names the weights (B); the activations (A) are its default output's format.
+    g.a = a.value_or(info(p).weight_only ? info(p).default_output : p);
     g.b = b.value_or(p);
     // With mixed inputs (W4A16: INT4 weights, FP16 activations) the wider input decides the output:
     // the GEMM computes in the activations' format.

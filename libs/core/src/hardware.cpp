@@ -226,9 +226,21 @@ hardware_entry parse_hardware_entry(std::string_view json_text, const std::strin
         }
     }
     for (const auto& p : all_precisions()) {
-        if (p.gemm_input) {
-            h.peaks.push_back(r.peak(peaks, p));
+        if (!p.gemm_input) {
+            continue;
         }
+        if (p.weight_only && !peaks.contains(std::string(p.name))) {
+            // W4A16 upcasts its weights in registers and multiplies on the activations' tensor cores: its
+            // compute roof is that format's (a file may still give its own figure).
+            auto derived = r.peak(peaks, info(p.default_output));
+            derived.precision = p.id;
+            derived.derivation = std::string(info(p.default_output).name) +
+                                 "'s peak: the weights are upcast in registers, the tensor cores run " +
+                                 std::string(info(p.default_output).name);
+            h.peaks.push_back(std::move(derived));
+            continue;
+        }
+        h.peaks.push_back(r.peak(peaks, p));
     }
     return h;
 }

@@ -21,11 +21,12 @@ constexpr std::array mxfp8_aliases{"mxfp8"sv, "mx-fp8"sv, "mxfp8_e4m3"sv};
 constexpr std::array nvfp4_aliases{"nvfp4"sv, "fp4"sv, "e2m1"sv, "fp4_e2m1"sv};
 constexpr std::array int8_aliases{"int8"sv, "i8"sv, "s8"sv};
 constexpr std::array int4_aliases{"int4"sv, "i4"sv, "s4"sv};
+constexpr std::array w4a16_aliases{"w4a16"sv, "w4a16_g128"sv, "int4_fp16"sv, "int4xfp16"sv};
 constexpr std::array int32_aliases{"int32"sv, "i32"sv, "s32"sv};
 
 // The catalogue. Order is the order of every listing (widest float first, then integers).
 // Colours for FP16..INT4 are the user's (seed); the others were chosen to stay distinct from them.
-constexpr std::array<precision_info, 12> catalogue{{
+constexpr std::array<precision_info, 13> catalogue{{
     {precision_id::fp64, "FP64", "FP64", 64, 0, 0, "", number_kind::floating, precision_id::fp64, true,
      "#e11d48", "IEEE binary64 (1-11-52); tensor-core DMMA on sm_80 and newer data-centre GPUs.", fp64_aliases},
     {precision_id::fp32, "FP32", "FP32", 32, 0, 0, "", number_kind::floating, precision_id::fp32, true, "#eab308",
@@ -53,6 +54,11 @@ constexpr std::array<precision_info, 12> catalogue{{
     {precision_id::int4, "INT4", "INT4", 4, 0, 0, "", number_kind::integer, precision_id::int32, true, "#3b82f6",
      "Signed 4-bit integers, two per byte; tensor cores on sm_75..sm_89 only (none on Hopper or Blackwell).",
      int4_aliases},
+    {precision_id::w4a16, "W4A16", "W4A16 (INT4 weights, FP16 activations)", 4, 128, 16, "FP16",
+     number_kind::floating, precision_id::fp16, true, "#0ea5e9",
+     "Weight-only INT4: signed 4-bit weights with one FP16 scale per 128 along K, times FP16 activations, "
+     "upcast in registers to FP16 tensor cores (our kernel); FP16 out.",
+     w4a16_aliases, true},
     {precision_id::int32, "INT32", "INT32", 32, 0, 0, "", number_kind::integer, precision_id::int32, false,
      "#6366f1", "Signed 32-bit integers: the accumulator and output of integer GEMMs.", int32_aliases},
 }};
@@ -95,16 +101,32 @@ std::string valid_precision_names(bool gemm_inputs_only) {
     return out;
 }
 
-precision_id parse_precision(std::string_view text) {
-    const auto wanted = trim(text);
+namespace {
+
+const precision_info* find_precision(std::string_view wanted) {
     for (const auto& p : catalogue) {
-        if (iequals(wanted, p.name) || std::ranges::any_of(p.aliases, [&](auto a) { return iequals(wanted, a); })) {
-            return p.id;
+        if (iequals(wanted, p.name) ||
+            std::ranges::any_of(p.aliases, [&](auto a) { return iequals(wanted, a); })) {
+            return &p;
         }
     }
-    throw std::invalid_argument("unknown precision '" + std::string(wanted) +
-                                "'; valid: " + valid_precision_names() + " (case-insensitive; aliases such as fp8, "
-                                                                         "e5m2, half, bfloat16 work too)");
+    return nullptr;
+}
+
+std::string unknown_precision(std::string_view wanted, bool gemm_inputs_only) {
+    return "unknown precision '" + std::string(wanted) +
+           "'; valid: " + valid_precision_names(gemm_inputs_only) +
+           " (case-insensitive; aliases such as fp8, e5m2, half, bfloat16 work too)";
+}
+
+} // namespace
+
+precision_id parse_precision(std::string_view text) {
+    const auto wanted = trim(text);
+    if (const auto* p = find_precision(wanted)) {
+        return p->id;
+    }
+    throw std::invalid_argument(unknown_precision(wanted, false));
 }
 
 std::vector<precision_id> parse_precision_list(std::string_view text) {
@@ -117,15 +139,25 @@ std::vector<precision_id> parse_precision_list(std::string_view text) {
         }
         return out;
     }
+    // A list names the inputs to analyze: it offers (and takes) GEMM inputs only, never an accumulator.
     while (true) {
         const auto comma = text.find(',');
         const auto piece = trim(text.substr(0, comma));
         if (piece.empty()) {
-            throw std::invalid_argument("empty precision in list; valid: " + valid_precision_names() + " or all");
+            throw std::invalid_argument("empty precision in list; valid: " + valid_precision_names(true) +
+                                        " or all");
         }
-        const auto id = parse_precision(piece);
-        if (std::ranges::find(out, id) == out.end()) {
-            out.push_back(id);
+        const auto* p = find_precision(piece);
+        if (p == nullptr) {
+            throw std::invalid_argument(unknown_precision(piece, true));
+        }
+        if (!p->gemm_input) {
+            throw std::invalid_argument(std::string(p->name) +
+                                        " is an accumulator and output format, not a GEMM input; valid: " +
+                                        valid_precision_names(true));
+        }
+        if (std::ranges::find(out, p->id) == out.end()) {
+            out.push_back(p->id);
         }
         if (comma == std::string_view::npos) {
             break;

@@ -4,6 +4,7 @@
 #include "roofline/core/perf_model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -500,14 +501,30 @@ std::string points_csv(const std::vector<analysis_point>& points) {
 }
 
 std::string points_table(const hardware_entry& hw, const std::vector<analysis_point>& points) {
-    std::ostringstream out;
-    out << "Hardware: " << hw.name << " (" << hw.key << "), memory roof "
-        << format_si(hw.memory_bandwidth_bytes_per_s.value.value_or(0.0), "B/s") << "\n\n";
-    out << pad("precision", 22) << pad("shape", 18) << pad("FLOPs", 12, true) << pad("bytes", 12, true)
-        << pad("AI FLOP/B", 11, true) << pad("roof TFLOP/s", 14, true) << pad("bound", 12, true)
-        << pad("time us", 12, true) << pad("TFLOP/s", 10, true) << pad("% roof", 8, true)
-        << pad("@clock", 8, true) << pad("clock MHz", 11, true) << pad("pacing", 12, true)
-        << pad("predicted us [p10-p90]", 30, true) << pad("meas/pred", 11, true) << "  source\n";
+    // Columns: header, the width it has when every value fits, and its alignment. A value wider than that (a
+    // 2147483647^3 shape has 1.981e+13 P FLOPs) widens its whole column instead of pushing the row askew.
+    struct column {
+        const char* header;
+        std::size_t width;
+        bool right;
+    };
+    static constexpr std::array<column, 15> columns{{{"precision", 22, false},
+                                                     {"shape", 18, false},
+                                                     {"FLOPs", 12, true},
+                                                     {"bytes", 12, true},
+                                                     {"AI FLOP/B", 11, true},
+                                                     {"roof TFLOP/s", 14, true},
+                                                     {"bound", 12, true},
+                                                     {"time us", 12, true},
+                                                     {"TFLOP/s", 10, true},
+                                                     {"% roof", 8, true},
+                                                     {"@clock", 8, true},
+                                                     {"clock MHz", 11, true},
+                                                     {"pacing", 12, true},
+                                                     {"predicted us [p10-p90]", 30, true},
+                                                     {"meas/pred", 11, true}}};
+    std::vector<std::array<std::string, columns.size()>> rows;
+    std::vector<std::string> tails;
     std::vector<std::string> messages;
     std::vector<std::string> bases;
     for (const auto& p : points) {
@@ -540,22 +557,42 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
             }
         }
         const auto err = p.prediction_error();
-        out << pad(p.problem.precision_label(), 22) << pad(p.problem.shape_label(), 18)
-            << pad(format_si(to_double(p.traffic.flops), "", 4), 12, true)
-            << pad(format_si(to_double(p.traffic.bytes()), "", 4), 12, true)
-            << pad(fixed(p.traffic.arithmetic_intensity(), 2), 11, true) << pad(roof, 14, true)
-            << pad(bound, 12, true) << pad(time_us, 12, true) << pad(tflops, 10, true) << pad(pct, 8, true)
-            << pad(pct_clock, 8, true) << pad(clock ? fixed(*clock, 0) : std::string("-"), 11, true)
-            << pad(pacing ? std::string(to_string(*pacing)) : std::string("-"), 12, true)
-            << pad(predicted, 30, true) << pad(err ? fixed(*err, 3) : std::string("-"), 11, true) << "  "
-            << to_string(p.source);
+        rows.push_back({std::string(p.problem.precision_label()), std::string(p.problem.shape_label()),
+                        format_si(to_double(p.traffic.flops), "", 4),
+                        format_si(to_double(p.traffic.bytes()), "", 4),
+                        fixed(p.traffic.arithmetic_intensity(), 2), roof, bound, time_us, tflops, pct, pct_clock,
+                        clock ? fixed(*clock, 0) : std::string("-"),
+                        pacing ? std::string(to_string(*pacing)) : std::string("-"), predicted,
+                        err ? fixed(*err, 3) : std::string("-")});
+        std::string tail = "  " + std::string(to_string(p.source));
         if (p.status != disposition::passed) {
-            out << " (" << to_string(p.status) << ")";
+            tail += " (" + std::string(to_string(p.status)) + ")";
         }
-        out << '\n';
+        tails.push_back(tail);
         if (!p.message.empty()) {
             messages.push_back(std::string(p.problem.precision_label()) + ": " + p.message);
         }
+    }
+    std::array<std::size_t, columns.size()> width{};
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        width[c] = columns[c].width;
+        for (const auto& r : rows) {
+            // Two spaces before a right-aligned value, one after a left-aligned one: columns never touch.
+            width[c] = std::max(width[c], r[c].size() + (columns[c].right ? 2 : 1));
+        }
+    }
+    std::ostringstream out;
+    out << "Hardware: " << hw.name << " (" << hw.key << "), memory roof "
+        << format_si(hw.memory_bandwidth_bytes_per_s.value.value_or(0.0), "B/s") << "\n\n";
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        out << pad(columns[c].header, width[c], columns[c].right);
+    }
+    out << "  source\n";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            out << pad(rows[i][c], width[c], columns[c].right);
+        }
+        out << tails[i] << '\n';
     }
     for (const auto& m : messages) {
         out << "  note: " << m << '\n';

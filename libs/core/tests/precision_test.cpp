@@ -1,3 +1,4 @@
+#include "roofline/core/gemm.hpp"
 #include "roofline/core/precision.hpp"
 
 #include <gtest/gtest.h>
@@ -80,9 +81,26 @@ TEST(precision, lists) {
     EXPECT_EQ(l[0], precision_id::fp16);
     EXPECT_EQ(l[1], precision_id::int8);
     const auto all = parse_precision_list("ALL");
-    EXPECT_EQ(all.size(), 11U); // every GEMM input, INT32 is output-only
+    EXPECT_EQ(all.size(), 12U); // every GEMM input (W4A16 included), INT32 is output-only
     EXPECT_THROW((void)parse_precision_list("fp16,,int8"), std::invalid_argument);
     const auto sweep = default_sweep();
     ASSERT_EQ(sweep.size(), 5U);
     EXPECT_EQ(sweep[2], precision_id::nvfp4);
+}
+
+TEST(precision, w4a16_is_int4_weights_times_fp16_activations) {
+    const auto& w = info(precision_id::w4a16);
+    EXPECT_TRUE(w.weight_only);
+    EXPECT_EQ(w.scale_block, 128U); // the default group
+    EXPECT_DOUBLE_EQ(w.bits_per_element(), 4.0 + 16.0 / 128.0);
+    EXPECT_EQ(parse_precision("w4a16"), precision_id::w4a16);
+    const auto p = make_problem(1, 4096, 4096, precision_id::w4a16);
+    EXPECT_EQ(p.a, precision_id::fp16);
+    EXPECT_EQ(p.b, precision_id::w4a16);
+    EXPECT_EQ(p.out, precision_id::fp16);
+    EXPECT_EQ(p.precision_label(), "W4A16");
+    // The bytes count the FP16 scales: weights N·K/2 + N·K/128·2, activations and output in FP16.
+    const auto t = compute_traffic(p);
+    EXPECT_DOUBLE_EQ(to_double(t.b_bytes), 4096.0 * 4096 / 2 + 4096.0 * 32 * 2);
+    EXPECT_DOUBLE_EQ(to_double(t.bytes()), 4096.0 * 4096 / 2 + 4096.0 * 32 * 2 + 2 * 4096.0 + 2 * 4096.0);
 }

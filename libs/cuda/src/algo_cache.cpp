@@ -1,10 +1,9 @@
 #include "algo_cache.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <system_error>
 #include <unistd.h>
@@ -44,7 +43,8 @@ algo_cache::algo_cache(std::filesystem::path file) : m_file(std::move(file)) {
         }
         const json doc = json::parse(in);
         if (doc.value("schema_version", 0) != schema_version) {
-            m_warning = m_file.string() + " has another schema version; ignored and rewritten on the next store";
+            m_warning =
+                m_file.string() + " has another schema version; ignored and rewritten on the next store";
             return;
         }
         std::map<std::string, algo_record> entries;
@@ -79,7 +79,9 @@ std::optional<algo_record> algo_cache::find(const std::string& key) const {
     return it->second;
 }
 
-void algo_cache::erase(const std::string& key) { m_entries.erase(key); }
+void algo_cache::erase(const std::string& key) {
+    m_entries.erase(key);
+}
 
 bool algo_cache::store(const std::string& key, const algo_record& record, std::string& why) {
     m_entries[key] = record;
@@ -99,9 +101,10 @@ bool algo_cache::store(const std::string& key, const algo_record& record, std::s
                       {"median_s", r.median_s},
                       {"candidates", r.candidates}};
     }
-    const json doc{{"schema_version", schema_version},
-                   {"what", "cuBLASLt algorithm chosen by timing, per device/driver/library/shape/precision/layout"},
-                   {"entries", entries}};
+    const json doc{
+        {"schema_version", schema_version},
+        {"what", "cuBLASLt algorithm chosen by timing, per device/driver/library/shape/precision/layout"},
+        {"entries", entries}};
     std::error_code ec;
     std::filesystem::create_directories(m_file.parent_path(), ec);
     // A unique temporary per process, renamed over the file: readers never see half a file, and two workers

@@ -1,6 +1,6 @@
-// The on-disk choice of cuBLASLt algorithm per (device, driver, library version, shape, precisions, layout, mode),
-// so that a repeat run skips the search. A small JSON file; a missing, unreadable or corrupt file is ignored (and
-// rewritten on the next store), never an error: the cache only ever saves time.
+// The on-disk choice of cuBLASLt algorithm per (device, driver, library version, shape, precisions, layout,
+// mode), so that a repeat run skips the search. A small JSON file; a missing, unreadable or corrupt file is
+// ignored (and rewritten on the next store), never an error: the cache only ever saves time.
 #pragma once
 
 #include <array>
@@ -27,13 +27,14 @@ class algo_cache {
     explicit algo_cache(std::filesystem::path file);
 
     [[nodiscard]] std::optional<algo_record> find(const std::string& key) const;
-    // Stores and rewrites the file atomically (write to a temporary, rename). Returns false and sets `why` when
-    // the file cannot be written; the measurement goes on regardless.
+    // Stores and rewrites the file atomically (write to a temporary, rename). Returns false and sets `why`
+    // when the file cannot be written; the measurement goes on regardless.
     bool store(const std::string& key, const algo_record& record, std::string& why);
     void erase(const std::string& key);
 
     [[nodiscard]] const std::filesystem::path& file() const noexcept { return m_file; }
-    // Non-empty when the file existed but could not be used ("corrupt: ... ; ignored, rewritten on the next store").
+    // Non-empty when the file existed but could not be used ("corrupt: ... ; ignored, rewritten on the next
+    // store").
     [[nodiscard]] const std::string& load_warning() const noexcept { return m_warning; }
     [[nodiscard]] std::size_t size() const noexcept { return m_entries.size(); }
 
@@ -43,7 +44,8 @@ class algo_cache {
     std::string m_warning;
 };
 
-// options.cache_dir when set, else $XDG_CACHE_HOME/roofline, else $HOME/.cache/roofline; empty when none is known.
+// options.cache_dir when set, else $XDG_CACHE_HOME/roofline, else $HOME/.cache/roofline; empty when none is
+// known.
 [[nodiscard]] std::filesystem::path default_cache_dir(const std::filesystem::path& configured);
 
 } // namespace roofline::cuda

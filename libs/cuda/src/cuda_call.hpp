@@ -1,29 +1,16 @@
-// Errors of the CUDA runtime and of cuBLASLt as exceptions carrying the native code and the call's text
-// (nvbench's NVBENCH_CUDA_CALL). They are thrown inside the library and caught in measure(), which turns them into
-// a point with disposition `failed`; nothing escapes to the caller.
+// cuBLASLt failures as exceptions carrying the native status and the call's text (nvbench's
+// NVBENCH_CUDA_CALL), beside ROOFLINE_CUDA_CALL for the runtime. They are thrown inside the library and
+// caught in measure(), which turns them into a point with disposition `failed`; nothing escapes to the
+// caller.
 #pragma once
 
-#include <cublasLt.h>
-#include <cuda_runtime_api.h>
+#include "roofline/cuda/detail/cuda_check.hpp"
 
+#include <cublasLt.h>
 #include <stdexcept>
 #include <string>
 
 namespace roofline::cuda {
-
-class cuda_error : public std::runtime_error {
-  public:
-    cuda_error(cudaError_t code, const std::string& call, const char* file, int line)
-        : std::runtime_error(describe(code, call, file, line)), m_code(code) {}
-    [[nodiscard]] cudaError_t code() const noexcept { return m_code; }
-
-  private:
-    static std::string describe(cudaError_t code, const std::string& call, const char* file, int line) {
-        return std::string("CUDA error ") + std::to_string(static_cast<int>(code)) + " (" + cudaGetErrorName(code) +
-               ": " + cudaGetErrorString(code) + ") in " + call + " at " + file + ":" + std::to_string(line);
-    }
-    cudaError_t m_code;
-};
 
 class cublas_error : public std::runtime_error {
   public:
@@ -34,18 +21,13 @@ class cublas_error : public std::runtime_error {
   private:
     static std::string describe(cublasStatus_t s, const std::string& call, const char* file, int line) {
         return std::string("cuBLASLt status ") + std::to_string(static_cast<int>(s)) + " (" +
-               cublasLtGetStatusName(s) + ": " + cublasLtGetStatusString(s) + ") in " + call + " at " + file + ":" +
-               std::to_string(line);
+               cublasLtGetStatusName(s) + ": " + cublasLtGetStatusString(s) + ") in " + call + " at " + file +
+               ":" + std::to_string(line);
     }
     cublasStatus_t m_status;
 };
 
 namespace detail {
-inline void check_cuda(cudaError_t code, const char* call, const char* file, int line) {
-    if (code != cudaSuccess) {
-        throw cuda_error(code, call, file, line);
-    }
-}
 inline void check_cublas(cublasStatus_t status, const char* call, const char* file, int line) {
     if (status != CUBLAS_STATUS_SUCCESS) {
         throw cublas_error(status, call, file, line);
@@ -55,5 +37,4 @@ inline void check_cublas(cublasStatus_t status, const char* call, const char* fi
 
 } // namespace roofline::cuda
 
-#define ROOFLINE_CUDA_CALL(expr) ::roofline::cuda::detail::check_cuda((expr), #expr, __FILE__, __LINE__)
 #define ROOFLINE_CUBLAS_CALL(expr) ::roofline::cuda::detail::check_cublas((expr), #expr, __FILE__, __LINE__)

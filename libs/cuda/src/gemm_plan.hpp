@@ -1,6 +1,7 @@
 // From a GEMM problem (precisions of A, B and D) to what cuBLASLt is asked to run: data types, compute type,
-// scale type, layout, block scaling, input ranges and the verification tolerance. Host-only and GPU-free, so the
-// rules are unit-tested everywhere; cuBLASLt itself still has the last word (its heuristic may find no kernel).
+// scale type, layout, block scaling, input ranges and the verification tolerance. Host-only and GPU-free, so
+// the rules are unit-tested everywhere; cuBLASLt itself still has the last word (its heuristic may find no
+// kernel).
 #pragma once
 
 #include "roofline/core/gemm.hpp"
@@ -8,7 +9,6 @@
 
 #include <cublasLt.h>
 #include <library_types.h>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +28,6 @@ struct gemm_plan {
     bool block_scaled = false;      // NVFP4 / MXFP8: per-block scale tensors
     int block_scale_mode = 0;       // cublasLtMatmulMatrixScale_t
     unsigned scale_block = 0;       // elements along K per scale
-    unsigned char scale_byte = 0;   // every block scale holds this byte (1.0 in UE4M3 or UE8M0)
     bool d_scaled = false;          // FP8 output: D scale pointer keeps results in range
     bool integer = false;
     int min_cc_major = 0;      // the GPU generation the precision needs
@@ -36,9 +35,10 @@ struct gemm_plan {
     double input_range = 1.0;  // A and B drawn from [-range, range)
     double tolerance = 0.0;    // relative L2 error allowed; 0 = exact (integers)
     std::string tolerance_why; // how the tolerance was chosen
-    // Operand layouts to search, cuBLAS notation: first letter op(A), second op(B); "TN" = A and B both contiguous
-    // along K (the only layout FP8/INT8 have on Hopper), "TT" = B contiguous along N (PyTorch's row-major A @ B),
-    // "NN" = A contiguous along M, "NT" = both contiguous along M/N. The fastest is kept and reported.
+    // Operand layouts to search, cuBLAS notation: first letter op(A), second op(B); "TN" = A and B both
+    // contiguous along K (the only layout FP8/INT8 have on Hopper), "TT" = B contiguous along N (PyTorch's
+    // row-major A @ B), "NN" = A contiguous along M, "NT" = both contiguous along M/N. The fastest is kept
+    // and reported.
     std::vector<std::string> layouts{"TN"};
     std::vector<std::string> notes;
 };

@@ -1,8 +1,8 @@
 // Device code of the engine. One kernel per job with a run-time switch on the element type instead of
 // templates: these kernels touch a few MB at most outside the timed region, and one instantiation keeps
 // compile time low (CI builds on two cores for several architectures).
-#include "cuda_call.hpp"
 #include "kernels.hpp"
+#include "roofline/cuda/detail/cuda_check.hpp"
 
 #include <cstdint>
 #include <cuda_bf16.h>
@@ -116,6 +116,7 @@ __global__ void fill_kernel(void* data, std::int64_t elements, cudaDataType_t ty
 __device__ __forceinline__ std::int64_t spread_index(int s, int count, std::int64_t extent) {
     // count samples spread evenly over [0, extent), first and last included; every index when extent <=
     // count.
+    // The host's spread_index (block_scaled_reference.cpp) is the same formula: both must sample alike.
     if (extent <= count) {
         return s;
     }

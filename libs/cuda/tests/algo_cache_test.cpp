@@ -1,18 +1,17 @@
 // The on-disk algorithm cache: round trip, and a corrupt file is ignored and rewritten, never an error.
 #include "algo_cache.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <random>
 
 namespace roofline::cuda {
 namespace {
 
 std::filesystem::path fresh_dir(const char* name) {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     (std::string("roofline_cache_test_") + name + "_" + std::to_string(std::random_device{}()));
+    const auto dir = std::filesystem::temp_directory_path() / (std::string("roofline_cache_test_") + name +
+                                                               "_" + std::to_string(std::random_device{}()));
     std::filesystem::remove_all(dir);
     return dir;
 }
@@ -70,7 +69,8 @@ TEST(AlgoCache, WrongShapeOfEntryCountsAsCorrupt) {
     const auto dir = fresh_dir("shape");
     std::filesystem::create_directories(dir);
     const auto file = dir / "cublaslt_algorithms.json";
-    std::ofstream(file) << R"({"schema_version": 2, "entries": {"k": {"layout": "TN", "algo": ["0x1", "0x2"]}}})";
+    std::ofstream(file)
+        << R"({"schema_version": 2, "entries": {"k": {"layout": "TN", "algo": ["0x1", "0x2"]}}})";
     const algo_cache cache(file);
     EXPECT_FALSE(cache.load_warning().empty());
     EXPECT_FALSE(cache.find("k"));

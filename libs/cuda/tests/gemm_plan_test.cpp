@@ -8,14 +8,14 @@ namespace {
 
 using pid = precision_id;
 
-plan_result plan_for(pid p, int major = 9, int minor = 0, std::optional<pid> a = {}, std::optional<pid> b = {},
-                     std::optional<pid> out = {}) {
+plan_result plan_for(pid p, int major = 9, int minor = 0, std::optional<pid> a = {},
+                     std::optional<pid> b = {}, std::optional<pid> out = {}) {
     return plan_gemm(make_problem(4096, 4096, 4096, p, a, b, out), major, minor);
 }
 
 TEST(GemmPlan, EveryHopperPrecisionHasAPlan) {
-    for (const auto p : {pid::fp64, pid::fp32, pid::tf32, pid::bf16, pid::fp16, pid::fp8_e4m3, pid::fp8_e5m2,
-                         pid::int8}) {
+    for (const auto p :
+         {pid::fp64, pid::fp32, pid::tf32, pid::bf16, pid::fp16, pid::fp8_e4m3, pid::fp8_e5m2, pid::int8}) {
         const auto r = plan_for(p);
         ASSERT_TRUE(r.plan.has_value()) << to_string(p) << ": " << r.message;
         EXPECT_EQ(r.plan->layouts.front(), "TN");
@@ -85,7 +85,11 @@ TEST(GemmPlan, BlockScaledFormatsNeedBlackwell) {
     ASSERT_TRUE(nvfp4.plan);
     EXPECT_EQ(nvfp4.plan->a_type, CUDA_R_4F_E2M1);
     EXPECT_EQ(nvfp4.plan->scale_block, 16u);
-    EXPECT_EQ(nvfp4.plan->scale_byte, 0x38); // 1.0 in UE4M3
+    const auto mxfp8 = plan_for(pid::mxfp8, 12, 1);
+    ASSERT_TRUE(mxfp8.plan);
+    EXPECT_EQ(mxfp8.plan->a_type, CUDA_R_8F_E4M3);
+    EXPECT_EQ(mxfp8.plan->scale_block, 32u);
+    EXPECT_EQ(mxfp8.plan->block_scale_mode, CUBLASLT_MATMUL_MATRIX_SCALE_VEC32_UE8M0);
 }
 
 TEST(GemmPlan, Int4IsNotSupportedWithItsReason) {

@@ -27,6 +27,7 @@ struct http_request {
     query_params query;
     std::string body;
     std::vector<std::string> path_args; // the {placeholders} of the matched route, in order
+    bool original_form = false;         // Accept names the original client's profile (compat_handlers.hpp)
 };
 
 // Where a streaming handler writes server-sent events. send() returns false once the client is gone.
@@ -91,7 +92,21 @@ class api {
     http_response run_get(const http_request&);
     http_response run_delete(const http_request&);
     http_response openapi(const http_request&);
+    http_response nvml_status(const http_request&); // compat_handlers.cpp: the original client's routes
+    http_response nvml_stream(const http_request&);
     http_response static_file(const http_request&);
+    // workload_handlers.cpp: model presets, spot check, batches, doctor.
+    http_response presets(const http_request&);
+    http_response model(const http_request&);
+    http_response spot(const http_request&);
+    http_response batch(const http_request&);
+    http_response batch_stream(const http_request&);
+    http_response doctor(const http_request&);
+    struct batch_prepared;
+    [[nodiscard]] batch_prepared prepare_batch(const http_request& request) const;
+    [[nodiscard]] std::string store_batch(const batch_prepared& p, const std::vector<analysis_point>& measured) const;
+    [[nodiscard]] std::shared_ptr<analysis_job> make_batch_job(const std::shared_ptr<const batch_prepared>& p) const;
+    [[nodiscard]] const hardware_entry& workload_hardware(const std::string& requested) const;
 
     struct prepared; // an analysis with its hardware, predictions and the shared answer parts
     [[nodiscard]] prepared prepare(const http_request& request) const;

@@ -57,6 +57,9 @@ gpu_queue::~gpu_queue() {
             j->cancel();
         }
     }
+    // Shutdown within a few seconds whatever the worker does: the running precision is not waited for (a hung
+    // one would hold the exit for the whole --precision-timeout); its point is stored as failed.
+    m_supervisor.abort_now();
     m_cv.notify_all();
     m_thread.join();
 }

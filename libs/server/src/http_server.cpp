@@ -5,6 +5,7 @@
 // a payload limit (413), chunked responses for server-sent events and a replaceable thread pool. Its routing
 // uses std::regex, so every request goes through one catch-all route into our own string router.
 #include "api.hpp"
+#include "compat_handlers.hpp"
 #include "log.hpp"
 #include "roofline/server/server.hpp"
 
@@ -42,7 +43,7 @@ class httplib_sink final : public event_sink {
 };
 
 std::string error_body(const std::string& code, const std::string& message) {
-    return json{{"error", {{"code", code}, {"message", message}, {"field", nullptr}}}}.dump();
+    return server::error_body(api_error(400, code, message));
 }
 
 // Constant-time comparison: the time a wrong token takes to reject says nothing about its prefix.
@@ -148,6 +149,7 @@ struct api_server::impl {
         http_response out;
         try {
             r.query = parse_query_string(req.target);
+            r.original_form = compat::asks_original_form(req.get_header_value("Accept"));
             r.body = req.body;
             out = handlers->handle(r);
         } catch (const api_error& e) {
@@ -236,11 +238,9 @@ api_server::api_server(server_config config, hardware_registry registry) : m_imp
     if (s.config.db_path.empty()) {
         s.config.db_path = default_db_path();
     }
-    if (const auto parent = s.config.db_path.parent_path(); !parent.empty()) {
-        std::error_code ec;
-        fs::create_directories(parent, ec);
-    }
-    s.store = store::run_store::open(s.config.db_path);
+    store::store_options store_options;
+    store_options.max_db_bytes = s.config.max_db_bytes;
+    s.store = store::run_store::open(s.config.db_path.string(), store_options); // SQLite makes the folder
     s.handlers = std::make_unique<api>(s.config, std::move(registry), *s.store);
     s.host_guard = is_loopback_host(s.config.host) && s.config.token.empty();
 

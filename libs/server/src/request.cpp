@@ -47,12 +47,14 @@ std::string percent_decode(std::string_view s, std::string_view what) {
     return out;
 }
 
-// Printable form of client text for messages: bounded and without control bytes.
+// Printable form of client text for messages: bounded, without control bytes, valid UTF-8 (a multi-byte
+// character cut at the bound becomes U+FFFD).
 std::string shown(std::string_view s) {
     std::string out = "'";
     for (const char c : s.substr(0, 64)) {
         out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
     }
+    out = valid_utf8(out);
     if (s.size() > 64) {
         out += "...";
     }
@@ -210,6 +212,36 @@ void two_choice(const json& body, const char* field, E first, E second, E& out) 
     }
 }
 
+// Mixed operand pairs some GPU runs (either order): FP8 E4M3 x E5M2 on FP8 tensor cores, and the mixed-input
+// GEMMs that widen narrow weights in registers (W8A16, W4A16, W4A8: CUTLASS mixed-input, Marlin, Machete).
+// Anything else (NVFP4 x INT8, FP64 x INT4, FP16 x BF16) no hardware runs, so no prediction is made for it.
+bool pairing_runs(precision_id a, precision_id b) {
+    using p = precision_id;
+    if (a == b) {
+        return true;
+    }
+    const auto is = [&](p x, p y) { return (a == x && b == y) || (a == y && b == x); };
+    if (info(b).weight_only && a == info(b).default_output) {
+        return true; // W4A16 alone: FP16 activations times its weights (our kernel)
+    }
+    if (is(p::fp8_e4m3, p::fp8_e5m2)) {
+        return true;
+    }
+    for (const auto wide : {p::fp16, p::bf16}) {
+        for (const auto narrow : {p::fp8_e4m3, p::fp8_e5m2, p::int8, p::int4}) {
+            if (is(wide, narrow)) {
+                return true;
+            }
+        }
+    }
+    return is(p::fp8_e4m3, p::int4) || is(p::int8, p::int4);
+}
+
+constexpr const char* valid_pairings =
+    "mixed operands must be FP8_E4M3 x FP8_E5M2, FP16 or BF16 with FP8_E4M3, FP8_E5M2, INT8 or INT4 "
+    "(weight-only), "
+    "or INT4 with FP8_E4M3 or INT8 (W4A8), in either order; otherwise A and B take the same precision";
+
 const std::vector<std::string_view>& body_fields() {
     static const std::vector<std::string_view> fields{"M",
                                                       "N",
@@ -238,6 +270,56 @@ std::string joined_fields() {
 }
 
 } // namespace
+
+std::string valid_utf8(std::string_view s) {
+    static constexpr std::string_view replacement = "\xEF\xBF\xBD";
+    std::string out;
+    out.reserve(s.size());
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        // Length and the allowed range of the second byte (RFC 3629, table 3-7 of the Unicode standard).
+        std::size_t len = 0;
+        unsigned char lo = 0x80;
+        unsigned char hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            lo = c == 0xE0 ? 0xA0 : 0x80;
+            hi = c == 0xED ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF;
+        }
+        bool ok = len > 0 && i + len <= s.size();
+        for (std::size_t j = 1; ok && j < len; ++j) {
+            const auto b = static_cast<unsigned char>(s[i + j]);
+            ok = j == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
+        }
+        if (ok) {
+            out.append(s.substr(i, len));
+            i += len;
+        } else {
+            out += replacement;
+            ++i;
+        }
+    }
+    return out;
+}
+
+std::string error_body(const api_error& e) {
+    json err{{"code", e.code()}, {"message", e.what()}};
+    err["field"] = e.field().empty() && !e.names_empty_field() ? json(nullptr) : json(e.field());
+    // replace: a field name is the client's own key ({"\xff": 1}); U+FFFD stands for what is not UTF-8.
+    return json{{"error", err}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 std::string_view to_string(roof_source r) noexcept {
     return r == roof_source::datasheet ? "datasheet" : "measured";
@@ -340,7 +422,8 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
     }
     for (const auto& [key, value] : body.items()) {
         if (std::find(body_fields().begin(), body_fields().end(), key) == body_fields().end()) {
-            throw invalid_value(key, "unknown field " + shown(key) + "; valid: " + joined_fields());
+            auto e = invalid_value(key, "unknown field " + shown(key) + "; valid: " + joined_fields());
+            throw key.empty() ? e.with_empty_field_name() : e;
         }
     }
 
@@ -429,6 +512,11 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
 
     for (const auto p : r.precisions) {
         auto problem = make_problem(r.m, r.n, r.k, p, r.a_precision, r.b_precision, r.out_precision, r.beta);
+        if (!pairing_runs(problem.a, problem.b)) {
+            throw invalid_value(r.b_precision ? "b_precision" : "a_precision",
+                                "no GPU runs A in " + std::string(info(problem.a).name) + " with B in " +
+                                    std::string(info(problem.b).name) + ": " + valid_pairings);
+        }
         try {
             validate(problem);
         } catch (const std::invalid_argument& e) {
@@ -442,9 +530,17 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
 }
 
 runs_query parse_runs_query(const query_params& query, std::size_t default_limit, std::size_t max_limit) {
-    reject_unknown_params(query, {"hardware_key", "precision", "source", "limit", "offset"});
+    reject_unknown_params(query, {"hardware_key", "precision", "source", "host", "gpu", "limit", "offset"});
     runs_query r;
     r.limit = default_limit;
+    for (const char* name : {"host", "gpu"}) {
+        if (const auto* v = find_param(query, name); v != nullptr && !v->empty()) {
+            if (v->size() > 255) {
+                throw invalid_value(name, std::string(name) + " is at most 255 characters");
+            }
+            (std::string_view(name) == "host" ? r.host : r.gpu) = *v;
+        }
+    }
     if (const auto* v = find_param(query, "hardware_key"); v != nullptr && !v->empty()) {
         r.hardware_key = *v;
     }

@@ -1,7 +1,9 @@
 #include "roofline/server/static_files.hpp"
 
 #include <algorithm>
+#include <sys/stat.h>
 #include <system_error>
+#include <unistd.h>
 #include <vector>
 
 namespace roofline::server {
@@ -87,15 +89,21 @@ std::optional<fs::path> static_files::resolve(std::string_view url_path) const {
 }
 
 std::string static_files::mime_type(const fs::path& file) {
-    static const std::pair<const char*, const char*> types[] = {
-        {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".json", "application/json"},          {".svg", "image/svg+xml"},
-        {".png", "image/png"},                  {".jpg", "image/jpeg"},
-        {".ico", "image/x-icon"},               {".woff2", "font/woff2"},
-        {".woff", "font/woff"},                 {".txt", "text/plain; charset=utf-8"},
-        {".map", "application/json"},           {".wasm", "application/wasm"},
-        {".webp", "image/webp"}};
+    static const std::pair<const char*, const char*> types[] = {{".html", "text/html; charset=utf-8"},
+                                                                {".js", "text/javascript; charset=utf-8"},
+                                                                {".mjs", "text/javascript; charset=utf-8"},
+                                                                {".css", "text/css; charset=utf-8"},
+                                                                {".json", "application/json"},
+                                                                {".svg", "image/svg+xml"},
+                                                                {".png", "image/png"},
+                                                                {".jpg", "image/jpeg"},
+                                                                {".ico", "image/x-icon"},
+                                                                {".woff2", "font/woff2"},
+                                                                {".woff", "font/woff"},
+                                                                {".txt", "text/plain; charset=utf-8"},
+                                                                {".map", "application/json"},
+                                                                {".wasm", "application/wasm"},
+                                                                {".webp", "image/webp"}};
     const auto ext = file.extension().string();
     for (const auto& [e, t] : types) {
         if (ext == e) {
@@ -105,26 +113,46 @@ std::string static_files::mime_type(const fs::path& file) {
     return "application/octet-stream";
 }
 
-fs::path default_web_root() {
-    const fs::path compiled_in = ROOFLINE_SERVER_SOURCE_DIR;
-    std::error_code ec;
-    const auto exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        auto dir = exe.parent_path();
-        for (int up = 0; up < 6 && !dir.empty(); ++up) {
-            if (fs::is_regular_file(dir / "web" / "dist" / "index.html", ec)) {
-                return dir / "web" / "dist";
-            }
-            if (dir == dir.root_path()) {
-                break;
-            }
-            dir = dir.parent_path();
+namespace {
+
+// A folder a web root may be taken from without being named: a real directory (not a link) holding
+// index.html, both owned by this user and writable by nobody else. A folder other users can write to could
+// hold a planted page whose same-origin script drives the API.
+bool trusted_web_root(const fs::path& dir) {
+    struct stat d {};
+    struct stat f {};
+    if (lstat(dir.c_str(), &d) != 0 || !S_ISDIR(d.st_mode) || lstat((dir / "index.html").c_str(), &f) != 0 ||
+        !S_ISREG(f.st_mode)) {
+        return false;
+    }
+    const auto uid = geteuid();
+    const auto others_write = static_cast<mode_t>(S_IWGRP | S_IWOTH);
+    return d.st_uid == uid && f.st_uid == uid && (d.st_mode & others_write) == 0 &&
+           (f.st_mode & others_write) == 0;
+}
+
+} // namespace
+
+fs::path web_root_for(const fs::path& executable, const fs::path& source_dir) {
+    // The install layout: PREFIX/bin/roofline serves PREFIX/share/roofline/web (cmake --install puts it
+    // there). One fixed place next to the binary, never a search upwards.
+    if (executable.parent_path().filename() == "bin") {
+        const auto installed = executable.parent_path().parent_path() / "share" / "roofline" / "web";
+        if (trusted_web_root(installed)) {
+            return installed;
         }
     }
-    if (!compiled_in.empty() && fs::is_regular_file(compiled_in / "web" / "dist" / "index.html", ec)) {
-        return compiled_in / "web" / "dist";
+    // A build in a checkout: the web/dist of the source tree it was configured from (fixed at build time).
+    if (!source_dir.empty() && trusted_web_root(source_dir / "web" / "dist")) {
+        return source_dir / "web" / "dist";
     }
     return {};
+}
+
+fs::path default_web_root() {
+    std::error_code ec;
+    const auto exe = fs::read_symlink("/proc/self/exe", ec);
+    return web_root_for(ec ? fs::path() : exe, ROOFLINE_SERVER_SOURCE_DIR);
 }
 
 } // namespace roofline::server

@@ -19,7 +19,8 @@ class nvml_telemetry final : public telemetry_source {
         const auto& why = m_monitor.status().reason;
         const std::string prefix = "NVML not available";
         return (why.rfind(prefix, 0) == 0 ? why : prefix + ": " + why) +
-               ". Live clocks, power and temperature need the NVIDIA driver (libnvidia-ml.so.1) on the machine "
+               ". Live clocks, power and temperature need the NVIDIA driver (libnvidia-ml.so.1) on the "
+               "machine "
                "that runs `roofline serve`; analyses still work";
     }
     [[nodiscard]] nlohmann::json sample() override {
@@ -28,9 +29,34 @@ class nvml_telemetry final : public telemetry_source {
         }
         const auto s = m_monitor.read_now();
         if (!s) {
-            throw api_error(503, "nvml_unavailable", "NVML not available: the device did not answer a reading");
+            throw api_error(503, "nvml_unavailable",
+                            "NVML not available: the device did not answer a reading");
         }
         return telemetry::to_json(*s);
+    }
+    [[nodiscard]] gpu_status status_now() override {
+        if (!available()) {
+            throw api_error(503, "nvml_unavailable", unavailable_reason());
+        }
+        const auto s = m_monitor.read_now();
+        if (!s) {
+            throw api_error(503, "nvml_unavailable",
+                            "NVML not available: the device did not answer a reading");
+        }
+        gpu_status g;
+        if (const auto d = m_monitor.device()) {
+            g.device_name = d->name;
+            g.power_limit_w = d->power_limit_w;
+        }
+        g.sm_clock_mhz = s->sm_clock_mhz;
+        g.power_w = s->power_w;
+        g.temperature_c = s->temperature_c;
+        g.utilization_pct = s->utilization_pct;
+        if (const auto m = m_monitor.memory_now()) {
+            g.memory_used_bytes = m->used_bytes;
+            g.memory_total_bytes = m->total_bytes;
+        }
+        return g;
     }
 
   private:
@@ -42,11 +68,15 @@ class absent_telemetry final : public telemetry_source {
   public:
     [[nodiscard]] bool available() const override { return false; }
     [[nodiscard]] std::string unavailable_reason() const override {
-        return "NVML not available: this build of roofline has no telemetry library (libs/telemetry); rebuild "
+        return "NVML not available: this build of roofline has no telemetry library (libs/telemetry); "
+               "rebuild "
                "with it on a machine with the NVIDIA driver (libnvidia-ml.so.1) to get clocks, power and "
                "temperature";
     }
     [[nodiscard]] nlohmann::json sample() override {
+        throw api_error(503, "nvml_unavailable", unavailable_reason());
+    }
+    [[nodiscard]] gpu_status status_now() override {
         throw api_error(503, "nvml_unavailable", unavailable_reason());
     }
 };

@@ -3,9 +3,23 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace roofline::server {
+
+// The GPU's state now, for the original client's /api/nvml/status (compat_handlers.cpp). Absent readings stay
+// empty (a GPU without a memory clock, a sensor NVML does not expose).
+struct gpu_status {
+    std::string device_name;
+    std::optional<double> sm_clock_mhz;
+    std::optional<double> power_w;
+    std::optional<double> power_limit_w;
+    std::optional<double> temperature_c;
+    std::optional<double> memory_used_bytes;
+    std::optional<double> memory_total_bytes;
+    std::optional<double> utilization_pct;
+};
 
 class telemetry_source {
   public:
@@ -18,6 +32,8 @@ class telemetry_source {
     // One sample: {"time_s", "sm_clock_mhz", "mem_clock_mhz", "power_w", "temperature_c", "utilization_pct",
     // "throttle_reasons"}. Throws api_error 503 when unavailable.
     [[nodiscard]] virtual nlohmann::json sample() = 0;
+    // Throws api_error 503 when unavailable, like sample().
+    [[nodiscard]] virtual gpu_status status_now() = 0;
 };
 
 [[nodiscard]] std::unique_ptr<telemetry_source> make_telemetry_source();

@@ -4,12 +4,11 @@
 #include "roofline/core/report.hpp"
 #include "roofline/core/worker_protocol.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -26,7 +25,9 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr std::size_t max_reply_bytes = 64 * 1024 * 1024; // a point with every sample kept is far smaller
 
-[[noreturn]] void throw_errno(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
+[[noreturn]] void throw_errno(const char* call) {
+    throw std::system_error(errno, std::generic_category(), call);
+}
 
 std::string describe_status(int status) {
     if (WIFEXITED(status)) {
@@ -52,7 +53,8 @@ analysis_point failed_point(const gemm_problem& problem, std::string message) {
     return p;
 }
 
-// ---------------------------------------------------------------------------------------------- worker_process
+// ----------------------------------------------------------------------------------------------
+// worker_process
 
 worker_process::worker_process(const std::vector<std::string>& argv) {
     if (argv.empty()) {
@@ -86,7 +88,10 @@ worker_process::worker_process(const std::vector<std::string>& argv) {
     sigaddset(&defaults, SIGPIPE); // the server ignores SIGPIPE; the worker gets the default back
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // Its own process group: whatever it forks (a compiler, a profiler, a helper a library starts) is killed
+    // with it.
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
     std::vector<char*> args;
     args.reserve(argv.size() + 1);
@@ -109,7 +114,9 @@ worker_process::worker_process(const std::vector<std::string>& argv) {
     m_from_child = out[0];
 }
 
-worker_process::~worker_process() { (void)finish(); }
+worker_process::~worker_process() {
+    (void)finish();
+}
 
 bool worker_process::send_line(const std::string& line) {
     std::size_t done = 0;
@@ -193,11 +200,21 @@ std::string worker_process::finish() {
             close(m_to_child);
             m_to_child = -1;
         }
-        kill(m_pid, SIGKILL);
+        // A worker that already ended tells how; one still running is stopped here on purpose (no longer
+        // needed, or hung), which is no crash and is not worded as one.
         int status = 0;
-        while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+        pid_t done = 0;
+        while ((done = waitpid(m_pid, &status, WNOHANG)) < 0 && errno == EINTR) {
         }
-        m_ended = describe_status(status);
+        kill(-m_pid, SIGKILL); // the group: children the worker forked go too
+        if (done == m_pid) {
+            m_ended = describe_status(status);
+        } else {
+            kill(m_pid, SIGKILL);
+            while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            m_ended = "stopped by the server";
+        }
         m_pid = -1;
     }
     if (m_to_child >= 0) {
@@ -211,7 +228,8 @@ std::string worker_process::finish() {
     return m_ended;
 }
 
-// ------------------------------------------------------------------------------------------- worker_supervisor
+// -------------------------------------------------------------------------------------------
+// worker_supervisor
 
 worker_supervisor::worker_supervisor(supervisor_config config) : m_config(std::move(config)) {
     if (m_config.argv.empty()) {
@@ -243,16 +261,47 @@ void worker_supervisor::discard_worker() {
     }
 }
 
+void worker_supervisor::note_noise(const std::string& line) {
+    if (m_noise_logged < max_noise_lines_logged) {
+        ++m_noise_logged;
+        log_line(
+            "worker: ignored a non-protocol line: " + line.substr(0, 200) +
+            (m_noise_logged == max_noise_lines_logged ? " (further lines are counted, not logged)" : ""));
+    } else {
+        ++m_noise_suppressed;
+    }
+}
+
+void worker_supervisor::flush_noise() {
+    if (m_noise_suppressed > 0) {
+        log_line("worker: " + std::to_string(m_noise_suppressed) + " more non-protocol lines ignored");
+        m_noise_suppressed = 0;
+    }
+}
+
+void worker_supervisor::abort_now() noexcept {
+    m_aborted = true;
+    if (const pid_t pid = m_running_pid.load(); pid > 0) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+    }
+}
+
 std::optional<std::string> worker_supervisor::exchange(const std::string& request, std::int64_t id,
-                                                       std::chrono::milliseconds timeout, worker_outcome& outcome) {
+                                                       std::chrono::milliseconds timeout,
+                                                       worker_outcome& outcome,
+                                                       const std::string& timeout_hint) {
     const auto fail = [&](std::string code, std::string message) {
+        flush_noise();
         std::string ended;
+        m_running_pid = -1;
         if (m_worker) {
             ended = m_worker->finish();
             m_worker.reset();
         }
-        outcome = {false, std::move(code), message + (ended.empty() ? "" : " (the worker " + ended + ")") +
-                                               "; the server restarts it for the next precision"};
+        outcome = {false, std::move(code),
+                   message + (ended.empty() ? "" : " (the worker " + ended + ")") +
+                       "; the server restarts it for the next precision"};
         log_line("worker: " + outcome.message);
         return std::nullopt;
     };
@@ -262,6 +311,11 @@ std::optional<std::string> worker_supervisor::exchange(const std::string& reques
         outcome = {false, "worker_unavailable", std::string("could not start the GPU worker: ") + e.what()};
         return std::nullopt;
     }
+    if (m_aborted) {
+        outcome = {false, "server_stopping", "the server is stopping"};
+        return std::nullopt;
+    }
+    m_running_pid = m_worker->pid();
     if (!m_worker->send_line(request + "\n")) {
         return fail("worker_crashed", "the GPU worker was gone before it took the request");
     }
@@ -274,8 +328,7 @@ std::optional<std::string> worker_supervisor::exchange(const std::string& reques
         case worker_process::read_status::timeout:
             return fail("worker_timeout", "no answer from the GPU worker within " +
                                               std::to_string(timeout.count() / 1000) +
-                                              " s, so it was killed; raise --precision-timeout if this shape "
-                                              "legitimately takes longer");
+                                              " s, so it was killed; " + timeout_hint);
         case worker_process::read_status::too_long:
             return fail("protocol_error", "the GPU worker sent a reply line over 64 MiB");
         case worker_process::read_status::line:
@@ -283,14 +336,17 @@ std::optional<std::string> worker_supervisor::exchange(const std::string& reques
         }
         const auto reply = json::parse(line, nullptr, false);
         if (!reply.is_object() || !reply.contains("id")) {
-            // Libraries sometimes print to stdout; such lines are noise, not replies.
-            log_line("worker: ignored a non-protocol line: " + line.substr(0, 200));
+            // Libraries sometimes print to stdout; such lines are noise, not replies. A worker that prints
+            // without end must not fill the server's log: the first few lines are kept, then a count.
+            note_noise(line);
             continue;
         }
         if (!reply["id"].is_number_integer() || reply["id"].get<std::int64_t>() != id) {
-            log_line("worker: ignored a reply for another request: " + line.substr(0, 200));
+            note_noise(line);
             continue;
         }
+        flush_noise();
+        m_running_pid = -1;
         outcome = {};
         return line;
     }
@@ -299,7 +355,9 @@ std::optional<std::string> worker_supervisor::exchange(const std::string& reques
 std::optional<device_identity> worker_supervisor::probe_device(std::string& why) {
     const auto id = m_next_id++;
     worker_outcome outcome;
-    const auto line = exchange(json{{"id", id}, {"command", "device"}}.dump(), id, m_config.device_timeout, outcome);
+    const auto line =
+        exchange(json{{"id", id}, {"command", "device"}}.dump(), id, m_config.device_timeout, outcome,
+                 "raise --device-timeout if CUDA takes this long to start on this machine");
     if (!line) {
         why = outcome.message;
         return std::nullopt;
@@ -330,7 +388,8 @@ analysis_point worker_supervisor::measure(const gemm_problem& problem, const mea
                                           worker_outcome& outcome) {
     const auto id = m_next_id++;
     const json request{{"id", id}, {"problem", to_json(problem)}, {"options", to_json(options)}};
-    const auto line = exchange(request.dump(), id, m_config.precision_timeout, outcome);
+    const auto line = exchange(request.dump(), id, m_config.precision_timeout, outcome,
+                               "raise --precision-timeout if this shape legitimately takes longer");
     if (!line) {
         return failed_point(problem, outcome.message);
     }
@@ -339,8 +398,9 @@ analysis_point worker_supervisor::measure(const gemm_problem& problem, const mea
         try {
             auto point = point_from_json(*p);
             point.source = point_source::measured;
-            if (point.problem.m != problem.m || point.problem.n != problem.n || point.problem.k != problem.k ||
-                point.problem.a != problem.a || point.problem.b != problem.b) {
+            if (point.problem.m != problem.m || point.problem.n != problem.n ||
+                point.problem.k != problem.k || point.problem.a != problem.a ||
+                point.problem.b != problem.b) {
                 outcome = {false, "protocol_error", "the GPU worker answered for another problem"};
                 discard_worker();
                 return failed_point(problem, outcome.message);
@@ -352,7 +412,8 @@ analysis_point worker_supervisor::measure(const gemm_problem& problem, const mea
             }
             return point;
         } catch (const std::exception& e) {
-            outcome = {false, "protocol_error", std::string("the GPU worker's point did not parse: ") + e.what()};
+            outcome = {false, "protocol_error",
+                       std::string("the GPU worker's point did not parse: ") + e.what()};
             discard_worker();
             return failed_point(problem, outcome.message);
         }

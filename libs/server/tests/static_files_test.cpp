@@ -61,3 +61,33 @@ TEST(static_files, disabled_without_root) {
     EXPECT_FALSE(s.enabled());
     EXPECT_FALSE(s.resolve("/"));
 }
+
+// Issue 18: a binary two folders below a shared temporary folder served a web/dist/index.html that any local
+// user could create there (six parent folders were searched).
+TEST(default_web_root, never_searches_parent_folders) {
+    web_tree t;
+    fs::create_directories(t.base / "a" / "b");
+    fs::create_directories(t.base / "web" / "dist");
+    std::ofstream(t.base / "web" / "dist" / "index.html") << "<html>planted</html>";
+    EXPECT_EQ(roofline::server::web_root_for(t.base / "a" / "b" / "roofline", {}), fs::path());
+    EXPECT_EQ(roofline::server::web_root_for(t.base / "a" / "roofline", {}), fs::path());
+    EXPECT_EQ(roofline::server::web_root_for(t.base / "roofline", {}), fs::path());
+}
+
+TEST(default_web_root, the_install_prefix_and_the_build_tree_when_only_this_user_can_write_them) {
+    web_tree t;
+    fs::create_directories(t.base / "bin");
+    const auto installed = t.base / "share" / "roofline" / "web";
+    fs::create_directories(installed);
+    std::ofstream(installed / "index.html") << "<html>installed</html>";
+    fs::permissions(installed, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+    EXPECT_EQ(roofline::server::web_root_for(t.base / "bin" / "roofline", {}), installed);
+    // The same folder writable by others is not trusted.
+    fs::permissions(installed, fs::perms::others_write, fs::perm_options::add);
+    EXPECT_EQ(roofline::server::web_root_for(t.base / "bin" / "roofline", {}), fs::path());
+    // The source tree the binary was built from (fixed at build time).
+    fs::create_directories(t.base / "src" / "web" / "dist");
+    std::ofstream(t.base / "src" / "web" / "dist" / "index.html") << "<html>built</html>";
+    fs::permissions(t.base / "src" / "web" / "dist", fs::perms::owner_all);
+    EXPECT_EQ(roofline::server::web_root_for(t.base / "x" / "roofline", t.base / "src"), t.base / "src" / "web" / "dist");
+}

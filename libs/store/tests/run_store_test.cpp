@@ -225,7 +225,7 @@ TEST(run_store, migrates_a_version_1_database) {
         sqlite3_close(db);
     }
     auto store = run_store::open(file);
-    EXPECT_EQ(store->schema_version(), 2);
+    EXPECT_EQ(store->schema_version(), roofline::store::current_schema_version);
     ASSERT_EQ(store->count(), 1U) << "a migration must keep every stored run";
     EXPECT_EQ(nlohmann::json::parse(store->get(1)->answer_json)["predicted"][0]["time_s"], 0.5)
         << "a version-1 answer reads back as it was written";

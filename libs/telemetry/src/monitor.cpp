@@ -38,6 +38,14 @@ std::optional<sample> monitor::read_now() {
     return m_reader->read(std::chrono::duration<double>(std::chrono::steady_clock::now() - m_epoch).count());
 }
 
+std::optional<memory_usage> monitor::memory_now() {
+    const std::lock_guard lock(m_mutex);
+    if (!m_reader) {
+        return std::nullopt;
+    }
+    return m_reader->memory();
+}
+
 nlohmann::json to_json(const sample& s) {
     return {{"time_s", s.time_s},
             {"sm_clock_mhz", opt(s.sm_clock_mhz)},

@@ -44,6 +44,7 @@ api bind_all(void* h) {
     bind(h, a.device_get_total_energy_consumption, {"nvmlDeviceGetTotalEnergyConsumption"});
     bind(h, a.device_get_temperature, {"nvmlDeviceGetTemperature"});
     bind(h, a.device_get_utilization_rates, {"nvmlDeviceGetUtilizationRates"});
+    bind(h, a.device_get_memory_info, {"nvmlDeviceGetMemoryInfo"});
     bind(h, a.device_get_clocks_event_reasons,
          {"nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetCurrentClocksThrottleReasons"});
     bind(h, a.device_get_field_values, {"nvmlDeviceGetFieldValues"});

@@ -205,6 +205,15 @@ sample device_reader::read(double time_s) {
     return s;
 }
 
+std::optional<memory_usage> device_reader::memory() {
+    nvml::memory_t m{};
+    const auto& f = m_lib->fns();
+    if (f.device_get_memory_info == nullptr || f.device_get_memory_info(m_handle, &m) != nvml::success) {
+        return std::nullopt;
+    }
+    return memory_usage{static_cast<double>(m.used), static_cast<double>(m.total)};
+}
+
 std::optional<double> device_reader::energy_j() {
     if (!m_info.energy_counter) {
         return std::nullopt;

@@ -110,6 +110,12 @@ nvml::api fake_api() {
         u->memory = 40;
         return nvml::success;
     };
+    a.device_get_memory_info = [](nvml::device_t, nvml::memory_t* m) {
+        m->total = 80ULL << 30;
+        m->used = 3ULL << 30;
+        m->free = m->total - m->used;
+        return nvml::success;
+    };
     a.device_get_clocks_event_reasons = [](nvml::device_t, unsigned long long* bits) {
         *bits = g->reasons;
         return nvml::success;
@@ -460,6 +466,10 @@ TEST_F(fake_nvml, samples_prefer_instant_power_and_stop_asking_what_is_unsupport
     EXPECT_EQ(j["power_w"], 612.5);
     EXPECT_TRUE(j["temperature_c"].is_null());
     EXPECT_EQ(j["throttle_reasons"], nlohmann::json::array({"power cap"}));
+    const auto mem = dev->memory(); // asked apart from read(): the 200 Hz probe has no use for it
+    ASSERT_TRUE(mem);
+    EXPECT_DOUBLE_EQ(mem->used_bytes, 3.0 * (1ULL << 30));
+    EXPECT_DOUBLE_EQ(mem->total_bytes, 80.0 * (1ULL << 30));
 
     m_state.instant_power = false; // a GPU without the field: the average is what there is
     auto older = open_device(lib, sel, why);

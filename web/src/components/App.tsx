@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { ApiClient, ApiError, ApiUnreachable } from '../lib/api';
 import { roofsOf } from '../lib/hardware';
+import { dimensionValue, parseDimension } from '../lib/dims';
 import { makeProblem, predictPoint, validateProblem } from '../lib/model';
 import { isPrecisionName, type PrecisionName } from '../lib/precision';
 import { DEFAULT_HARDWARE, registry } from '../lib/registry';
@@ -24,6 +25,8 @@ import { ProgressBar, type Progress } from './ProgressBar';
 import { ResultsList, type ResultRow } from './ResultsList';
 import { RooflinePlot } from './RooflinePlot';
 import { TelemetryPanel } from './TelemetryPanel';
+import { WorkloadTabs } from './WorkloadTabs';
+import { ThemeToggle } from './ThemeToggle';
 
 export type ApiStatus = 'checking' | 'online' | 'offline';
 
@@ -31,7 +34,10 @@ export type ApiStatus = 'checking' | 'online' | 'offline';
 // serves it under a sub-path such as /roofline/.
 const api = new ApiClient('.');
 
-const parseDim = (s: string): number => (/^\s*\d+\s*$/.test(s) ? Number(s) : Number.NaN);
+const parseDim = dimensionValue;
+// The stream names a mixed run's precisions as a label ("FP16xINT4->FP16"); its row is the A precision's.
+const rowKey = (label: string): string => label.split(/x(?=[A-Z])|->/)[0] ?? label;
+const parseCount = (s: string): number => (/^\s*\d+\s*$/.test(s) ? Number(s) : Number.NaN);
 
 export function App() {
   const [state, dispatch] = useReducer(reducer, undefined, () => loadState(window.localStorage));
@@ -99,16 +105,20 @@ export function App() {
     const m = parseDim(form.m);
     const n = parseDim(form.n);
     const k = parseDim(form.k);
+    for (const [field, text] of [['M', form.m], ['N', form.n], ['K', form.k]] as const) {
+      const r = parseDimension(text, field);
+      if (!r.ok) e[field] = r.message;
+    }
     const precisions = formPrecisions(form);
     if (precisions.length === 0) e.precisions = 'Pick at least one precision, or tick “Run all precisions”.';
     const first = (precisions[0] ?? 'FP16') as PrecisionName;
     const problem = makeProblem(m, n, k, first);
     for (const err of validateProblem(problem)) {
-      if (err.field === 'M' || err.field === 'N' || err.field === 'K') e[err.field] = err.message;
+      if ((err.field === 'M' || err.field === 'N' || err.field === 'K') && !e[err.field]) e[err.field] = err.message;
     }
     const beta = Number(form.beta);
     if (!Number.isFinite(beta)) e.beta = 'beta must be a number (0 = C is not read)';
-    const it = parseDim(form.iterations);
+    const it = parseCount(form.iterations);
     if (!(it >= 1 && it <= 100000)) e.iterations = 'iterations must be an integer in [1, 100000]';
     return e;
   };
@@ -169,7 +179,7 @@ export function App() {
           b_precision: form.bPrecision || null,
           out_precision: form.outPrecision || null,
           beta: Number(form.beta),
-          iterations: parseDim(form.iterations),
+          iterations: parseCount(form.iterations),
           mode: form.mode,
           roof: form.hardware === MEASURED_HARDWARE ? 'measured' : form.roof,
         },
@@ -179,7 +189,7 @@ export function App() {
               note: position > 0 ? `Queued behind ${position} job${position > 1 ? 's' : ''}` : 'Queued' }),
           onStarted: (precision, index, total) => {
             setProgress({ state: 'running', index, total, precision, note: '' });
-            upsertRow(precision, { running: true, pending: false });
+            upsertRow(rowKey(precision), { running: true, pending: false });
           },
           onPoint: (p) => {
             upsertRow(p.a_precision, p.source === 'measured' ? { measured: p } : { predicted: p });
@@ -187,7 +197,7 @@ export function App() {
             provisional.push(pp.id);
             dispatch({ type: 'addPoints', points: [pp] });
           },
-          onError: (precision, code, message) => upsertRow(precision, { error: `${code}: ${message}`, running: false }),
+          onError: (precision, code, message) => upsertRow(rowKey(precision), { error: `${code}: ${message}`, running: false }),
         },
         ctrl.signal,
       );
@@ -246,6 +256,12 @@ export function App() {
   const loadRun = async (id: number) => {
     const run = await api.run(id);
     addPoints([...run.measured, ...run.predicted], 'server', run.id);
+    // The chart and the results name the GPU of the run just plotted: its roofs are drawn (a measured-roof
+    // run's key, `<gpu>-measured`, draws its GPU's datasheet roofs).
+    const key = run.hardware.key.replace(/-measured$/, '');
+    if (registry.find(key) && form.hardware !== MEASURED_HARDWARE && registry.find(key)?.key !== hardware.key) {
+      dispatch({ type: 'setForm', patch: { hardware: registry.find(key)!.key } });
+    }
     // The results list shows the run just plotted as it showed when it finished: figures, dispositions and the
     // messages of precisions the GPU could not run.
     const order = [...new Set([...run.predicted, ...run.measured].map((p) => p.a_precision))];
@@ -276,12 +292,13 @@ export function App() {
         </h1>
         <p className="subtitle">GEMM performance against its GPU’s memory and compute roofs, per precision</p>
         <ApiPill status={apiStatus} health={health} />
+        <ThemeToggle />
       </header>
       {apiStatus === 'offline' && (
-        <div className="banner" role="alert" data-testid="api-offline">
-          <strong>API offline</strong> — {offlineReason || 'the server does not answer'}. Analyses still work:
-          predictions come from the built-in model (the same numbers as the server’s); measurements and history need
-          the server.
+        <div className="banner" role="alert" data-testid="api-offline" title={offlineReason || undefined}>
+          <strong>API offline</strong> — the server at {serverAddress()} does not answer; showing the model’s
+          predictions (the same numbers as the server’s). Measurements and history need the server: start it with{' '}
+          <code>roofline serve</code>.
           <button type="button" className="link" onClick={() => void checkHealth()}>
             Retry now
           </button>
@@ -301,7 +318,13 @@ export function App() {
             onCancel={cancel}
           />
           <ProgressBar progress={progress} />
-          <ResultsList rows={rows} hardwareName={hardware.name} />
+          <ResultsList rows={rows} />
+          <WorkloadTabs
+            online={apiStatus === 'online'}
+            hardware={hardware}
+            onPoints={(points, runId) => addPoints(points, 'server', runId)}
+            onStored={() => setHistoryVersion((v) => v + 1)}
+          />
         </aside>
         <section className="content" aria-label="Roofline chart">
           <RooflinePlot
@@ -311,9 +334,11 @@ export function App() {
             roofs={datasheetRoofs}
             measuredRoofs={measuredProfile && measuredProfile.key === hardware.key ? measuredProfile : null}
             compareRoofs={compareRoofs}
+            compareEntry={compare ?? null}
             compareKey={state.compareKey}
             hardwareOptions={registry.entries}
             view={state.view}
+            onlyGpu={state.onlyGpu}
             hasMeasured={hasMeasured}
             dispatch={dispatch}
           />
@@ -325,6 +350,15 @@ export function App() {
       </main>
     </div>
   );
+}
+
+/** Where the page expects its API: the address it was served from. */
+function serverAddress(): string {
+  try {
+    return new URL('.', window.location.href).href;
+  } catch {
+    return 'this page’s address';
+  }
 }
 
 function ApiPill({ status, health }: { status: ApiStatus; health: Health | null }) {

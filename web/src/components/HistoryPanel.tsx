@@ -1,5 +1,8 @@
-// Stored runs from the server (GET /api/runs): reload any of them onto the plot, or delete it.
+// Stored runs from the server (GET /api/runs): a page at a time, filtered by GPU or precision; reload any of
+// them onto the plot, or delete it (after a confirmation: the server keeps no copy).
 import { useEffect, useState } from 'react';
+import { GEMM_INPUTS } from '../lib/precision';
+import { registry } from '../lib/registry';
 import type { ApiClient } from '../lib/api';
 import { formatShape } from '../lib/format';
 import { info, isPrecisionName } from '../lib/precision';
@@ -15,6 +18,9 @@ interface Props {
   onLoad(id: number): Promise<void>;
 }
 
+/** Runs per page. */
+export const PAGE = 20;
+
 export function HistoryPanel({ api, online, version, onLoad }: Props) {
   const theme = useTheme();
   const [runs, setRuns] = useState<RunSummary[]>([]);
@@ -22,12 +28,21 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState<number | null>(null);
   const [reload, setReload] = useState(0);
+  const [offset, setOffset] = useState(0);
+  const [hardwareFilter, setHardwareFilter] = useState('');
+  const [precisionFilter, setPrecisionFilter] = useState('');
+  const [confirming, setConfirming] = useState<number | null>(null);
 
   useEffect(() => {
     if (!online) return;
     let live = true;
     api
-      .runs({ limit: 50 })
+      .runs({
+        limit: PAGE,
+        offset,
+        ...(hardwareFilter ? { hardware_key: hardwareFilter } : {}),
+        ...(precisionFilter ? { precision: precisionFilter } : {}),
+      })
       .then((r) => {
         if (!live) return;
         setRuns(r.runs);
@@ -38,7 +53,7 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
     return () => {
       live = false;
     };
-  }, [api, online, version, reload]);
+  }, [api, online, version, reload, offset, hardwareFilter, precisionFilter]);
 
   const act = async (id: number, what: () => Promise<void>) => {
     setBusy(id);
@@ -57,6 +72,43 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
       <h2 id="history-h">
         History <span className="hint">{online ? `${total} stored run${total === 1 ? '' : 's'}` : 'needs the API'}</span>
       </h2>
+      {online && (
+        <div className="history-filters" role="group" aria-label="Filter the history">
+          <label>
+            GPU{' '}
+            <select value={hardwareFilter} onChange={(e) => (setHardwareFilter(e.target.value), setOffset(0))}>
+              <option value="">any</option>
+              {registry.entries.map((h) => (
+                <option key={h.key} value={h.key}>
+                  {h.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            precision{' '}
+            <select value={precisionFilter} onChange={(e) => (setPrecisionFilter(e.target.value), setOffset(0))}>
+              <option value="">any</option>
+              {GEMM_INPUTS.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.displayName}
+                </option>
+              ))}
+            </select>
+          </label>
+          <span className="pager" data-testid="history-pager">
+            <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+              Newer
+            </button>
+            <span>
+              {total === 0 ? '0' : `${offset + 1}–${Math.min(offset + PAGE, total)}`} of {total}
+            </span>
+            <button type="button" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
+              Older
+            </button>
+          </span>
+        </div>
+      )}
       {error && <p className="error">{error}</p>}
       {online && runs.length === 0 && !error && <p className="muted small">No stored runs yet.</p>}
       {!online && <p className="muted small">The server keeps every run; its history shows here when the API is online.</p>}
@@ -98,14 +150,26 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
                         aria-label={`Plot run ${r.id}`}>
                         Plot
                       </button>
-                      <button type="button" className="danger" disabled={busy === r.id}
-                        aria-label={`Delete run ${r.id}`}
-                        onClick={() => void act(r.id, async () => {
-                          await api.deleteRun(r.id);
-                          setReload((x) => x + 1);
-                        })}>
-                        Delete
-                      </button>
+                      {confirming === r.id ? (
+                        <>
+                          <button type="button" className="danger" disabled={busy === r.id} aria-label={`Confirm: delete run ${r.id} for good`}
+                            onClick={() => void act(r.id, async () => {
+                              await api.deleteRun(r.id);
+                              setConfirming(null);
+                              setReload((x) => x + 1);
+                            })}>
+                            Delete for good
+                          </button>
+                          <button type="button" onClick={() => setConfirming(null)} aria-label={`Keep run ${r.id}`}>
+                            Keep
+                          </button>
+                        </>
+                      ) : (
+                        <button type="button" className="danger" disabled={busy === r.id} aria-label={`Delete run ${r.id}`}
+                          onClick={() => setConfirming(r.id)}>
+                          Delete
+                        </button>
+                      )}
                     </div>
                   </td>
                 </tr>

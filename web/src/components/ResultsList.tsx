@@ -2,6 +2,7 @@
 import { readableOn } from '../lib/colour';
 import { formatNumber, formatPercent, formatShape, formatTime } from '../lib/format';
 import { info, isPrecisionName } from '../lib/precision';
+import { gpuName } from '../lib/registry';
 import type { Point } from '../lib/types';
 import { useTheme } from './theme';
 
@@ -27,7 +28,8 @@ const DISPOSITION_TEXT: Record<string, string> = {
   not_supported: 'not supported',
 };
 
-export function ResultsList({ rows, hardwareName }: { rows: ResultRow[]; hardwareName: string }) {
+/** The rows say which GPU they are for themselves: the form may have moved on, or a History run been plotted. */
+export function ResultsList({ rows }: { rows: ResultRow[] }) {
   const theme = useTheme();
   if (rows.length === 0) {
     return (
@@ -45,7 +47,7 @@ export function ResultsList({ rows, hardwareName }: { rows: ResultRow[]; hardwar
         Results{' '}
         {p0 && (
           <span className="hint">
-            {formatShape(p0.M, p0.N, p0.K)} on {hardwareName}
+            {formatShape(p0.M, p0.N, p0.K)} on {gpuName(p0.hardware_key)}
           </span>
         )}
       </h2>

@@ -38,8 +38,50 @@ export const DARK: ChartTheme = {
 
 const query = '(prefers-color-scheme: dark)';
 
+/** The theme toggle's choice: follow the OS, or a fixed scheme; remembered in localStorage. */
+export type ThemeChoice = 'system' | 'light' | 'dark';
+export const THEME_KEY = 'roofline-calc:theme';
+const listeners = new Set<() => void>();
+
+export function themeChoice(): ThemeChoice {
+  try {
+    const v = window.localStorage.getItem(THEME_KEY);
+    return v === 'light' || v === 'dark' ? v : 'system';
+  } catch {
+    return 'system';
+  }
+}
+
+/** Applies the choice to the page (data-theme on the root, read by styles.css) and to every chart. */
+export function setThemeChoice(choice: ThemeChoice): void {
+  try {
+    if (choice === 'system') window.localStorage.removeItem(THEME_KEY);
+    else window.localStorage.setItem(THEME_KEY, choice);
+  } catch {
+    // Storage disabled: the choice holds for this page only.
+  }
+  applyThemeChoice(choice);
+  listeners.forEach((l) => l());
+}
+
+export function applyThemeChoice(choice: ThemeChoice = themeChoice()): void {
+  if (choice === 'system') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = choice;
+}
+
+export function useThemeChoice(): ThemeChoice {
+  const [choice, setChoice] = useState(themeChoice);
+  useEffect(() => {
+    const on = () => setChoice(themeChoice());
+    listeners.add(on);
+    return () => void listeners.delete(on);
+  }, []);
+  return choice;
+}
+
 export function useTheme(): ChartTheme {
-  const [dark, setDark] = useState(() => window.matchMedia?.(query).matches ?? false);
+  const choice = useThemeChoice();
+  const [osDark, setDark] = useState(() => window.matchMedia?.(query).matches ?? false);
   useEffect(() => {
     const mq = window.matchMedia?.(query);
     if (!mq) return;
@@ -47,5 +89,6 @@ export function useTheme(): ChartTheme {
     mq.addEventListener('change', on);
     return () => mq.removeEventListener('change', on);
   }, []);
+  const dark = choice === 'system' ? osDark : choice === 'dark';
   return dark ? DARK : LIGHT;
 }

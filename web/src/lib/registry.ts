@@ -8,3 +8,11 @@ export const registry = registryFromFiles(files);
 
 /** The API's default when no GPU is known (docs/API.md: "else b10"). */
 export const DEFAULT_HARDWARE = 'b10';
+
+/** A GPU's name for a point's hardware key; a measured profile's key (`<gpu>-measured`) names its GPU. */
+export function gpuName(key: string): string {
+  const e = registry.find(key);
+  if (e) return e.name;
+  const base = key.endsWith('-measured') ? registry.find(key.slice(0, -'-measured'.length)) : undefined;
+  return base ? `${base.name} (measured roofs)` : key;
+}

@@ -41,6 +41,8 @@ export interface AppState {
   compareKey: string | null;
   /** null: the view follows the data (fit everything); set by zoom. */
   view: Domain | null;
+  /** A hardware key: only that GPU's points are drawn ("show only this GPU"); null: every GPU's. */
+  onlyGpu: string | null;
 }
 
 export const MEASURED_HARDWARE = '@measured';
@@ -69,6 +71,7 @@ export const initialState = (): AppState => ({
   form: { ...DEFAULT_FORM, precisions: [...DEFAULT_FORM.precisions] },
   compareKey: null,
   view: null,
+  onlyGpu: null,
 });
 
 /**
@@ -94,12 +97,15 @@ export type Action =
   | { type: 'addPoints'; points: PlotPoint[]; replace?: string[] }
   | { type: 'clearMeasured' }
   | { type: 'clearAll' }
+  /** Undo of a clear: puts back the points it removed (kept by the view for a few seconds). */
+  | { type: 'restorePoints'; points: PlotPoint[] }
   | { type: 'removePoint'; id: string }
   | { type: 'toggleHidden'; precision: string }
   | { type: 'showAll' }
   | { type: 'setForm'; patch: Partial<FormState> }
   | { type: 'setCompare'; key: string | null }
-  | { type: 'setView'; view: Domain | null };
+  | { type: 'setView'; view: Domain | null }
+  | { type: 'setOnlyGpu'; key: string | null };
 
 export function reducer(state: AppState, action: Action): AppState {
   switch (action.type) {
@@ -113,7 +119,11 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'clearMeasured':
       return { ...state, points: state.points.filter((p) => p.point.source !== 'measured') };
     case 'clearAll':
-      return { ...state, points: [], view: null };
+      return { ...state, points: [], view: null, onlyGpu: null };
+    case 'restorePoints': {
+      const have = new Set(state.points.map((p) => p.id));
+      return { ...state, points: [...action.points.filter((p) => !have.has(p.id)), ...state.points] };
+    }
     case 'removePoint':
       return { ...state, points: state.points.filter((p) => p.id !== action.id) };
     case 'toggleHidden': {
@@ -130,6 +140,8 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, compareKey: action.key };
     case 'setView':
       return { ...state, view: action.view };
+    case 'setOnlyGpu':
+      return { ...state, onlyGpu: action.key, view: null };
   }
 }
 

@@ -1,26 +1,19 @@
 // Measured memory roofs: device-memory (DRAM) read, write and copy bandwidth through kernels of our own, the
 // driver's device-to-device copy for reference, and L2 read bandwidth.
 //
-// This header names no CUDA type, so host code compiled without nvcc (the CLI) can include it. The kernels live
-// in bandwidth.cu.
+// This header names no CUDA type, so host code compiled without nvcc (the CLI) can include it. The kernels
+// live in bandwidth.cu.
 #pragma once
 
-#include "roofline/ceilings/cuda_error.hpp"
 #include "roofline/core/result.hpp"
+#include "roofline/cuda/cuda_error.hpp"
+#include "roofline/cuda/device_info.hpp" // device_count, query_device: one definition, the engine's
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
 namespace roofline::ceilings {
-
-// CUDA devices visible to this process; 0 with `why` set ("no CUDA device: ...") when there is none or the
-// driver cannot be reached. Never throws.
-[[nodiscard]] int device_count(std::string& why);
-
-// What the CUDA runtime says about `device`: name, compute capability, SMs, L2, memory, UUID, PCI bus id,
-// driver and runtime versions. Throws cuda_error.
-[[nodiscard]] device_identity query_device(int device);
 
 // The device's own clocks and bus, for the datasheet-free memory roof (2 transfers per clock × bus width).
 struct device_clocks {
@@ -41,9 +34,9 @@ struct bandwidth_options {
 };
 
 struct bandwidth_figure {
-    std::string name;   // "dram_read", "dram_write", "dram_copy", "dram_copy_memcpy", "l2_read"
-    std::string kernel; // the variant that won: "int4 x8 unrolled, 512 threads, streaming hint"
-    double buffer_bytes = 0.0; // working set
+    std::string name;              // "dram_read", "dram_write", "dram_copy", "dram_copy_memcpy", "l2_read"
+    std::string kernel;            // the variant that won: "int4 x8 unrolled, 512 threads, streaming hint"
+    double buffer_bytes = 0.0;     // working set
     double bytes_per_launch = 0.0; // bytes counted per launch: read + written
     timing_stats timing;           // per launch, GPU time (events)
     std::size_t variants_tried = 0;

@@ -1,6 +1,6 @@
-// The compute roof per precision, found by searching GEMM shapes through the GPU engine (as mamf-finder does):
-// the best rate over the shapes ("burst"), then that shape run back to back for several seconds ("sustained"),
-// with the clocks and power it settled at.
+// The compute roof per precision, found by searching GEMM shapes through the GPU engine (as mamf-finder
+// does): the best rate over the shapes ("burst"), then that shape run back to back for several seconds
+// ("sustained"), with the clocks and power it settled at.
 //
 // Engine-agnostic: it drives any roofline::gemm_backend, so it needs no CUDA header.
 #pragma once
@@ -24,16 +24,16 @@ using shape = std::array<std::int64_t, 3>; // M, N, K
 
 struct compute_search_options {
     std::vector<precision_id> precisions;
-    std::vector<shape> shapes;             // empty: default_search_shapes()
-    double max_predicted_s = 0.005;        // skip shapes predicted slower than this (FP64 at 16384³ ...); the
-                                           // smallest shape always runs
-    double sustain_seconds = 3.0;          // 0: no sustained run
-    // Burst is timed from a rested GPU: after the run that searches the algorithm (its candidate timing heats the
-    // GPU toward its power cap), the GPU idles this long and the shape is timed again with the cached algorithm,
-    // so every shape starts from the same clock state. 0: keep the searching run's figure.
+    std::vector<shape> shapes;      // empty: default_search_shapes()
+    double max_predicted_s = 0.005; // skip shapes predicted slower than this (FP64 at 16384³ ...); the
+                                    // smallest shape always runs
+    double sustain_seconds = 3.0;   // 0: no sustained run
+    // Burst is timed from a rested GPU: after the run that searches the algorithm (its candidate timing heats
+    // the GPU toward its power cap), the GPU idles this long and the shape is timed again with the cached
+    // algorithm, so every shape starts from the same clock state. 0: keep the searching run's figure.
     double rest_seconds = 0.25;
-    const hardware_entry* datasheet = nullptr; // for the shape filter; null: assume 100 TFLOP/s
-    measurement_probe* probe = nullptr;        // watches the sustained run (clocks it fell to)
+    const hardware_entry* datasheet = nullptr;        // for the shape filter; null: assume 100 TFLOP/s
+    measurement_probe* probe = nullptr;               // watches the sustained run (clocks it fell to)
     std::function<void(const std::string&)> progress; // one line per step, for the terminal
 };
 
@@ -63,6 +63,7 @@ struct compute_ceiling {
 
 // Measures every precision in `o.precisions`. A precision the GPU or library lacks comes back not_supported
 // with the engine's reason; nothing throws for one precision's failure.
-[[nodiscard]] std::vector<compute_ceiling> search_compute(gemm_backend& backend, const compute_search_options& o);
+[[nodiscard]] std::vector<compute_ceiling> search_compute(gemm_backend& backend,
+                                                          const compute_search_options& o);
 
 } // namespace roofline::ceilings

@@ -24,6 +24,7 @@ enum class precision_id : std::uint8_t {
     nvfp4,
     int8,
     int4,
+    w4a16,
     int32,
 };
 
@@ -46,6 +47,10 @@ struct precision_info {
     std::string_view colour;     // plot colour, #rrggbb
     std::string_view summary;    // one sentence: layout of the bits and where it runs
     std::span<const std::string_view> aliases;
+    // Weight-only quantisation (W4A16): this format is B's (the weights, with their group scales counted by
+    // scale_block/scale_bits); A, the activations, is default_output's format. Chosen alone it means that
+    // pair.
+    bool weight_only = false;
 
     // Effective bits per element including the block-scale overhead (NVFP4: 4 + 8/16 = 4.5).
     [[nodiscard]] double bits_per_element() const noexcept {

@@ -1,6 +1,7 @@
 // roofline::cuda — the measuring backend: GEMMs through cuBLASLt on the local NVIDIA GPU.
 //
-// Only this header is public; it names no CUDA type, so the CLI and the server include it without CUDA headers.
+// Only this header is public; it names no CUDA type, so the CLI and the server include it without CUDA
+// headers.
 #pragma once
 
 #include "roofline/core/backend.hpp"
@@ -10,15 +11,15 @@
 
 namespace roofline::cuda {
 
-// The backend for CUDA device 0 (CUDA_VISIBLE_DEVICES picks which GPU that is). Returns nullptr and sets `why`
-// when there is no usable device ("no CUDA device: ...") or the engine cannot start (the CUDA error in words).
-// The backend keeps its cuBLASLt handle, stream, workspace and L2-flush buffer for its whole life, so repeated
-// measure() calls pay no set-up; measure() is serialised internally (one GEMM on the GPU at a time).
+// The backend for CUDA device 0 (CUDA_VISIBLE_DEVICES picks which GPU that is). Returns nullptr and sets
+// `why` when there is no usable device ("no CUDA device: ...") or the engine cannot start (the CUDA error in
+// words). The backend keeps its cuBLASLt handle, stream, workspace and L2-flush buffer for its whole life, so
+// repeated measure() calls pay no set-up; measure() is serialised internally (one GEMM on the GPU at a time).
 [[nodiscard]] std::unique_ptr<gemm_backend> make_backend(std::string& why);
 
 // True once a sticky CUDA error (an illegal address, a launch failure, ...) has broken this process's CUDA
-// context. Every later measure() then answers `failed` at once; the process has to exit to recover, which is why
-// the server measures in a separate `roofline worker` process and starts a fresh one.
+// context. Every later measure() then answers `failed` at once; the process has to exit to recover, which is
+// why the server measures in a separate `roofline worker` process and starts a fresh one.
 [[nodiscard]] bool context_lost() noexcept;
 
 } // namespace roofline::cuda

@@ -23,12 +23,19 @@ class api_error : public std::runtime_error {
         m_retry_after_s = seconds;
         return *this;
     }
+    // The field at fault is named by the empty string (a body such as {"": 1}): `field` is "" rather than null.
+    [[nodiscard]] bool names_empty_field() const noexcept { return m_empty_field; }
+    api_error& with_empty_field_name() {
+        m_empty_field = true;
+        return *this;
+    }
 
   private:
     int m_status;
     std::string m_code;
     std::string m_field;
     std::optional<int> m_retry_after_s;
+    bool m_empty_field = false;
 };
 
 // 400: the request is malformed (not JSON, bad percent-encoding, ...).

@@ -72,7 +72,7 @@ class gpu_queue {
     gpu_queue(worker_supervisor& supervisor, std::size_t capacity);
     gpu_queue(const gpu_queue&) = delete;
     gpu_queue& operator=(const gpu_queue&) = delete;
-    ~gpu_queue(); // finishes the running precision, cancels the rest
+    ~gpu_queue(); // kills the running precision (stored as failed), cancels the rest
 
     // The job's position (0: it starts now); throws api_error 429 with Retry-After when the queue is full.
     std::size_t submit(const std::shared_ptr<analysis_job>& job);

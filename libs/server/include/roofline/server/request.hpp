@@ -70,6 +70,8 @@ struct runs_query {
     std::optional<std::string> hardware_key;
     std::optional<std::string> precision; // canonical name when it parses as one, else as given
     std::optional<std::string> source;    // measured | predicted
+    std::optional<std::string> host;      // the node's host name
+    std::optional<std::string> gpu;       // the GPU's index on its node, UUID or PCI bus id
     std::size_t limit = 50;
     std::size_t offset = 0;
 };
@@ -80,6 +82,14 @@ struct runs_query {
 
 // "/api/runs/{id}": a positive integer, else 404 (an id that cannot exist names no run).
 [[nodiscard]] std::int64_t parse_run_id(std::string_view text);
+
+// `s` with every byte that is not part of a well-formed UTF-8 sequence (overlong forms, surrogates and code
+// points past U+10FFFF included) replaced by U+FFFD: client bytes that reach a message stay valid JSON text.
+[[nodiscard]] std::string valid_utf8(std::string_view s);
+
+// The error body {"error": {"code", "message", "field"}} of `e`; always valid JSON, whatever bytes a client put
+// into the message or the field's name.
+[[nodiscard]] std::string error_body(const api_error& e);
 
 // Throws 422 when a query has a parameter outside `allowed`.
 void reject_unknown_params(const query_params& query, std::initializer_list<std::string_view> allowed);

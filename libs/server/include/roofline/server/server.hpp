@@ -10,8 +10,10 @@
 #include "roofline/server/worker_supervisor.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +22,8 @@ namespace roofline::server {
 struct server_config {
     std::string host = "127.0.0.1";
     int port = 8000; // 0: any free port (printed on start)
-    std::filesystem::path db_path;
+    std::filesystem::path db_path;        // a SQLite file, or a postgresql:// URL (the shared store)
+    std::uint64_t max_db_bytes = 0;       // 0: no limit; beyond it writes get 503 naming --max-db-bytes
     std::string token;                    // required unless host is a loopback address
     std::filesystem::path web_root;       // empty: no static files (GET / says how to build them)
     std::vector<std::string> cors_origins{"http://localhost:5173"};
@@ -30,6 +33,8 @@ struct server_config {
     std::string no_gpu_reason;            // why use_gpu is false, for /api/health
     supervisor_config worker;
     std::string default_hardware_key;     // empty: the local GPU's registry entry, else b10
+    std::optional<std::int64_t> worker_gpu_index; // the GPU's index on its node, stored with each run
+    bool original_client = false;         // POST /api/analyze answers the original client's form (docs/API.md)
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

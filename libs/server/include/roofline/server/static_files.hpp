@@ -28,8 +28,12 @@ class static_files {
     std::filesystem::path m_root; // canonical
 };
 
-// The default web root: web/dist found by walking up from the executable's folder (build/<preset>/apps/roofline
-// sits inside the repository), else the source tree this library was compiled from. Empty when neither has one.
+// The web root when --web-root is not given: PREFIX/share/roofline/web for an installed PREFIX/bin/roofline,
+// else web/dist of the source tree the binary was built from; each only when it is a real folder owned by
+// this user and writable by no one else. No parent folder of the executable is searched (issue 18: a binary
+// below a shared temporary folder would serve a page any local user planted there). Empty when neither holds.
+[[nodiscard]] std::filesystem::path web_root_for(const std::filesystem::path& executable,
+                                                 const std::filesystem::path& source_dir);
 [[nodiscard]] std::filesystem::path default_web_root();
 
 } // namespace roofline::server

@@ -51,7 +51,7 @@ class worker_process {
 struct supervisor_config {
     std::vector<std::string> argv;                          // default: {"/proc/self/exe", "worker"}
     std::chrono::milliseconds precision_timeout{180000};    // one precision: setup, search, timing, verify
-    std::chrono::milliseconds device_timeout{60000};        // the first answer (CUDA initialisation)
+    std::chrono::milliseconds device_timeout{60000};        // the first answer (CUDA initialisation): --device-timeout
 };
 
 // How one request to the worker ended, for progress events.
@@ -77,11 +77,17 @@ class worker_supervisor {
                                          worker_outcome& outcome);
     [[nodiscard]] std::size_t restarts() const noexcept { return m_restarts; }
     [[nodiscard]] const supervisor_config& config() const noexcept { return m_config; }
+    // From any thread (shutdown): kills the worker's process group now, so a hung precision ends at once and
+    // no later request starts one. The call on the supervisor's thread returns a failed point.
+    void abort_now() noexcept;
 
   private:
     // Sends one request and waits for the reply with the same id. On failure the worker is killed.
     std::optional<std::string> exchange(const std::string& request, std::int64_t id,
-                                        std::chrono::milliseconds timeout, worker_outcome& outcome);
+                                        std::chrono::milliseconds timeout, worker_outcome& outcome,
+                                        const std::string& timeout_hint);
+    void note_noise(const std::string& line);
+    void flush_noise();
     void ensure_started();
     void discard_worker();
     void retire_if_exiting(worker_outcome& outcome);
@@ -91,6 +97,11 @@ class worker_supervisor {
     std::int64_t m_next_id = 1;
     std::size_t m_starts = 0;
     std::atomic<std::size_t> m_restarts{0}; // read by /api/health from other threads
+    std::atomic<pid_t> m_running_pid{-1};    // the worker while a request is out, for abort_now()
+    std::atomic<bool> m_aborted{false};
+    static constexpr std::size_t max_noise_lines_logged = 20; // per server run; the rest are counted
+    std::size_t m_noise_logged = 0;
+    std::size_t m_noise_suppressed = 0;
 };
 
 // A failed measured point for `problem` (traffic filled, no time) with `message`.

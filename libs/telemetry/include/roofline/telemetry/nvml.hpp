@@ -77,6 +77,13 @@ struct field_value_t { // nvmlFieldValue_t
 };
 static_assert(sizeof(field_value_t) == 40, "nvmlFieldValue_t is 40 bytes in nvml.h");
 
+struct memory_t {            // nvmlMemory_t (v1, what nvmlDeviceGetMemoryInfo fills), bytes
+    unsigned long long total;
+    unsigned long long free;
+    unsigned long long used;
+};
+static_assert(sizeof(memory_t) == 24, "nvmlMemory_t is 24 bytes in nvml.h");
+
 struct pci_info_t { // nvmlPciInfo_t (what nvmlDeviceGetPciInfo_v3 fills)
     char bus_id_legacy[16];
     unsigned domain;
@@ -111,6 +118,7 @@ struct api {
     return_t (*device_get_total_energy_consumption)(device_t, unsigned long long*) = nullptr; // mJ since load
     return_t (*device_get_temperature)(device_t, int, unsigned*) = nullptr;                   // °C
     return_t (*device_get_utilization_rates)(device_t, utilization_t*) = nullptr;
+    return_t (*device_get_memory_info)(device_t, memory_t*) = nullptr; // device memory in use / total
     // nvmlDeviceGetCurrentClocksEventReasons; the older name ...ThrottleReasons where the driver predates it.
     return_t (*device_get_clocks_event_reasons)(device_t, unsigned long long*) = nullptr;
     return_t (*device_get_field_values)(device_t, int, field_value_t*) = nullptr;

@@ -55,6 +55,12 @@ struct sample {
     std::optional<std::uint64_t> clock_event_bits; // nvmlClocksEventReasons bit mask
 };
 
+// Device memory in use (all processes) and in all, bytes.
+struct memory_usage {
+    double used_bytes = 0.0;
+    double total_bytes = 0.0;
+};
+
 // The clock-event ("throttle") reason bits in words, lowest bit first: "GPU idle", "power cap", "thermal
 // slowdown (software)", ... Unknown bits come back as "unknown reason 0x...".
 [[nodiscard]] std::vector<std::string> clock_event_reasons(std::uint64_t bits);
@@ -101,6 +107,8 @@ class device_reader {
     [[nodiscard]] const device_info& info() const noexcept { return m_info; }
     [[nodiscard]] sample read(double time_s);
     [[nodiscard]] std::optional<double> energy_j(); // the cumulative counter, joules
+    // Not part of read(): the measurement probe samples at 200 Hz and has no use for it.
+    [[nodiscard]] std::optional<memory_usage> memory();
 
   private:
     std::optional<double> clock(int type, bool& supported);
@@ -191,6 +199,7 @@ class monitor {
     [[nodiscard]] std::optional<device_info> device() const;
     // One reading now (time_s since the monitor was made); nullopt when unavailable.
     [[nodiscard]] std::optional<sample> read_now();
+    [[nodiscard]] std::optional<memory_usage> memory_now();
 
   private:
     telemetry_status m_status;

@@ -1,7 +1,7 @@
 // Geometry of the roofline chart that does not need a DOM: which decades to tick, what domain fits the data,
-// where roof labels and point labels go without overlapping. The view (components/RooflinePlot.tsx) maps these
-// through d3-scale's log scales and draws them as React SVG.
-import type { Domain } from './state';
+// where labels go without overlapping. lib/plot/layout.ts puts these together for one chart through d3-scale's
+// log scales; the views (components/plot/) only draw what it returns.
+import type { Domain } from '../state';
 
 export interface Ticks {
   /** Powers of ten inside the domain: labelled, with a grid line. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { segmentHitsBox, decadeDomain, fitDomain, logTicks, overlaps, placeLabels, spreadVertically, zoomDomain } from './plot';
+import { segmentHitsBox, decadeDomain, fitDomain, logTicks, overlaps, placeLabels, spreadVertically, zoomDomain } from './geometry';
 
 describe('logTicks', () => {
   it('labels every decade in range and puts minor ticks between', () => {

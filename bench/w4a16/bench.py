@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""W4A16 bench: our kernel against FP16 cuBLAS (torch.mm) and tinygemm (torch._weight_int4pack_mm) in one process.
+
+Verifies first (our GEMM against an FP32 reference built from the same codes and scales, the GPU packing
+against the host layout formula, the s4 mma.sync GEMM against an exact integer product), then times every
+point cold: a 2x-L2 buffer is overwritten before each sample and the sample's events bracket only the GEMM
+(the flush keeps the GPU busy while the host queues the events, so launch latency is not timed). Medians.
+
+usage: bench.py LIB_DIR [--tune] [--samples N] [--json FILE]
+"""
+import argparse
+import ctypes
+import json
+import statistics
+import sys
+
+import torch
+
+ROOF_TBS = 4.8  # H200 datasheet HBM3e bandwidth
+SHAPES = [(4096, 4096), (14336, 4096), (4096, 14336), (28672, 8192), (8192, 28672)]
+SMALL_M = [1, 2, 4, 8, 16]
+LARGE_M = [1024, 4096]
+
+
+def load(lib_dir):
+    lib = ctypes.CDLL(f"{lib_dir}/libw4a16_bench.so")
+    vp, ll, i = ctypes.c_void_p, ctypes.c_longlong, ctypes.c_int
+    lib.rl_last_error.restype = ctypes.c_char_p
+    lib.rl_w4a16_workspace_bytes.restype = ctypes.c_ulonglong
+    lib.rl_w4a16_workspace_bytes.argtypes = [ll, ll]
+    lib.rl_w4a16_gemm.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, i, i, vp, vp]
+    lib.rl_w4a16_pack.argtypes = [vp, vp, ll, ll, vp]
+    lib.rl_w4a16_dequantize.argtypes = [vp, vp, vp, i, ll, ll, ll, vp]
+    lib.rl_w4a16_check.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, vp]
+    lib.rl_int4_gemm.argtypes = [vp, vp, vp, ll, ll, ll, vp]
+    lib.rl_mma_probe.argtypes = [i, i, i, vp, vp, vp]
+    return lib
+
+
+def ok(lib, rc):
+    if rc != 0:
+        raise RuntimeError(lib.rl_last_error().decode())
+
+
+def stream():
+    return ctypes.c_void_p(torch.cuda.current_stream().cuda_stream)
+
+
+class Problem:
+    """Random codes, non-trivial scales and activations for one (M, N, K, group, dtype), packed by our kernel."""
+
+    def __init__(self, lib, m, n, k, group, dtype, seed=0):
+        g = torch.Generator(device="cuda").manual_seed(seed)
+        self.lib, self.m, self.n, self.k, self.group, self.dtype = lib, m, n, k, group, dtype
+        self.codes = torch.randint(0, 16, (n, k), dtype=torch.uint8, device="cuda", generator=g)
+        # Scales spread over [0.5, 2) x 2^-6: with all scales equal a wrong scale layout could not be seen.
+        self.scales = ((torch.rand((k // group, n), device="cuda", generator=g) * 1.5 + 0.5) / 64).to(dtype)
+        self.x = (torch.rand((m, k), device="cuda", generator=g) * 2 - 1).to(dtype)
+        self.w = torch.empty(n * k // 2, dtype=torch.uint8, device="cuda")
+        ok(lib, lib.rl_w4a16_pack(self.codes.data_ptr(), self.w.data_ptr(), n, k, stream()))
+        self.out = torch.empty((m, n), dtype=dtype, device="cuda")
+        self.ws = torch.zeros(lib.rl_w4a16_workspace_bytes(m, n), dtype=torch.uint8, device="cuda")
+        self.bf16 = 1 if dtype == torch.bfloat16 else 0
+
+        self.used = (ctypes.c_int * 3)()
+        self.args = (self.x.data_ptr(), self.w.data_ptr(), self.scales.data_ptr(), self.out.data_ptr(), self.bf16,
+                     m, n, k, group, n, 1, self.ws.data_ptr())
+        self.stream = stream()
+
+    def run(self, cfg=None, pipelined=False):
+        """cfg (warps_n, chunks, splits) or None for the kernel's own choice; pipelined picks the second kernel."""
+        wn, ch, sp = cfg if cfg else (0, 0, 0)
+        ok(self.lib, self.lib.rl_w4a16_gemm(*self.args, wn, ch, sp, int(pipelined), self.used, self.stream))
+        return tuple(self.used)
+
+    def dequantized(self):
+        w = torch.empty((self.n, self.k), dtype=self.dtype, device="cuda")
+        ok(self.lib, self.lib.rl_w4a16_dequantize(self.w.data_ptr(), self.scales.data_ptr(), w.data_ptr(), self.bf16,
+                                                  self.n, self.k, self.group, stream()))
+        return w
+
+    def reference(self):
+        s = self.scales.float().repeat_interleave(self.group, dim=0).t()  # N x K
+        w = (self.codes.float() - 8.0) * s
+        return self.x.float() @ w.t()
+
+
+def rel_error(out, ref):
+    return ((out.float() - ref).abs().max() / ref.abs().max()).item()
+
+
+def host_position(n, k, K):
+    """roofline/core/w4a16_layout.hpp's position(), vectorised: the check that the GPU pack matches it."""
+    chunk = (n // 16) * (K // 64) + k // 64
+    row, col, word = n % 16, k % 16, (k % 64) // 16
+    g, hi, half, t, odd = row % 8, row // 8, col // 8, (col % 8) // 2, col % 2
+    nib = hi + 2 * half + 4 * odd
+    return chunk * 512 + (4 * g + t) * 16 + word * 4 + nib // 2, 4 * (nib % 2)
+
+
+def verify(lib, log):
+    failures = 0
+    # 1. GPU packing == the host layout formula.
+    n, k = 48, 256
+    p = Problem(lib, 1, n, k, 64, torch.float16, seed=1)
+    nn, kk = torch.meshgrid(torch.arange(n, device="cuda"), torch.arange(k, device="cuda"), indexing="ij")
+    byte, shift = host_position(nn, kk, k)
+    got = (p.w.long()[byte] >> shift) & 0xF
+    same = bool((got == p.codes.long()).all())
+    failures += not same
+    log(f"verify pack  {n}x{k}: GPU pack {'matches' if same else 'DIFFERS from'} the host layout formula")
+    # 2. Our GEMM against the FP32 reference: small shapes, every group size, both types, every config.
+    cases = [(m, 256, 1024, gsz) for m in (1, 3, 8, 9, 16, 33) for gsz in (64, 128, 1024)]
+    cases += [(m, n, k, 128) for (n, k) in SHAPES for m in (1, 16)]
+    for dtype in (torch.float16, torch.bfloat16):
+        for (m, n, k, gsz) in cases:
+            p = Problem(lib, m, n, k, gsz, dtype, seed=m + n + k)
+            ref = p.reference()
+            worst = 0.0
+            cfgs = [(None, False), (None, True)]
+            if n == 256:
+                cfgs += [((wn, ch, sp), False) for wn in (8, 4, 2) for ch in (4, 8) for sp in (1, 3)]
+                cfgs += [((wn, ch, sp), True) for wn in (8, 4, 2) for ch in (2, 4) for sp in (1, 3)]
+            for cfg, pipelined in cfgs:
+                p.out.fill_(float("nan"))
+                p.run(cfg, pipelined)
+                p.run(cfg, pipelined)  # twice: the workspace and counters must come back clean
+                e = rel_error(p.out, ref)
+                worst = max(worst, e if e == e else 1.0)
+            tol = 4e-3 if dtype == torch.float16 else 2e-2
+            failures += worst > tol
+            log(f"verify gemm  {str(dtype)[6:]:8s} m={m:3d} n={n:5d} k={k:5d} group={gsz:5d} configs={len(cfgs):2d}"
+                f" max|err|/max|ref| = {worst:.2e} {'ok' if worst <= tol else 'FAIL'}")
+    # 3. The engine's FP64 sampled check (reference_check) on one shape, and the dequantise path.
+    p = Problem(lib, 16, 4096, 4096, 128, torch.float16, seed=5)
+    p.run()
+    pairs = torch.empty((16 * 64, 2), dtype=torch.float64, device="cuda")
+    ok(lib, lib.rl_w4a16_check(p.x.data_ptr(), p.w.data_ptr(), p.scales.data_ptr(), p.out.data_ptr(), 0, 16, 4096,
+                               4096, 128, 4096, 1, pairs.data_ptr(), 16, 64, stream()))
+    e = ((pairs[:, 0] - pairs[:, 1]).abs().max() / pairs[:, 1].abs().max()).item()
+    failures += e > 4e-3
+    log(f"verify check reference_check (FP64, 16x64 samples) max|err|/max|ref| = {e:.2e}")
+    wd = p.dequantized()
+    e = rel_error(p.x @ wd.t(), p.reference())
+    failures += e > 4e-3
+    log(f"verify dequantise + torch.mm max|err|/max|ref| = {e:.2e}")
+    # 4. s4 mma.sync GEMM against the exact integer product.
+    m, n, k = 64, 32, 512
+    a = torch.randint(-8, 8, (m, k), dtype=torch.int8, device="cuda")
+    b = torch.randint(-8, 8, (n, k), dtype=torch.int8, device="cuda")
+    pk = lambda v: (((v[:, 0::2].int() & 0xF) | ((v[:, 1::2].int() & 0xF) << 4)) & 0xFF).to(torch.uint8).contiguous()
+    c = torch.empty((m, n), dtype=torch.int32, device="cuda")
+    ok(lib, lib.rl_int4_gemm(pk(a).data_ptr(), pk(b).data_ptr(), c.data_ptr(), m, n, k, stream()))
+    ref = (a.double() @ b.double().t()).to(torch.int32)
+    same = bool((c == ref).all())
+    failures += not same
+    log(f"verify int4  s4 mma.sync GEMM {m}x{n}x{k}: {'exact' if same else 'WRONG'}")
+    if not same:  # which reading of the registers would the kernel's result match?
+        swap = lambda v: torch.stack((v[:, 1::2], v[:, 0::2]), dim=2).reshape(v.shape)
+        log(f"  equal {(c == ref).float().mean().item():.3f}; c[0,:4]={c[0, :4].tolist()} ref={ref[0, :4].tolist()}"
+            f" swapped-nibbles ref={(swap(a).double() @ swap(b).double().t())[0, :4].tolist()}"
+            f" a-only-swapped={(swap(a).double() @ b.double().t())[0, :4].tolist()}")
+    torch.cuda.synchronize()
+    return failures
+
+
+class Timer:
+    def __init__(self):
+        l2 = torch.cuda.get_device_properties(0).L2_cache_size
+        # 8x L2: the ~0.15 ms the GPU spends on it hides any host cost of queueing the timed call (Python, ctypes).
+        self.flush = torch.empty(8 * l2 // 4, dtype=torch.int32, device="cuda")
+
+    def median_us(self, fn, samples):
+        fn()  # warm: first-launch costs, cuBLAS heuristics
+        starts = [torch.cuda.Event(enable_timing=True) for _ in range(samples)]
+        ends = [torch.cuda.Event(enable_timing=True) for _ in range(samples)]
+        for s, e in zip(starts, ends):
+            self.flush.zero_()
+            s.record()
+            fn()
+            e.record()
+        torch.cuda.synchronize()
+        return statistics.median(s.elapsed_time(e) * 1e3 for s, e in zip(starts, ends))
+
+
+def tinygemm(m, n, k, codes, x16):
+    """torch._weight_int4pack_mm (group 128, BF16) on the same codes; None when this PyTorch lacks it."""
+    try:
+        packed = ((codes[:, 0::2] << 4) | codes[:, 1::2]).contiguous()
+        wq = torch._convert_weight_to_int4pack(packed, 8)
+        sz = torch.empty((k // 128, n, 2), dtype=torch.bfloat16, device="cuda")
+        sz[..., 0] = 1.0 / 64
+        sz[..., 1] = 0.0
+        xb = x16.to(torch.bfloat16)
+        fn = lambda: torch._weight_int4pack_mm(xb, wq, 128, sz)
+        fn()
+        return fn
+    except Exception as e:  # report, never hide
+        print(f"# tinygemm unavailable: {e}", file=sys.stderr)
+        return None
+
+
+def probe_mma(lib, log):
+    sink = torch.empty(132 * 8 * 256, dtype=torch.int32, device="cuda")
+    rates = {}
+    for kind, name in ((0, "s4 m16n8k64"), (1, "s8 m16n8k32"), (2, "f16 m16n8k16 (f32 acc)")):
+        ops = ctypes.c_double()
+        iters = 2000 if kind == 0 else 20000
+        ok(lib, lib.rl_mma_probe(kind, 132 * 8, 100, sink.data_ptr(), ctypes.byref(ops), stream()))
+        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        best = None
+        for _ in range(5):
+            s.record()
+            ok(lib, lib.rl_mma_probe(kind, 132 * 8, iters, sink.data_ptr(), ctypes.byref(ops), stream()))
+            e.record()
+            torch.cuda.synchronize()
+            t = s.elapsed_time(e) * 1e-3
+            best = t if best is None else min(best, t)
+        rates[name] = ops.value / best / 1e12
+        log(f"mma probe {name:24s} {rates[name]:8.1f} TOPS (mma.sync from registers, 8 chains/warp, 1056 blocks)")
+    return rates
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("lib_dir")
+    ap.add_argument("--tune", action="store_true", help="also sweep every compiled config and report the best")
+    ap.add_argument("--samples", type=int, default=30)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    lib = load(args.lib_dir)
+    dev = torch.cuda.get_device_properties(0)
+    print(f"# device {dev.name}, {dev.multi_processor_count} SMs, L2 {dev.L2_cache_size >> 20} MiB; torch "
+          f"{torch.__version__}, CUDA {torch.version.cuda}; roof {ROOF_TBS} TB/s; cold L2; median of {args.samples}")
+    out = {"device": dev.name, "torch": torch.__version__, "rows": [], "verify_failures": 0}
+    failures = verify(lib, print)
+    out["verify_failures"] = failures
+    out["mma_tops"] = probe_mma(lib, print)
+    timer = Timer()
+    rows = []
+    for (n, k) in SHAPES:
+        w16 = None
+        for m in SMALL_M + LARGE_M:
+            p = Problem(lib, m, n, k, 128, torch.float16, seed=7)
+            if w16 is None:
+                w16 = p.dequantized()
+            x = p.x
+            fp16 = timer.median_us(lambda: torch.mm(x, w16.t()), args.samples)
+            tg = tinygemm(m, n, k, p.codes, x)
+            tiny = timer.median_us(tg, args.samples) if tg else float("nan")
+            if m <= 64:
+                sweep = lambda pipelined, chunks: min(
+                    (timer.median_us(lambda: p.run((wn, ch, sp), pipelined), 7), (wn, ch, sp))
+                    for wn in (8, 4, 2) for ch in chunks for sp in (1, 2, 3, 4, 6, 8, 12, 16))
+                cfg = p.run()
+                ours = timer.median_us(lambda: p.run(), args.samples)
+                label = f"slab {cfg[0]}x{cfg[1]}x{cfg[2]}"
+                cfg2 = p.run(None, True)
+                ours2 = timer.median_us(lambda: p.run(None, True), args.samples)
+                label += f"; pipelined {cfg2[0]}x{cfg2[1]}x{cfg2[2]} {ours2:.1f}us"
+                if args.tune:
+                    t, c = sweep(False, (4, 8))
+                    label += f"; sweep best slab {c[0]}x{c[1]}x{c[2]} {t:.1f}us"
+                    t, c = sweep(True, (2, 4))
+                    label += f", pipelined {c[0]}x{c[1]}x{c[2]} {t:.1f}us"
+            else:
+                wbuf = torch.empty((n, k), dtype=torch.float16, device="cuda")
+
+                def dq_mm():
+                    ok(lib, lib.rl_w4a16_dequantize(p.w.data_ptr(), p.scales.data_ptr(), wbuf.data_ptr(), 0, n, k,
+                                                    128, stream()))
+                    torch.mm(x, wbuf.t())
+
+                ours = timer.median_us(dq_mm, args.samples)
+                label = "dequantise(ours)+torch.mm, both timed"
+            bytes_ = n * k / 2 + 2 * n * (k // 128) + 2 * m * k + 2 * m * n
+            flops = 2.0 * m * n * k
+            r = {"m": m, "n": n, "k": k, "ours_us": ours, "fp16_us": fp16, "tinygemm_us": tiny, "label": label,
+                 "w4a16_bytes": bytes_, "flops": flops}
+            rows.append(r)
+            tbs = bytes_ / ours / 1e6
+            print(f"{m:5d} {n:6d} {k:6d} ours {ours:8.1f}us fp16 {fp16:8.1f}us tiny {tiny:8.1f}us "
+                  f"x{fp16 / ours:5.2f} vs fp16 x{tiny / ours:5.2f} vs tiny {tbs:5.2f} TB/s "
+                  f"{100 * tbs / ROOF_TBS:5.1f}% roof {flops / ours / 1e6:7.1f} TFLOP/s  {label}", flush=True)
+    out["rows"] = rows
+    print("\n| M | N | K | ours µs | FP16 µs | tinygemm µs | × FP16 | × tinygemm | TB/s | % of 4.8 TB/s | ours TFLOP/s"
+          " | FP16 TFLOP/s | path |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        tbs = r["w4a16_bytes"] / r["ours_us"] / 1e6
+        print(f"| {r['m']} | {r['n']} | {r['k']} | {r['ours_us']:.1f} | {r['fp16_us']:.1f} | {r['tinygemm_us']:.1f} |"
+              f" {r['fp16_us'] / r['ours_us']:.2f} | {r['tinygemm_us'] / r['ours_us']:.2f} | {tbs:.2f} |"
+              f" {100 * tbs / ROOF_TBS:.1f} | {r['flops'] / r['ours_us'] / 1e6:.1f} |"
+              f" {r['flops'] / r['fp16_us'] / 1e6:.1f} | {r['label']} |")
+    print(f"\nverify failures: {failures}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+// The W4A16 packed layout and reference, against values worked by hand from the layout's description in
+// roofline/core/w4a16_layout.hpp (which the GPU kernel reads).
+#include "roofline/core/int4_gemm.hpp"
+#include "roofline/core/w4a16.hpp"
+
+#include <cstdint>
+#include <gtest/gtest.h>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using roofline::w4a16::position;
+
+TEST(W4a16Layout, HandWorkedPositions) {
+    // (n, k) -> lane 4g + t, word k%64/16, nibble hi + 2·half + 4·odd, byte lane·16 + word·4 + nibble/2.
+    EXPECT_EQ(position(0, 0, 64).byte, 0);
+    EXPECT_EQ(position(0, 0, 64).shift, 0);
+    EXPECT_EQ(position(0, 1, 64).byte, 2); // odd column: nibble 4
+    EXPECT_EQ(position(0, 1, 64).shift, 0);
+    EXPECT_EQ(position(8, 0, 64).byte, 0); // row g + 8: nibble 1, the high half of byte 0
+    EXPECT_EQ(position(8, 0, 64).shift, 4);
+    EXPECT_EQ(position(0, 8, 64).byte, 1);          // column + 8: nibble 2
+    EXPECT_EQ(position(9, 9, 64).byte, 4 * 16 + 3); // g 1, t 0 -> lane 4; nibble 1 + 2 + 4 = 7
+    EXPECT_EQ(position(9, 9, 64).shift, 4);
+    EXPECT_EQ(position(3, 6, 64).byte, 15 * 16); // g 3, t 3 -> lane 15
+    EXPECT_EQ(position(0, 16, 64).byte, 4);      // second k-tile: word 1
+    EXPECT_EQ(position(0, 64, 128).byte, 512);   // second chunk along K
+    EXPECT_EQ(position(16, 0, 128).byte, 1024);  // second row tile: after K/64 = 2 chunks
+}
+
+TEST(W4a16Layout, EveryNibbleUsedOnce) {
+    const std::int64_t n = 32, k = 128;
+    std::vector<int> seen(static_cast<std::size_t>(n * k), 0);
+    for (std::int64_t r = 0; r < n; ++r) {
+        for (std::int64_t c = 0; c < k; ++c) {
+            const auto p = position(r, c, k);
+            ++seen[static_cast<std::size_t>(p.byte * 2 + p.shift / 4)];
+        }
+    }
+    for (const int s : seen) {
+        ASSERT_EQ(s, 1);
+    }
+}
+
+TEST(W4a16Pack, RoundTripAndHandWorkedBytes) {
+    const std::int64_t n = 32, k = 128;
+    std::mt19937 gen(3);
+    std::vector<std::uint8_t> codes(static_cast<std::size_t>(n * k));
+    for (auto& c : codes) {
+        c = static_cast<std::uint8_t>(gen() % 16);
+    }
+    codes[0] = 0x3;     // (0, 0): low nibble of byte 0
+    codes[8 * k] = 0xA; // (8, 0): high nibble of byte 0
+    const auto packed = roofline::w4a16::pack(codes, n, k);
+    ASSERT_EQ(packed.size(), static_cast<std::size_t>(n * k / 2));
+    EXPECT_EQ(packed[0], 0xA3);
+    EXPECT_EQ(roofline::w4a16::unpack(packed, n, k), codes);
+}
+
+TEST(W4a16Dequantize, GroupScalesAndZeroPoint) {
+    const std::int64_t n = 16, k = 128, group = 64;
+    std::vector<std::uint8_t> codes(static_cast<std::size_t>(n * k), 8); // code 8 is zero
+    codes[0 * k + 3] = 10;                                               // +2 in group 0
+    codes[0 * k + 70] = 10;                                              // +2 in group 1
+    codes[5 * k + 0] = 0;                                                // -8
+    codes[5 * k + 127] = 15;                                             // +7
+    std::vector<float> scales(static_cast<std::size_t>(2 * n));
+    for (std::int64_t j = 0; j < n; ++j) {
+        scales[static_cast<std::size_t>(j)] = 0.5f; // group 0
+        scales[static_cast<std::size_t>(n + j)] =
+            2.0f + 0.25f * static_cast<float>(j); // group 1, different per channel
+    }
+    const auto w = roofline::w4a16::dequantize(roofline::w4a16::pack(codes, n, k), scales, n, k, group);
+    EXPECT_FLOAT_EQ(w[0 * k + 3], 1.0f);
+    EXPECT_FLOAT_EQ(w[0 * k + 70], 4.0f);
+    EXPECT_FLOAT_EQ(w[5 * k + 0], -4.0f);
+    EXPECT_FLOAT_EQ(w[5 * k + 127], 7.0f * 3.25f);
+    EXPECT_FLOAT_EQ(w[1 * k + 1], 0.0f);
+    // Reference GEMM: x = all ones in row 0, 2 in row 1.
+    std::vector<float> x(static_cast<std::size_t>(2 * k), 1.0f);
+    for (std::int64_t c = 0; c < k; ++c) {
+        x[static_cast<std::size_t>(k + c)] = 2.0f;
+    }
+    const auto out = roofline::w4a16::reference_gemm(x, w, 2, n, k);
+    EXPECT_DOUBLE_EQ(out[0], 5.0);               // row 0, channel 0: 1 + 4
+    EXPECT_DOUBLE_EQ(out[5], -4.0 + 7.0 * 3.25); // channel 5
+    EXPECT_DOUBLE_EQ(out[static_cast<std::size_t>(n + 5)], 2.0 * (-4.0 + 7.0 * 3.25));
+}
+
+TEST(W4a16Validate, NamesTheFieldAndLimit) {
+    const auto message = [](std::int64_t n, std::int64_t k, std::int64_t g) {
+        try {
+            roofline::w4a16::validate(n, k, g);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(message(24, 128, 128).find("n = 24 must be a positive multiple of 16"), std::string::npos);
+    EXPECT_NE(message(16, 100, 64).find("k = 100"), std::string::npos);
+    EXPECT_NE(message(16, 256, 96).find("group = 96"), std::string::npos);
+    EXPECT_NE(message(16, 192, 128).find("divides k = 192"), std::string::npos);
+    EXPECT_EQ(message(16, 192, 192), ""); // per channel: group = k
+    EXPECT_EQ(message(16, 256, 64), "");
+    const std::vector<std::uint8_t> bad(16 * 64, 16);
+    EXPECT_THROW((void)roofline::w4a16::pack(bad, 16, 64), std::invalid_argument);
+}
+
+TEST(W4a16Bytes, CountsWeightsScalesActivationsOutput) {
+    // 4096² at M = 1, group 128: 8 MiB of weights + 4096·32 FP16 scales + 4096 FP16 in + 4096 FP16 out.
+    EXPECT_DOUBLE_EQ(roofline::w4a16::min_bytes(1, 4096, 4096, 128), 8388608.0 + 262144.0 + 8192.0 + 8192.0);
+}
+
+TEST(Int4Gemm, PackHandWorked) {
+    const std::vector<std::int8_t> v{1, -1, -8, 7};
+    const auto p = roofline::int4_gemm::pack(v, 1, 4);
+    ASSERT_EQ(p.size(), 2u);
+    EXPECT_EQ(p[0], 0xF1); // even k in the low nibble; -1 = 0xF
+    EXPECT_EQ(p[1], 0x78);
+    EXPECT_EQ(roofline::int4_gemm::unpack_one(p, 1), -1);
+    EXPECT_EQ(roofline::int4_gemm::unpack_one(p, 2), -8);
+    const std::vector<std::int8_t> out_of_range{8, 0};
+    EXPECT_THROW((void)roofline::int4_gemm::pack(out_of_range, 1, 2), std::invalid_argument);
+}
+
+TEST(Int4Gemm, FragmentWordsHandWorked) {
+    // lane 5 = g 1, t 1; register 3 = row g + 8, columns 32 + 8t: row 9, column 40, byte 9·64 + 20.
+    EXPECT_EQ(roofline::int4_gemm::a_word(0, 0, 5, 3, 128), 9 * 64 + 20);
+    // B register 1 of lane 6 (g 1, t 2): column 1, rows 32 + 16 = 48: byte 1·64 + 24.
+    EXPECT_EQ(roofline::int4_gemm::b_word(0, 0, 6, 1, 128), 64 + 24);
+    EXPECT_EQ(roofline::int4_gemm::c_row(6, 2), 9);
+    EXPECT_EQ(roofline::int4_gemm::c_col(6, 3), 5);
+}
+
+TEST(Int4Gemm, KernelEmulationMatchesReference) {
+    const std::int64_t m = 32, n = 16, k = 128;
+    std::mt19937 gen(11);
+    std::vector<std::int8_t> a(static_cast<std::size_t>(m * k));
+    std::vector<std::int8_t> b(static_cast<std::size_t>(n * k));
+    for (auto& v : a) {
+        v = static_cast<std::int8_t>(static_cast<int>(gen() % 16) - 8);
+    }
+    for (auto& v : b) {
+        v = static_cast<std::int8_t>(static_cast<int>(gen() % 16) - 8);
+    }
+    const auto ref = roofline::int4_gemm::reference(a, b, m, n, k);
+    const auto emu = roofline::int4_gemm::emulate_kernel(roofline::int4_gemm::pack(a, m, k),
+                                                         roofline::int4_gemm::pack(b, n, k), m, n, k);
+    EXPECT_EQ(emu, ref);
+    // Hand-worked corner: all -8 times all 7 over k = 64: -8·7·64.
+    const std::vector<std::int8_t> a8(16 * 64, -8);
+    const std::vector<std::int8_t> b7(8 * 64, 7);
+    const auto c = roofline::int4_gemm::emulate_kernel(roofline::int4_gemm::pack(a8, 16, 64),
+                                                       roofline::int4_gemm::pack(b7, 8, 64), 16, 8, 64);
+    EXPECT_EQ(c[0], -8 * 7 * 64);
+    EXPECT_THROW((void)roofline::int4_gemm::emulate_kernel(roofline::int4_gemm::pack(a8, 16, 64),
+                                                           roofline::int4_gemm::pack(b7, 8, 64), 16, 8, 32),
+                 std::invalid_argument); // k = 32 is not a multiple of 64
+}
+
+} // namespace

@@ -1,0 +1,58 @@
+// Our W4A16 GEMM: out[m][n] = Σ_k x[m][k] · (code(n,k) - 8) · scale[k/group][n], INT4 weights in the packed
+// layout of roofline/core/w4a16.hpp, FP16 or BF16 activations, scales and output, FP32 accumulation.
+// Declared without CUDA syntax so host .cpp files call it; every launcher checks its launch and throws.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cuda_runtime_api.h>
+#include <library_types.h>
+
+namespace roofline::cuda::w4a16 {
+
+// How the work is cut, chosen by choose_config() or forced by a tuning run. Values outside the compiled set
+// are refused with std::invalid_argument.
+struct config {
+    int warps_n = 4; // warps side by side along N in a block (8, 4 or 2); the other 8/warps_n split K
+    int chunks = 4;  // 64-wide K chunks each warp loads per step: 4 or 8 (slab kernel), 2 or 4 (pipelined)
+    int splits = 1;  // blocks along K; > 1 reduces through the FP32 workspace (atomics, last block writes)
+    // false: the slab kernel, measured on the H200 (bench/w4a16/results). true: the pipelined kernel (x
+    // staged once per block, next weights in flight during the math), written after that run and not yet
+    // measured.
+    bool pipelined = false;
+};
+
+struct gemm_args {
+    const void* x = nullptr;          // M×K, K contiguous
+    const void* w = nullptr;          // packed INT4, N·K/2 bytes
+    const void* scales = nullptr;     // [K/group][N]
+    void* out = nullptr;              // element (m, n) at out[m·out_stride_m + n·out_stride_n]
+    cudaDataType_t type = CUDA_R_16F; // of x, scales and out: CUDA_R_16F or CUDA_R_16BF
+    std::int64_t m = 0, n = 0, k = 0;
+    std::int64_t group = 128;
+    std::int64_t out_stride_m = 0, out_stride_n = 1;
+    void* workspace =
+        nullptr; // workspace_bytes(m, n); zeroed once before the first call, left zeroed after each
+};
+
+// The slab kernel's configuration: the H200 sweep's best for the nearest tuned point.
+[[nodiscard]] config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count);
+// The pipelined kernel's: a wave-filling rule (untuned; the kernel has not run on a GPU yet).
+[[nodiscard]] config choose_pipelined_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count);
+// FP32 partial sums for M×N plus one counter per output tile.
+[[nodiscard]] std::size_t workspace_bytes(std::int64_t m, std::int64_t n);
+void gemm(const gemm_args& args, const config& cfg, cudaStream_t stream);
+
+// W as `type` (N×K, K contiguous): the large-M path dequantises once and hands the GEMM to cuBLASLt.
+void dequantize(const void* w, const void* scales, void* out, cudaDataType_t type, std::int64_t n,
+                std::int64_t k, std::int64_t group, cudaStream_t stream);
+
+// codes: N×K bytes (0..15) on the device; writes the packed layout to w (N·K/2 bytes).
+void pack(const std::uint8_t* codes, void* w, std::int64_t n, std::int64_t k, cudaStream_t stream);
+
+// The check: for a grid of sample_rows × sample_cols outputs spread over M×N (first and last included),
+// writes pairs (out, reference) as doubles, the reference in FP64 from the stored codes, scales and x.
+void reference_check(const gemm_args& args, double* pairs, int sample_rows, int sample_cols,
+                     cudaStream_t stream);
+
+} // namespace roofline::cuda::w4a16

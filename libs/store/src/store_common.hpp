@@ -1,0 +1,41 @@
+// What both engines share: the schema's expected shape (checked on open), the answer splice, the summary's
+// list parsing. Internal to roofline::store.
+#pragma once
+
+#include "roofline/store/run_store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace roofline::store::detail {
+
+struct table_shape {
+    const char* table;
+    std::vector<const char*> columns;
+};
+
+// Every table and column of schema current_schema_version (both engines create the same names). A database
+// lacking one was damaged or written by something else: open() refuses it instead of failing mid-request.
+[[nodiscard]] const std::vector<table_shape>& expected_schema();
+
+// The columns found, compared with expected_schema(): empty when complete, else a sentence naming the first
+// missing table or column and what to do.
+[[nodiscard]] std::string
+schema_problem(const std::string& location,
+               const std::vector<std::pair<std::string, std::vector<std::string>>>& found);
+
+// "a schema version the tool does not know" (negative, or newer than current_schema_version): the sentence.
+[[nodiscard]] std::string unknown_version_message(const std::string& location, long long version);
+
+// The stored answer with its "hardware" member put back (when it was stored apart).
+[[nodiscard]] std::string full_answer(std::string answer, const std::string& roofs);
+
+// The full answer, checked: a row whose text is not a JSON object is never served as one.
+void check_answer(std::int64_t id, const std::string& answer);
+
+[[nodiscard]] std::vector<std::string> parse_list(const std::string& text);
+
+// The message for a write refused by --max-db-bytes.
+[[nodiscard]] std::string full_message(std::uint64_t used, std::uint64_t limit);
+
+} // namespace roofline::store::detail
