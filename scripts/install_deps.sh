@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need and is missing, from Debian's packages (and the web app's from npm).
-# Usage: scripts/install_deps.sh [--test]   (--test adds the browser for the end-to-end tests)
+# Usage: scripts/install_deps.sh [--test]   (--test adds the browser for the end-to-end tests, and the PostgreSQL
+# server and one-node Slurm (slurm-wlm, munge) that scripts/start_test_services.sh starts for the store and fleet
+# tests)
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libcli11-dev libgtest-dev libcpp-httplib-dev
-          libsqlite3-dev nodejs npm)
+          libsqlite3-dev libpq-dev nodejs npm)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(chromium)
+    packages+=(chromium clang-format clang-tidy postgresql munge slurm-wlm) # browser tests; format/tidy gates; the real services of the store and fleet tests
 fi
 
 missing=()

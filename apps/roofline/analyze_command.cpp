@@ -1,11 +1,13 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "local_backend.hpp"
+#include "paths.hpp"
+#include "roofline/core/analysis.hpp"
 #include "roofline/core/calibration.hpp"
-#include "roofline/core/device_match.hpp"
 #include "roofline/core/gap.hpp"
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
+#include "stored_run.hpp"
 
 #ifdef ROOFLINE_HAVE_TELEMETRY
 #include "roofline/telemetry/telemetry.hpp"
@@ -38,6 +40,8 @@ struct analyze_options {
     bool no_verify = false;
     bool no_cache = false;
     bool corrupt_for_test = false;
+    std::string db; // store the run here too (a SQLite file or a postgresql:// URL)
+    std::string gpu_index;
 };
 
 std::optional<precision_id> optional_precision(const std::string& text, const char* field) {
@@ -80,8 +84,8 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     const auto out = optional_precision(o.out_precision, "--out-precision");
     const double beta = parse_number(o.beta, "--beta");
     const std::int64_t group_size = parse_dimension(o.group_size, "--group-size");
-    if (o.iterations < 1 || o.iterations > 100000) {
-        throw usage_error("--iterations must be an integer in [1, 100000]");
+    if (o.iterations < 1 || o.iterations > max_iterations) {
+        throw usage_error("--iterations must be an integer in [1, " + std::to_string(max_iterations) + "]");
     }
     measure_options mopt;
     try {
@@ -112,32 +116,50 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     if (!o.predict_only) {
         backend = make_local_backend(why_no_gpu);
     }
-    std::optional<device_identity> device;
+    // The plan (roofs, validated problems, predictions) is the core's, shared with the server.
+    analysis_context ctx;
+    ctx.registry = &registry;
     if (backend) {
-        device = backend->device();
+        ctx.device = backend->device();
     }
-    const auto choice =
-        choose_hardware(registry, o.hardware, device ? &*device : nullptr, backend ? "h100-sxm" : "b10");
-    const hardware_entry* hw = choice.entry;
-    if (!choice.warning.empty()) {
-        std::cerr << "warning: " << choice.warning << '\n';
+    ctx.profile_dir = profile_dir();
+    perf_model model;
+    try {
+        model = model_with_profiles(calibration_dir());
+    } catch (const std::invalid_argument& e) {
+        throw usage_error(std::string("calibration profiles: ") + e.what());
     }
-    const auto model = model_with_profiles(default_calibration_dir());
-    // roof=measured: the roofs `roofline ceilings` measured on this GPU (or the newest profile without a
-    // GPU).
-    hardware_entry measured_entry;
+    ctx.model = &model;
+    analysis_request request;
+    request.pacing = mopt.pacing;
+    if (!o.hardware.empty()) {
+        request.hardware_key = registry.at(o.hardware, "--hardware").key;
+    }
     if (o.roof == "measured") {
-        const auto dir = default_profile_dir();
-        const auto profile =
-            dir.empty() ? std::nullopt : find_profile(dir, backend ? backend->device().uuid : std::string());
-        if (!profile) {
-            throw usage_error("--roof measured: no measured profile in '" + dir.string() +
-                              "'; run `roofline ceilings` on the GPU first (or set ROOFLINE_PROFILE_DIR)");
-        }
-        measured_entry = measured_hardware_entry(*profile, hw);
-        hw = &measured_entry;
+        request.roof = roof_source::measured;
     } else if (o.roof != "datasheet") {
         throw usage_error("--roof must be 'datasheet' or 'measured' (got '" + o.roof + "')");
+    }
+    for (const auto p : precisions) {
+        auto problem = make_problem(m, n, k, p, a, b, out, beta);
+        problem.group_size = group_size;
+        try {
+            validate(problem);
+        } catch (const std::invalid_argument& e) {
+            throw usage_error(e.what());
+        }
+        request.problems.push_back(problem);
+    }
+    analysis_plan plan;
+    try {
+        plan = plan_analysis(ctx, request);
+    } catch (const analysis_error& e) {
+        throw usage_error((e.field() == "roof" ? "--roof measured: " : "--hardware: ") +
+                          std::string(e.what()));
+    }
+    const hardware_entry* hw = plan.hardware.get();
+    if (!plan.warning.empty()) {
+        std::cerr << "warning: " << plan.warning << '\n';
     }
 #ifdef ROOFLINE_HAVE_TELEMETRY
     // Clocks, power and energy while each precision's timed samples run (absent with a reason without NVML).
@@ -150,36 +172,44 @@ void run_analyze(const analyze_options& o, const global_options& global) {
 #endif
 
     std::vector<analysis_point> points;
-    for (const auto p : precisions) {
-        auto problem = make_problem(m, n, k, p, a, b, out, beta);
-        problem.group_size = group_size;
-        try {
-            validate(problem);
-        } catch (const std::invalid_argument& e) {
-            throw usage_error(e.what());
+    if (backend) {
+        for (const auto& problem : plan.problems) {
+            points.push_back(backend->measure(problem, mopt));
+            annotate(*hw, points.back(), &model);
         }
+    } else {
+        points = plan.predicted;
+    }
+
+    if (const auto db = o.db; !db.empty()) {
+        run_origin origin;
         if (backend) {
-            auto pt = backend->measure(problem, mopt);
-            complete_point(pt, *hw, model);
-            points.push_back(std::move(pt));
-        } else {
-            points.push_back(predict(*hw, problem, mopt.pacing, model));
+            origin.device = backend->device();
         }
+        origin.gpu_index = gpu_index_from_env();
+        if (!o.gpu_index.empty()) {
+            if (o.gpu_index.size() > 4 || o.gpu_index.find_first_not_of("0123456789") != std::string::npos) {
+                throw usage_error("--gpu-index must be an integer in [0, 9999] (got '" +
+                                  o.gpu_index.substr(0, 20) + "')");
+            }
+            origin.gpu_index = std::stoll(o.gpu_index);
+        }
+        const auto id = store_analysis(db, *hw, points, origin);
+        std::cerr << "stored as run " << id << '\n';
     }
 
     switch (format) {
-    case output_format::json:
-    {
+    case output_format::json: {
         auto doc = analysis_document(*hw, points);
-        annotate_hardware_choice(doc, choice);
+        annotate_hardware_choice(doc, plan);
         std::cout << doc.dump(2) << '\n';
-    }
         break;
+    }
     case output_format::csv:
         std::cout << points_csv(points);
         break;
     case output_format::table:
-        std::cout << points_table(*hw, points) << "  hardware: " << choice.matched_by << '\n';
+        std::cout << points_table(*hw, points) << "  hardware: " << plan.matched_by << '\n';
         for (const auto& p : points) {
             if (p.source != point_source::measured || p.time_s <= 0 || !p.measured) {
                 continue;
@@ -222,8 +252,9 @@ void add_analyze_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--out-precision", opts->out_precision, "Precision of D (default: the input's default)");
     cmd->add_option("--beta", opts->beta,
                     "beta of D = alpha*A*B + beta*C; non-zero adds C's traffic (default 0)");
-    cmd->add_option("--group-size", opts->group_size,
-                    "INT4 weights of a mixed GEMM (W4A16): one 16-bit scale per this many along K (default 128)");
+    cmd->add_option(
+        "--group-size", opts->group_size,
+        "INT4 weights of a mixed GEMM (W4A16): one 16-bit scale per this many along K (default 128)");
     cmd->add_option("--format", opts->format, "table, json or csv");
     cmd->add_flag("--predict-only", opts->predict_only, "Do not measure even when a GPU is present");
     cmd->add_option("--mode", opts->mode, "cold (L2 flushed before each sample; default) or hot");
@@ -242,6 +273,13 @@ void add_analyze_command(CLI::App& app, const global_options& global) {
                   "Skip the check against a reference (result: not_verified)");
     cmd->add_flag("--no-cache", opts->no_cache,
                   "Search algorithms again instead of using the on-disk choice");
+    cmd->add_option(
+        "--db", opts->db,
+        "Also store the run: a SQLite file or a postgresql:// URL (what `roofline fleet` tasks do)");
+    cmd->add_option("--gpu-index", opts->gpu_index,
+                    "The GPU's index on its node, stored with the run (default: CUDA_VISIBLE_DEVICES when it "
+                    "names one GPU)")
+        ->group("");
     cmd->add_flag("--corrupt-result-for-test", opts->corrupt_for_test,
                   "Test hook: corrupt one output element; verification must report 'incorrect'")
         ->group("");

@@ -2,6 +2,7 @@
 // when present, predicted otherwise — stored as one run.
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "paths.hpp"
 #include "roofline/core/report.hpp"
 #include "roofline/core/workload/workload_report.hpp"
 #include "workload_cli.hpp"
@@ -71,7 +72,7 @@ std::int64_t store_batch(const std::string& db, const nlohmann::json& doc, const
     std::filesystem::path path = db;
 #ifdef ROOFLINE_HAVE_SERVER
     if (path.empty()) {
-        path = server::default_db_path();
+        path = runs_db_path();
     }
 #endif
     if (path.empty()) {

@@ -3,6 +3,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "local_backend.hpp"
+#include "paths.hpp"
 #include "roofline/core/calibration.hpp"
 #include "roofline/core/device_match.hpp"
 #include "roofline/core/report.hpp"
@@ -198,7 +199,7 @@ void run_calibrate(const calibrate_options& o, const global_options& global) {
 
     std::filesystem::path out = o.output;
     if (out.empty()) {
-        const auto dir = default_calibration_dir();
+        const auto dir = calibration_dir();
         if (dir.empty()) {
             throw usage_error(
                 "--output is required: no calibration directory (set ROOFLINE_CALIBRATION_DIR)");

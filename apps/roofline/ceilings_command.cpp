@@ -1,9 +1,10 @@
-// `roofline ceilings`: measures the local GPU's roofs (device-memory and L2 bandwidth with our own kernels, the
-// compute roof per precision by searching shapes through the GPU engine), prints them beside the datasheet entry
-// the device matches, and stores them as a measured profile for analyses with roof=measured.
+// `roofline ceilings`: measures the local GPU's roofs (device-memory and L2 bandwidth with our own kernels,
+// the compute roof per precision by searching shapes through the GPU engine), prints them beside the
+// datasheet entry the device matches, and stores them as a measured profile for analyses with roof=measured.
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "local_backend.hpp"
+#include "paths.hpp"
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
 
@@ -58,23 +59,32 @@ std::string pad(std::string s, std::size_t width) {
     return buf;
 }
 
-std::string tbs(double bytes_per_s) { return fixed(bytes_per_s / 1e12, 2) + " TB/s"; }
-std::string tf(double flops_per_s) { return fixed(flops_per_s / 1e12, flops_per_s < 100e12 ? 1 : 0) + " TFLOP/s"; }
+std::string tbs(double bytes_per_s) {
+    return fixed(bytes_per_s / 1e12, 2) + " TB/s";
+}
+std::string tf(double flops_per_s) {
+    return fixed(flops_per_s / 1e12, flops_per_s < 100e12 ? 1 : 0) + " TFLOP/s";
+}
 
 std::string bandwidth_label(const std::string& name) {
-    if (name == "dram_read") return "DRAM read";
-    if (name == "dram_write") return "DRAM write";
-    if (name == "dram_copy") return "DRAM copy (read+write)";
-    if (name == "dram_copy_memcpy") return "cudaMemcpy D2D (read+write)";
-    if (name == "l2_read") return "L2 read";
+    if (name == "dram_read")
+        return "DRAM read";
+    if (name == "dram_write")
+        return "DRAM write";
+    if (name == "dram_copy")
+        return "DRAM copy (read+write)";
+    if (name == "dram_copy_memcpy")
+        return "cudaMemcpy D2D (read+write)";
+    if (name == "l2_read")
+        return "L2 read";
     return name;
 }
 
 std::string render_table(const measured_profile& p, const hardware_entry* hw, const std::string& saved_to) {
     std::ostringstream out;
     const auto& d = p.device;
-    out << "roofline ceilings: " << d.name << " (sm " << d.compute_capability << ", " << d.sm_count << " SMs, "
-        << format_si(d.memory_bytes, "B") << ", L2 " << format_si(d.l2_bytes, "B") << ")\n";
+    out << "roofline ceilings: " << d.name << " (sm " << d.compute_capability << ", " << d.sm_count
+        << " SMs, " << format_si(d.memory_bytes, "B") << ", L2 " << format_si(d.l2_bytes, "B") << ")\n";
     out << "  " << d.uuid << ", PCI " << d.pci_bus_id;
     if (!p.nvml_driver_version.empty()) {
         out << ", driver " << p.nvml_driver_version;
@@ -82,9 +92,11 @@ std::string render_table(const measured_profile& p, const hardware_entry* hw, co
     if (!d.cuda_runtime_version.empty()) {
         out << ", CUDA runtime " << d.cuda_runtime_version;
     }
-    out << "\n  max SM clock " << (p.sm_clock_max_mhz ? fixed(*p.sm_clock_max_mhz, 0) + " MHz" : std::string("?"))
+    out << "\n  max SM clock "
+        << (p.sm_clock_max_mhz ? fixed(*p.sm_clock_max_mhz, 0) + " MHz" : std::string("?"))
         << ", max memory clock "
-        << (p.mem_clock_max_mhz ? fixed(*p.mem_clock_max_mhz, 0) + " MHz" : std::string("?")) << ", power limit "
+        << (p.mem_clock_max_mhz ? fixed(*p.mem_clock_max_mhz, 0) + " MHz" : std::string("?"))
+        << ", power limit "
         << (p.power_limit_w ? fixed(*p.power_limit_w, 0) + " W" : std::string("? (no NVML)")) << "\n";
     out << "  datasheet: "
         << (hw != nullptr ? hw->key + " (" + hw->name + ")"
@@ -92,14 +104,14 @@ std::string render_table(const measured_profile& p, const hardware_entry* hw, co
         << "\n\n";
 
     const double ds_bw = hw != nullptr ? hw->memory_bandwidth_bytes_per_s.value.value_or(0.0) : 0.0;
-    out << pad("memory", 30) << pad("median", 13) << pad("best", 13) << pad("datasheet", 13) << pad("of sheet", 10)
-        << "how\n";
+    out << pad("memory", 30) << pad("median", 13) << pad("best", 13) << pad("datasheet", 13)
+        << pad("of sheet", 10) << "how\n";
     for (const auto& b : p.bandwidth) {
         const bool dram = b.name.rfind("dram", 0) == 0;
         out << "  " << pad(bandwidth_label(b.name), 28) << pad(tbs(b.bytes_per_s), 13)
             << pad(tbs(b.best_bytes_per_s), 13) << pad(dram && ds_bw > 0 ? tbs(ds_bw) : "-", 13)
-            << pad(dram && ds_bw > 0 ? fixed(100 * b.bytes_per_s / ds_bw, 1) + "%" : "-", 10) << b.kernel << " ("
-            << format_si(b.buffer_bytes, "B") << ")\n";
+            << pad(dram && ds_bw > 0 ? fixed(100 * b.bytes_per_s / ds_bw, 1) + "%" : "-", 10) << b.kernel
+            << " (" << format_si(b.buffer_bytes, "B") << ")\n";
     }
     if (!p.compute.empty()) {
         out << "\n"
@@ -116,7 +128,8 @@ std::string render_table(const measured_profile& p, const hardware_entry* hw, co
         if (hw != nullptr && hw->peak(c.precision).supported) {
             sheet = hw->peak(c.precision).flops_per_s;
         }
-        const auto* t = c.sustained_telemetry && c.sustained_telemetry->available ? &*c.sustained_telemetry : nullptr;
+        const auto* t =
+            c.sustained_telemetry && c.sustained_telemetry->available ? &*c.sustained_telemetry : nullptr;
         std::string clocks = "-";
         if (t != nullptr && t->sm_clock_mean_mhz) {
             clocks = fixed(*t->sm_clock_mean_mhz, 0) + "/" +
@@ -133,9 +146,10 @@ std::string render_table(const measured_profile& p, const hardware_entry* hw, co
             for (std::size_t i = 0; i < t->throttle_reasons.size(); ++i) {
                 out << (i ? ", " : "") << t->throttle_reasons[i];
             }
-            out << (t->low_clock_samples > 0 ? "; " + std::to_string(t->low_clock_samples) + " of " +
-                                                   std::to_string(t->samples) + " samples under 75% of max SM clock"
-                                             : std::string())
+            out << (t->low_clock_samples > 0
+                        ? "; " + std::to_string(t->low_clock_samples) + " of " + std::to_string(t->samples) +
+                              " samples under 75% of max SM clock"
+                        : std::string())
                 << "\n";
         }
         if (!c.message.empty()) {
@@ -145,7 +159,8 @@ std::string render_table(const measured_profile& p, const hardware_entry* hw, co
     for (const auto& n : p.notes) {
         out << "note: " << n << "\n";
     }
-    out << "\n" << (saved_to.empty() ? std::string("profile not saved") : "profile saved: " + saved_to)
+    out << "\n"
+        << (saved_to.empty() ? std::string("profile not saved") : "profile saved: " + saved_to)
         << " (analyses use it with roof=measured)\n";
     out << "took " << fixed(p.wall_seconds, 1) << " s\n";
     return out.str();
@@ -166,14 +181,15 @@ std::vector<ceilings::shape> parse_shapes(const std::string& text) {
 
 std::vector<precision_id> default_precisions(const hardware_entry* hw) {
     // The formats cuBLASLt runs on current NVIDIA GPUs; the datasheet prunes what the GPU lacks.
-    const std::vector<precision_id> all{precision_id::fp64,     precision_id::fp32,     precision_id::tf32,
-                                        precision_id::bf16,     precision_id::fp16,     precision_id::fp8_e4m3,
-                                        precision_id::fp8_e5m2, precision_id::int8,     precision_id::mxfp8,
+    const std::vector<precision_id> all{precision_id::fp64,     precision_id::fp32, precision_id::tf32,
+                                        precision_id::bf16,     precision_id::fp16, precision_id::fp8_e4m3,
+                                        precision_id::fp8_e5m2, precision_id::int8, precision_id::mxfp8,
                                         precision_id::nvfp4};
     std::vector<precision_id> out;
     for (const auto p : all) {
-        if (hw != nullptr ? hw->peak(p).supported
-                          : (p != precision_id::mxfp8 && p != precision_id::nvfp4 && p != precision_id::fp8_e5m2)) {
+        if (hw != nullptr
+                ? hw->peak(p).supported
+                : (p != precision_id::mxfp8 && p != precision_id::nvfp4 && p != precision_id::fp8_e5m2)) {
             out.push_back(p);
         }
     }
@@ -190,7 +206,8 @@ void run_ceilings(const ceilings_options& o, const global_options& global) {
         throw usage_error("--sustain-seconds must be in [0, 60]");
     }
     const auto registry = load_registry(global.data_dir);
-    const std::filesystem::path dir = o.profile_dir.empty() ? default_profile_dir() : std::filesystem::path(o.profile_dir);
+    const std::filesystem::path dir =
+        o.profile_dir.empty() ? cli::profile_dir() : std::filesystem::path(o.profile_dir);
 
     if (o.show) {
         std::vector<std::string> skipped;
@@ -199,18 +216,21 @@ void run_ceilings(const ceilings_options& o, const global_options& global) {
             std::cerr << "warning: skipped " << s << "\n";
         }
         if (!p) {
-            throw std::runtime_error("no measured profile in " + dir.string() + ": run `roofline ceilings` on the GPU");
+            throw std::runtime_error("no measured profile in " + dir.string() +
+                                     ": run `roofline ceilings` on the GPU");
         }
         const auto* hw = registry.match_device(p->device.name, p->device.compute_capability);
-        std::cout << (format == output_format::json ? to_json(*p).dump(2) + "\n"
-                                                    : render_table(*p, hw, profile_path(dir, p->device.uuid).string()));
+        std::cout << (format == output_format::json
+                          ? to_json(*p).dump(2) + "\n"
+                          : render_table(*p, hw, profile_path(dir, p->device.uuid).string()));
         return;
     }
 
 #ifndef ROOFLINE_HAVE_CEILINGS
     (void)dir;
-    throw std::runtime_error("this build of roofline has no CUDA (built without nvcc): `roofline ceilings` measures "
-                             "a GPU and needs a CUDA build; `roofline ceilings --show` prints a stored profile");
+    throw std::runtime_error(
+        "this build of roofline has no CUDA (built without nvcc): `roofline ceilings` measures "
+        "a GPU and needs a CUDA build; `roofline ceilings --show` prints a stored profile");
 #else
     const auto start = std::chrono::steady_clock::now();
     std::vector<ceilings::shape> shapes;
@@ -261,8 +281,9 @@ void run_ceilings(const ceilings_options& o, const global_options& global) {
     say("measuring device-memory and L2 bandwidth...");
     ceilings::bandwidth_options bo;
     for (const auto& f : ceilings::measure_bandwidth(bo)) {
-        p.bandwidth.push_back({f.name, f.kernel + "; fastest of " + std::to_string(f.variants_tried) +
-                                           " variants, median of " + std::to_string(f.timing.samples) + " launches",
+        p.bandwidth.push_back({f.name,
+                               f.kernel + "; fastest of " + std::to_string(f.variants_tried) +
+                                   " variants, median of " + std::to_string(f.timing.samples) + " launches",
                                f.bytes_per_s(), f.best_bytes_per_s(), f.buffer_bytes});
         say(bandwidth_label(f.name) + ": " + tbs(f.bytes_per_s()));
     }
@@ -286,7 +307,8 @@ void run_ceilings(const ceilings_options& o, const global_options& global) {
             }
             ceilings::compute_search_options co;
             try {
-                co.precisions = o.precisions == "auto" ? default_precisions(hw) : parse_precision_list(o.precisions);
+                co.precisions =
+                    o.precisions == "auto" ? default_precisions(hw) : parse_precision_list(o.precisions);
             } catch (const std::invalid_argument& e) {
                 throw usage_error(std::string("--precisions: ") + e.what());
             }
@@ -315,8 +337,9 @@ void run_ceilings(const ceilings_options& o, const global_options& global) {
     std::string saved_to;
     if (!o.no_save) {
         if (dir.empty()) {
-            p.notes.push_back("profile not saved: no cache directory ($ROOFLINE_PROFILE_DIR, $XDG_CACHE_HOME and "
-                              "$HOME unset); pass --profile-dir");
+            p.notes.push_back(
+                "profile not saved: no cache directory ($ROOFLINE_PROFILE_DIR, $XDG_CACHE_HOME and "
+                "$HOME unset); pass --profile-dir");
         } else {
             const auto file = profile_path(dir, p.device.uuid);
             try {
@@ -341,24 +364,29 @@ void run_ceilings(const ceilings_options& o, const global_options& global) {
 
 void add_ceilings_command(CLI::App& app, const global_options& global) {
     auto opts = std::make_shared<ceilings_options>();
-    auto* cmd = app.add_subcommand("ceilings", "Measure this GPU's roofs (memory bandwidth, compute per precision) and "
-                                               "store them as a measured profile");
+    auto* cmd = app.add_subcommand("ceilings",
+                                   "Measure this GPU's roofs (memory bandwidth, compute per precision) and "
+                                   "store them as a measured profile");
     cmd->add_option("--format", opts->format, "table or json")->capture_default_str();
-    cmd->add_option("--precisions", opts->precisions,
-                    "Precisions to search (comma list or 'all'); 'auto': those the datasheet says the GPU has")
+    cmd->add_option(
+           "--precisions", opts->precisions,
+           "Precisions to search (comma list or 'all'); 'auto': those the datasheet says the GPU has")
         ->capture_default_str();
-    cmd->add_option("--shapes", opts->shapes,
-                    "Shapes to search, MxNxK comma list (default: 4096^3, 8192^3, 6144x17920x2816, 8192x8192x16384, "
-                    "16384x16384x4096; shapes predicted over 5 ms per GEMM are skipped)");
+    cmd->add_option(
+        "--shapes", opts->shapes,
+        "Shapes to search, MxNxK comma list (default: 4096^3, 8192^3, 6144x17920x2816, 8192x8192x16384, "
+        "16384x16384x4096; shapes predicted over 5 ms per GEMM are skipped)");
     cmd->add_option("--sustain-seconds", opts->sustain_seconds,
                     "Length of the sustained run of each precision's best shape (0: none)")
         ->capture_default_str();
     cmd->add_flag("--bandwidth-only", opts->bandwidth_only, "Measure memory bandwidth only");
     cmd->add_flag("--no-save", opts->no_save, "Do not store the measured profile");
-    cmd->add_flag("--show", opts->show, "Print the newest stored profile instead of measuring (no GPU needed)");
-    cmd->add_option("--profile-dir", opts->profile_dir,
-                    "Where profiles live (default $ROOFLINE_PROFILE_DIR, $XDG_CACHE_HOME/roofline/profiles or "
-                    "~/.cache/roofline/profiles)");
+    cmd->add_flag("--show", opts->show,
+                  "Print the newest stored profile instead of measuring (no GPU needed)");
+    cmd->add_option(
+        "--profile-dir", opts->profile_dir,
+        "Where profiles live (default $ROOFLINE_PROFILE_DIR, $XDG_CACHE_HOME/roofline/profiles or "
+        "~/.cache/roofline/profiles)");
     cmd->callback([opts, &global] { run_ceilings(*opts, global); });
 }
 

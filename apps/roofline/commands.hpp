@@ -20,5 +20,7 @@ void add_model_command(CLI::App& app, const global_options& global);    // model
 void add_batch_command(CLI::App& app, const global_options& global);    // batch_command.cpp
 void add_spot_command(CLI::App& app, const global_options& global);     // spot_command.cpp
 void add_doctor_command(CLI::App& app, const global_options& global);   // doctor_command.cpp
+void add_runs_command(CLI::App& app, const global_options& global);     // runs_command.cpp (store)
+void add_fleet_command(CLI::App& app, const global_options& global);    // fleet_command.cpp (Slurm + store)
 
 } // namespace roofline::cli

@@ -2,6 +2,7 @@
 // required is missing (the registry, the presets, a writable database; the GPU too with --require-gpu).
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "paths.hpp"
 #include "local_backend.hpp"
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
@@ -163,7 +164,7 @@ std::vector<check> run_checks(const doctor_options& o, const global_options& glo
     }
 #endif
     {
-        const auto dir = default_profile_dir();
+        const auto dir = profile_dir();
         std::optional<measured_profile> profile;
         if (!dir.empty()) {
             try {
@@ -180,7 +181,7 @@ std::vector<check> run_checks(const doctor_options& o, const global_options& glo
 #ifdef ROOFLINE_HAVE_SERVER
     {
         const std::filesystem::path db =
-            o.db.empty() ? server::default_db_path() : std::filesystem::path(o.db);
+            o.db.empty() ? runs_db_path() : std::filesystem::path(o.db);
         const auto dir = db.has_parent_path() ? db.parent_path() : std::filesystem::path(".");
         const bool file_ok = !std::filesystem::exists(db) || ::access(db.c_str(), W_OK) == 0;
         const bool ok = writable_dir(dir) && file_ok;

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
     roofline::cli::add_batch_command(app, global);
     roofline::cli::add_spot_command(app, global);
     roofline::cli::add_doctor_command(app, global);
+    roofline::cli::add_runs_command(app, global);
+    roofline::cli::add_fleet_command(app, global);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

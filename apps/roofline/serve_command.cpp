@@ -1,6 +1,7 @@
 // `roofline serve`: the HTTP API and the web app (roofline::server).
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "paths.hpp"
 
 #ifdef ROOFLINE_HAVE_SERVER
 #include "roofline/server/server.hpp"
@@ -74,7 +75,8 @@ void run_serve(const serve_options& o, const global_options& global) {
     server::server_config c;
     c.host = o.host;
     c.port = o.port;
-    c.db_path = o.db.empty() ? server::default_db_path() : std::filesystem::path(o.db);
+    c.db_path = o.db.empty() ? runs_db_path() : std::filesystem::path(o.db);
+    c.profile_dir = profile_dir();
     c.max_db_bytes = o.max_db_bytes;
     c.token = o.token;
     if (c.token.empty()) {
@@ -84,7 +86,8 @@ void run_serve(const serve_options& o, const global_options& global) {
     }
     if (!o.web_root.empty()) {
         if (!std::filesystem::is_directory(o.web_root)) {
-            throw usage_error("--web-root " + o.web_root + " is not a directory (build the web app with "
+            throw usage_error("--web-root " + o.web_root +
+                              " is not a directory (build the web app with "
                               "`cd web && npm run build`, which writes web/dist)");
         }
         c.web_root = o.web_root;
@@ -168,9 +171,11 @@ void run_serve(const serve_options& o, const global_options& global) {
 void add_serve_command(CLI::App& app, const global_options& global) {
 #ifdef ROOFLINE_HAVE_SERVER
     auto o = std::make_shared<serve_options>();
-    auto* cmd = app.add_subcommand("serve", "Serve the HTTP API and the web app (default http://127.0.0.1:8000)");
-    cmd->add_option("--host", o->host,
-                    "Address to bind (default 127.0.0.1; any other needs --token: reach it through an SSH tunnel)");
+    auto* cmd =
+        app.add_subcommand("serve", "Serve the HTTP API and the web app (default http://127.0.0.1:8000)");
+    cmd->add_option(
+        "--host", o->host,
+        "Address to bind (default 127.0.0.1; any other needs --token: reach it through an SSH tunnel)");
     cmd->add_option("--port", o->port, "Port (default 8000; 0 = any free port, printed on start)");
     cmd->add_option("--db", o->db,
                     "Database of runs: a SQLite file (default $ROOFLINE_DB, else ~/.local/share/roofline/runs.db) "
@@ -204,11 +209,13 @@ void add_serve_command(CLI::App& app, const global_options& global) {
         ->group("");
     cmd->callback([o, &global] { run_serve(*o, global); });
 #else
-    auto* cmd = app.add_subcommand("serve", "(this build has no server: libcpp-httplib-dev or libsqlite3-dev was "
-                                            "missing at configure time)");
+    auto* cmd =
+        app.add_subcommand("serve", "(this build has no server: libcpp-httplib-dev or libsqlite3-dev was "
+                                    "missing at configure time)");
     cmd->callback([] {
-        throw std::runtime_error("this build has no HTTP server; install libcpp-httplib-dev and libsqlite3-dev and "
-                                 "reconfigure");
+        throw std::runtime_error(
+            "this build has no HTTP server; install libcpp-httplib-dev and libsqlite3-dev and "
+            "reconfigure");
     });
     (void)global;
 #endif

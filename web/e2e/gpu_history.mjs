@@ -28,7 +28,7 @@ try {
   }
   const chosen = [...shapes.values()].slice(0, 2);
   const hardwareKey = chosen[0].hardware_key;
-  console.log(`# ${gpuRuns.length} GPU runs on ${chosen[0].device_name}; plotting ${chosen.map((r) => `run ${r.id} (${r.M}x${r.N}x${r.K})`).join(', ')}`);
+  console.log(`# ${gpuRuns.length} GPU runs on ${chosen[0].device_name}; plotting ${chosen.map((r) => `run ${r.run_id} (${r.M}x${r.N}x${r.K})`).join(', ')}`);
 
   const { context, close } = await launchBrowser({ width: 1366, height: 900 });
   try {
@@ -39,14 +39,14 @@ try {
     await page.getByTestId('api-status').filter({ hasText: 'API online' }).waitFor();
     await page.getByLabel('Hardware (roofs)').selectOption(hardwareKey);
     for (const r of chosen) {
-      await page.getByRole('button', { name: `Plot run ${r.id}`, exact: true }).click();
+      await page.getByRole('button', { name: `Plot run ${r.run_id}`, exact: true }).click();
     }
     const measured = page.locator('[data-testid=point][data-source=measured]');
     await measured.first().waitFor();
     // Every measured point of the stored runs is on the chart, in its precision's colour.
     const expected = [];
     for (const r of chosen) {
-      const run = await (await fetch(`${server.url}/api/runs/${r.id}`)).json();
+      const run = await (await fetch(`${server.url}/api/runs/${r.run_id}`)).json();
       for (const p of run.measured ?? []) {
         if (p.time_s > 0) expected.push(p);
       }

@@ -59,6 +59,7 @@ export function buildIfNeeded() {
   const inputs = Math.max(
     newestMtime(join(WEB, 'src')),
     newestMtime(join(REPO, 'data/hardware')),
+    statSync(join(REPO, 'data/precisions.json')).mtimeMs,
     ...['index.html', 'vite.config.ts', 'package.json', 'package-lock.json'].map((f) => statSync(join(WEB, f)).mtimeMs),
   );
   if (existsSync(index) && statSync(index).mtimeMs >= inputs) return;

@@ -215,6 +215,8 @@ TEST(cli, calibrate_replays_fits_and_analyze_uses_the_profile) {
     EXPECT_EQ(none.code, 2) << none.out;
     EXPECT_TRUE(contains(none.out, "--replay")) << none.out;
     std::filesystem::remove_all(dir);
+}
+
 // --- what a new user's typing found (issue 17)
 // --------------------------------------------------------------
 

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <fstream>
 #include <numeric>
 #include <set>
@@ -349,19 +348,6 @@ calibration_profile fit_profile(const hardware_entry& hw, const std::vector<cali
     }
     c.fitted_shapes.assign(shapes.begin(), shapes.end());
     return c;
-}
-
-std::filesystem::path default_calibration_dir() {
-    if (const char* env = std::getenv("ROOFLINE_CALIBRATION_DIR"); env != nullptr && *env != '\0') {
-        return env;
-    }
-    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
-        return std::filesystem::path(xdg) / "roofline" / "calibration";
-    }
-    if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-        return std::filesystem::path(home) / ".local" / "share" / "roofline" / "calibration";
-    }
-    return {};
 }
 
 perf_model model_with_profiles(const std::filesystem::path& dir) {

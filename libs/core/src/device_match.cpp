@@ -24,10 +24,15 @@ hardware_choice choose_hardware(const hardware_registry& registry, std::string_v
         c.matched_by = "device " + described + " matched " + e->key;
         return c;
     }
+    // The stand-in: the default itself when it has the device's compute capability (an unknown sm 9.0 GPU
+    // gets h100-sxm, as the server always gave it), else the registry's first entry of that capability.
+    if (const auto* d = registry.find(no_gpu_default);
+        d != nullptr && d->compute_capability == device->compute_capability) {
+        c.entry = d;
+    }
     for (const auto& e : registry.entries()) {
-        if (e.compute_capability == device->compute_capability) {
+        if (c.entry == nullptr && e.compute_capability == device->compute_capability) {
             c.entry = &e;
-            break;
         }
     }
     if (c.entry == nullptr) {

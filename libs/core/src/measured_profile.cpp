@@ -1,5 +1,6 @@
 #include "roofline/core/measured_profile.hpp"
 
+#include "roofline/core/json.hpp"
 #include "roofline/core/report.hpp"
 #include "roofline/core/worker_protocol.hpp"
 
@@ -15,7 +16,9 @@ namespace {
 
 using json = nlohmann::json;
 
-json opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+json opt(const std::optional<double>& v) {
+    return v ? json(*v) : json(nullptr);
+}
 
 std::optional<double> get_opt(const json& j, const char* k) {
     const auto it = j.find(k);
@@ -26,27 +29,6 @@ std::optional<double> get_opt(const json& j, const char* k) {
         throw std::invalid_argument(std::string("field '") + k + "' must be a number or null");
     }
     return it->get<double>();
-}
-
-telemetry_summary telemetry_from_json(const json& t) {
-    telemetry_summary s;
-    s.available = t.value("available", false);
-    s.unavailable_reason = t.value("unavailable_reason", "");
-    s.samples = t.value("samples", std::size_t{0});
-    s.sample_rate_hz = t.value("sample_rate_hz", 0.0);
-    s.sm_clock_mean_mhz = get_opt(t, "sm_clock_mean_mhz");
-    s.sm_clock_min_mhz = get_opt(t, "sm_clock_min_mhz");
-    s.sm_clock_max_mhz = get_opt(t, "sm_clock_max_mhz");
-    s.mem_clock_mean_mhz = get_opt(t, "mem_clock_mean_mhz");
-    s.power_mean_w = get_opt(t, "power_mean_w");
-    s.power_limit_w = get_opt(t, "power_limit_w");
-    s.energy_j = get_opt(t, "energy_j");
-    s.energy_per_gemm_j = get_opt(t, "energy_per_gemm_j");
-    s.temperature_max_c = get_opt(t, "temperature_max_c");
-    s.utilization_mean_pct = get_opt(t, "utilization_mean_pct");
-    s.throttle_reasons = t.value("throttle_reasons", std::vector<std::string>{});
-    s.low_clock_samples = t.value("low_clock_samples", std::size_t{0});
-    return s;
 }
 
 std::string read_text(const std::filesystem::path& file) {
@@ -176,19 +158,6 @@ measured_profile measured_profile_from_json(const json& j) {
     }
 }
 
-std::filesystem::path default_profile_dir() {
-    if (const char* d = std::getenv("ROOFLINE_PROFILE_DIR"); d != nullptr && *d != '\0') {
-        return d;
-    }
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
-        return std::filesystem::path(xdg) / "roofline" / "profiles";
-    }
-    if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-        return std::filesystem::path(home) / ".cache" / "roofline" / "profiles";
-    }
-    return {};
-}
-
 std::filesystem::path profile_path(const std::filesystem::path& dir, std::string_view uuid) {
     std::string name;
     for (const char c : uuid) {
@@ -220,7 +189,8 @@ void save_profile(const measured_profile& p, const std::filesystem::path& file) 
     std::filesystem::rename(tmp, file, ec);
     if (ec) {
         std::filesystem::remove(tmp, ec);
-        throw std::runtime_error("cannot rename " + tmp.string() + " to " + file.string() + ": " + ec.message());
+        throw std::runtime_error("cannot rename " + tmp.string() + " to " + file.string() + ": " +
+                                 ec.message());
     }
 }
 
@@ -302,18 +272,19 @@ hardware_entry measured_hardware_entry(const measured_profile& p, const hardware
     };
     h.sm_count = figure(p.device.sm_count > 0 ? std::optional<double>(p.device.sm_count) : std::nullopt,
                         "reported by the CUDA runtime");
-    h.boost_clock_hz = figure(p.sm_clock_max_mhz ? std::optional<double>(*p.sm_clock_max_mhz * 1e6) : std::nullopt,
-                              "maximum SM clock reported by the device");
-    h.memory_bytes = figure(p.device.memory_bytes > 0 ? std::optional<double>(p.device.memory_bytes) : std::nullopt,
-                            "reported by the CUDA runtime");
+    h.boost_clock_hz =
+        figure(p.sm_clock_max_mhz ? std::optional<double>(*p.sm_clock_max_mhz * 1e6) : std::nullopt,
+               "maximum SM clock reported by the device");
+    h.memory_bytes =
+        figure(p.device.memory_bytes > 0 ? std::optional<double>(p.device.memory_bytes) : std::nullopt,
+               "reported by the CUDA runtime");
     h.memory_bandwidth_bytes_per_s = figure(bw, source);
     const auto* read = p.find_bandwidth("dram_read");
     const auto* copy = p.find_bandwidth("dram_copy");
-    h.memory_bandwidth_bytes_per_s.note = "the faster of read-only (" +
-                                          (read ? format_si(read->bytes_per_s, "B/s") : std::string("-")) +
-                                          ") and copy (" +
-                                          (copy ? format_si(copy->bytes_per_s, "B/s") : std::string("-")) +
-                                          ", read + write counted) kernels, median launch";
+    h.memory_bandwidth_bytes_per_s.note =
+        "the faster of read-only (" + (read ? format_si(read->bytes_per_s, "B/s") : std::string("-")) +
+        ") and copy (" + (copy ? format_si(copy->bytes_per_s, "B/s") : std::string("-")) +
+        ", read + write counted) kernels, median launch";
     h.l2_bytes = figure(p.device.l2_bytes > 0 ? std::optional<double>(p.device.l2_bytes) : std::nullopt,
                         "reported by the CUDA runtime");
     h.tdp_w = figure(p.power_limit_w, "enforced power limit reported by NVML");
@@ -329,13 +300,14 @@ hardware_entry measured_hardware_entry(const measured_profile& p, const hardware
             pk.supported = true;
             pk.flops_per_s = m->burst_flops_per_s;
             pk.source = source;
-            pk.note = "best median over the searched shapes" +
-                      (m->best_problem ? " (at " + m->best_problem->shape_label() + ")" : std::string()) +
-                      (m->sustained_flops_per_s
-                           ? "; sustained " + format_si(*m->sustained_flops_per_s, "FLOP/s") + " over " +
-                                 format_si(m->sustained_seconds, "s")
-                           : std::string());
-        } else if (m != nullptr && (m->status == disposition::not_supported || m->status == disposition::invalid_problem)) {
+            pk.note =
+                "best median over the searched shapes" +
+                (m->best_problem ? " (at " + m->best_problem->shape_label() + ")" : std::string()) +
+                (m->sustained_flops_per_s ? "; sustained " + format_si(*m->sustained_flops_per_s, "FLOP/s") +
+                                                " over " + format_si(m->sustained_seconds, "s")
+                                          : std::string());
+        } else if (m != nullptr &&
+                   (m->status == disposition::not_supported || m->status == disposition::invalid_problem)) {
             pk.supported = false;
             pk.reason = "measured as not supported: " + m->message;
             pk.source = source;

@@ -396,6 +396,17 @@ json to_json(const performance_prediction& p) {
             {"terms", terms}};
 }
 
+clock_roof roof_at_clock(const roofline_estimate& e, const analysis_point& p) {
+    clock_roof r;
+    r.roof_clock_mhz = p.prediction ? p.prediction->roof_clock_mhz : std::nullopt;
+    r.run_clock_mhz = p.clock_mhz();
+    if (r.roof_clock_mhz && r.run_clock_mhz && *r.roof_clock_mhz > 0 && e.roof.available) {
+        r.attainable_flops_per_s =
+            std::min(e.memory_roof_flops_per_s, e.roof.peak_flops_per_s * *r.run_clock_mhz / *r.roof_clock_mhz);
+    }
+    return r;
+}
+
 performance_prediction prediction_from_json(const json& j) {
     performance_prediction p;
     p.time_s = j.value("time_s", 0.0);

@@ -1,4 +1,7 @@
+// Text renderings of results (CSV, the terminal tables); the JSON codecs are in src/json/.
 #include "roofline/core/report.hpp"
+
+#include "json/json_util.hpp"
 
 #include "roofline/core/gap.hpp"
 #include "roofline/core/perf_model.hpp"
@@ -7,13 +10,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <sstream>
-#include <stdexcept>
-
-#ifndef ROOFLINE_VERSION
-#define ROOFLINE_VERSION "0.0.0"
-#endif
 
 namespace roofline {
 namespace {
@@ -24,27 +21,6 @@ std::string fixed(double v, int decimals) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
-}
-
-json opt(const std::optional<double>& v) {
-    return v ? json(*v) : json(nullptr);
-}
-
-json sourced(const sourced_value& v, double scale = 1.0) {
-    json j{{"value", v.value ? json(*v.value / scale) : json(nullptr)}, {"source", v.source}};
-    if (!v.note.empty()) {
-        j["note"] = v.note;
-    }
-    return j;
-}
-
-// Rounds for display in JSON so 1365.3333333 stays exact enough yet readable; raw counts carry the truth.
-double round_sig(double v, int digits = 9) {
-    if (v == 0.0 || !std::isfinite(v)) {
-        return v;
-    }
-    const double scale = std::pow(10.0, digits - 1 - static_cast<int>(std::floor(std::log10(std::fabs(v)))));
-    return std::round(v * scale) / scale;
 }
 
 std::string csv_escape(const std::string& s) {
@@ -58,32 +34,6 @@ std::string csv_escape(const std::string& s) {
     return out + "\"";
 }
 
-const json& need(const json& j, const char* field) {
-    const auto it = j.find(field);
-    if (it == j.end()) {
-        throw std::invalid_argument(std::string("missing field '") + field + "'");
-    }
-    return *it;
-}
-
-// The attainable roof at the clock a point ran at: the compute roof times run clock / datasheet clock.
-struct clock_roof {
-    std::optional<double> roof_clock_mhz;
-    std::optional<double> run_clock_mhz;
-    double attainable_flops_per_s = 0.0;
-};
-
-clock_roof roof_at_clock(const roofline_estimate& e, const analysis_point& p) {
-    clock_roof r;
-    r.roof_clock_mhz = p.prediction ? p.prediction->roof_clock_mhz : std::nullopt;
-    r.run_clock_mhz = p.clock_mhz();
-    if (r.roof_clock_mhz && r.run_clock_mhz && *r.roof_clock_mhz > 0 && e.roof.available) {
-        r.attainable_flops_per_s =
-            std::min(e.memory_roof_flops_per_s, e.roof.peak_flops_per_s * *r.run_clock_mhz / *r.roof_clock_mhz);
-    }
-    return r;
-}
-
 std::string pad(std::string s, std::size_t width, bool right = false) {
     if (s.size() >= width) {
         return s;
@@ -93,17 +43,6 @@ std::string pad(std::string s, std::size_t width, bool right = false) {
 }
 
 } // namespace
-
-std::string_view tool_version() noexcept {
-    return ROOFLINE_VERSION;
-}
-
-json count_json(count_t v) {
-    if (v <= std::numeric_limits<std::uint64_t>::max()) {
-        return static_cast<std::uint64_t>(v);
-    }
-    return to_double(v);
-}
 
 std::string format_si(double v, std::string_view unit, int digits) {
     static constexpr std::array<std::pair<double, const char*>, 7> prefixes{
@@ -121,353 +60,6 @@ std::string format_si(double v, std::string_view unit, int digits) {
     return buf;
 }
 
-json to_json(const gemm_problem& p) {
-    return {{"M", p.m},
-            {"N", p.n},
-            {"K", p.k},
-            {"a_precision", to_string(p.a)},
-            {"b_precision", to_string(p.b)},
-            {"out_precision", to_string(p.out)},
-            {"beta", p.beta},
-            {"group_size", p.group_size}};
-}
-
-json to_json(const precision_roof& r) {
-    json j{{"precision", to_string(r.precision)},
-           {"colour", info(r.precision).colour},
-           {"available", r.available},
-           {"bandwidth_bytes_per_s", r.bandwidth_bytes_per_s}};
-    if (r.available) {
-        j["peak_flops_per_s"] = r.peak_flops_per_s;
-        j["peak_tflops"] = round_sig(r.peak_flops_per_s / 1e12);
-        j["ridge_ai"] = round_sig(r.ridge_ai);
-    } else {
-        j["reason"] = r.reason;
-    }
-    return j;
-}
-
-json roofs_json(const hardware_entry& h) {
-    json roofs = json::array();
-    for (const auto& pk : h.peaks) {
-        roofs.push_back(to_json(roof_for(h, pk.precision)));
-    }
-    return {{"key", h.key},
-            {"name", h.name},
-            {"memory_bandwidth_bytes_per_s", opt(h.memory_bandwidth_bytes_per_s.value)},
-            {"roofs", roofs}};
-}
-
-json to_json(const hardware_entry& h) {
-    json peaks = json::object();
-    for (const auto& pk : h.peaks) {
-        json p{{"supported", pk.supported}};
-        if (pk.supported) {
-            p["flops_per_s"] = opt(pk.flops_per_s);
-            p["tflops"] = pk.flops_per_s ? json(*pk.flops_per_s / 1e12) : json(nullptr);
-            p["source"] = pk.source;
-            p["halved_from_sparse"] = pk.halved_from_sparse;
-            if (!pk.derivation.empty()) {
-                p["derivation"] = pk.derivation;
-            }
-        } else {
-            p["reason"] = pk.reason;
-        }
-        if (!pk.note.empty()) {
-            p["note"] = pk.note;
-        }
-        peaks[std::string(to_string(pk.precision))] = p;
-    }
-    return {{"key", h.key},
-            {"name", h.name},
-            {"aliases", h.aliases},
-            {"vendor", h.vendor},
-            {"architecture", h.architecture},
-            {"compute_capability", h.compute_capability},
-            {"memory_type", h.memory_type},
-            {"sm_count", sourced(h.sm_count)},
-            {"boost_clock_hz", sourced(h.boost_clock_hz)},
-            {"memory_bytes", sourced(h.memory_bytes)},
-            {"memory_bandwidth_bytes_per_s", sourced(h.memory_bandwidth_bytes_per_s)},
-            {"l2_bytes", sourced(h.l2_bytes)},
-            {"tdp_w", sourced(h.tdp_w)},
-            {"peaks", peaks},
-            {"roofs", roofs_json(h)["roofs"]}};
-}
-
-json to_json(const timing_stats& t) {
-    json j{{"mode", to_string(t.mode)},  {"pacing", to_string(t.pacing)},
-           {"idle_ratio", t.idle_ratio}, {"samples", t.samples},
-           {"median_s", t.median_s},     {"min_s", t.min_s},
-           {"max_s", t.max_s},           {"mean_s", t.mean_s},
-           {"stdev_s", t.stdev_s},       {"relative_spread", t.relative_spread()}};
-    if (!t.sample_s.empty()) {
-        j["sample_s"] = t.sample_s;
-    }
-    return j;
-}
-
-json to_json(const device_identity& d) {
-    return {{"name", d.name},
-            {"compute_capability", d.compute_capability},
-            {"sm_count", d.sm_count},
-            {"driver_version", d.driver_version},
-            {"cuda_runtime_version", d.cuda_runtime_version},
-            {"cublaslt_version", d.cublaslt_version},
-            {"uuid", d.uuid},
-            {"pci_bus_id", d.pci_bus_id},
-            {"l2_bytes", d.l2_bytes},
-            {"memory_bytes", d.memory_bytes}};
-}
-
-device_identity device_from_json(const json& d) {
-    device_identity id;
-    id.name = d.value("name", "");
-    id.compute_capability = d.value("compute_capability", "");
-    id.sm_count = d.value("sm_count", 0);
-    id.driver_version = d.value("driver_version", "");
-    id.cuda_runtime_version = d.value("cuda_runtime_version", "");
-    id.cublaslt_version = d.value("cublaslt_version", "");
-    id.uuid = d.value("uuid", "");
-    id.pci_bus_id = d.value("pci_bus_id", "");
-    id.l2_bytes = d.value("l2_bytes", 0.0);
-    id.memory_bytes = d.value("memory_bytes", 0.0);
-    return id;
-}
-
-json to_json(const telemetry_summary& t) {
-    json j{{"available", t.available}};
-    if (!t.available) {
-        j["unavailable_reason"] = t.unavailable_reason;
-        return j;
-    }
-    j.update({{"samples", t.samples},
-              {"sample_rate_hz", t.sample_rate_hz},
-              {"sm_clock_mean_mhz", opt(t.sm_clock_mean_mhz)},
-              {"sm_clock_min_mhz", opt(t.sm_clock_min_mhz)},
-              {"sm_clock_max_mhz", opt(t.sm_clock_max_mhz)},
-              {"mem_clock_mean_mhz", opt(t.mem_clock_mean_mhz)},
-              {"power_mean_w", opt(t.power_mean_w)},
-              {"power_limit_w", opt(t.power_limit_w)},
-              {"energy_j", opt(t.energy_j)},
-              {"energy_per_gemm_j", opt(t.energy_per_gemm_j)},
-              {"energy_source", t.energy_source},
-              {"gemm_power_w", opt(t.gemm_power_w)},
-              {"region_s", t.region_s},
-              {"temperature_max_c", opt(t.temperature_max_c)},
-              {"utilization_mean_pct", opt(t.utilization_mean_pct)},
-              {"throttle_reasons", t.throttle_reasons},
-              {"low_clock_samples", t.low_clock_samples}});
-    return j;
-}
-
-json to_json(const measurement& m) {
-    json j{{"timing", to_json(m.timing)},
-           {"algorithm", m.algorithm},
-           {"layout", m.layout},
-           {"kernel_path", m.kernel_path},
-           {"candidates_timed", m.candidates_timed},
-           {"algorithm_from_cache", m.algorithm_from_cache},
-           {"device", to_json(m.device)},
-           {"notes", m.notes}};
-    if (m.error) {
-        j["error"] = {{"relative_error", m.error->relative_error},
-                      {"max_abs_error", m.error->max_abs_error},
-                      {"tolerance", m.error->tolerance},
-                      {"checked_elements", m.error->checked_elements},
-                      {"reference", m.error->reference}};
-    } else {
-        j["error"] = nullptr;
-    }
-    j["telemetry"] = m.telemetry ? to_json(*m.telemetry) : json(nullptr);
-    return j;
-}
-
-json to_json(const analysis_point& p) {
-    const bool has_time = p.time_s > 0.0;
-    json j = to_json(p.problem);
-    j.update({{"label", p.label()},
-              {"precision", p.problem.precision_label()},
-              {"compute_precision", to_string(compute_precision(p.problem))},
-              {"colour", info(p.problem.a).colour},
-              {"source", to_string(p.source)},
-              {"disposition", to_string(p.status)},
-              {"message", p.message},
-              {"hardware_key", p.hardware_key},
-              {"flops", count_json(p.traffic.flops)},
-              {"bytes", count_json(p.traffic.bytes())},
-              {"a_bytes", count_json(p.traffic.a_bytes)},
-              {"b_bytes", count_json(p.traffic.b_bytes)},
-              {"c_bytes", count_json(p.traffic.c_bytes)},
-              {"d_bytes", count_json(p.traffic.d_bytes)},
-              {"ai", round_sig(p.traffic.arithmetic_intensity())},
-              {"time_s", has_time ? json(p.time_s) : json(nullptr)},
-              {"time_us", has_time ? json(round_sig(p.time_s * 1e6)) : json(nullptr)},
-              {"tflops", has_time ? json(round_sig(p.flops_per_s() / 1e12)) : json(nullptr)}});
-    if (p.roof) {
-        const auto& e = *p.roof;
-        json roof{{"bound", to_string(e.bound)},
-                  {"memory_roof_tflops", round_sig(e.memory_roof_flops_per_s / 1e12)},
-                  {"compute_roof_tflops",
-                   e.roof.available ? json(round_sig(e.roof.peak_flops_per_s / 1e12)) : json(nullptr)},
-                  {"attainable_tflops", e.attainable_flops_per_s > 0
-                                            ? json(round_sig(e.attainable_flops_per_s / 1e12))
-                                            : json(nullptr)},
-                  {"ridge_ai", e.roof.available ? json(round_sig(e.roof.ridge_ai)) : json(nullptr)},
-                  {"predicted_time_s", e.predicted_time_s > 0 ? json(e.predicted_time_s) : json(nullptr)}};
-        const auto frac = has_time ? fraction_of_roof(e, p.flops_per_s()) : std::nullopt;
-        roof["fraction_of_roof"] = frac ? json(round_sig(*frac, 6)) : json(nullptr);
-        // The same fraction against the roof at the clock the point ran at (paced H100/H200: 1980 MHz where the
-        // datasheet assumes 1830): the compute roof scales with the clock, the memory roof does not.
-        const auto at_clock = roof_at_clock(e, p);
-        roof["roof_clock_mhz"] = at_clock.roof_clock_mhz ? json(*at_clock.roof_clock_mhz) : json(nullptr);
-        roof["run_clock_mhz"] = at_clock.run_clock_mhz ? json(*at_clock.run_clock_mhz) : json(nullptr);
-        roof["attainable_at_run_clock_tflops"] =
-            at_clock.attainable_flops_per_s > 0 ? json(round_sig(at_clock.attainable_flops_per_s / 1e12))
-                                                : json(nullptr);
-        roof["fraction_of_roof_at_run_clock"] =
-            has_time && at_clock.attainable_flops_per_s > 0
-                ? json(round_sig(p.flops_per_s() / at_clock.attainable_flops_per_s, 6))
-                : json(nullptr);
-        if (!e.roof.available) {
-            roof["reason"] = e.roof.reason;
-        }
-        j["bound"] = to_string(e.bound);
-        j["roof"] = roof;
-    } else {
-        j["bound"] = nullptr;
-        j["roof"] = nullptr;
-    }
-    j["measured"] = p.measured ? to_json(*p.measured) : json(nullptr);
-    j["prediction"] = p.prediction ? to_json(*p.prediction) : json(nullptr);
-    const auto err = p.prediction_error();
-    j["prediction_error"] = err ? json(round_sig(*err, 6)) : json(nullptr);
-    const auto pacing = p.pacing();
-    j["pacing"] = pacing ? json(to_string(*pacing)) : json(nullptr);
-    const auto clock = p.clock_mhz();
-    j["clock_mhz"] = clock ? json(round_sig(*clock, 6)) : json(nullptr);
-    return j;
-}
-
-analysis_point point_from_json(const json& j) {
-    try {
-        analysis_point p;
-        p.problem.m = need(j, "M").get<std::int64_t>();
-        p.problem.n = need(j, "N").get<std::int64_t>();
-        p.problem.k = need(j, "K").get<std::int64_t>();
-        p.problem.a = parse_precision(need(j, "a_precision").get<std::string>());
-        p.problem.b = parse_precision(need(j, "b_precision").get<std::string>());
-        p.problem.out = parse_precision(need(j, "out_precision").get<std::string>());
-        p.problem.beta = j.value("beta", 0.0);
-        p.problem.group_size = j.value("group_size", default_group_size);
-        p.traffic = compute_traffic(p.problem);
-        p.source = need(j, "source").get<std::string>() == "measured" ? point_source::measured
-                                                                      : point_source::predicted;
-        p.status = parse_disposition(need(j, "disposition").get<std::string>());
-        p.message = j.value("message", "");
-        p.hardware_key = j.value("hardware_key", "");
-        const auto& t = need(j, "time_s");
-        p.time_s = t.is_number() ? t.get<double>() : 0.0;
-        if (const auto it = j.find("prediction"); it != j.end() && it->is_object()) {
-            p.prediction = prediction_from_json(*it);
-        }
-        if (const auto it = j.find("measured"); it != j.end() && it->is_object()) {
-            measurement m;
-            const auto& tj = need(*it, "timing");
-            std::vector<double> samples = tj.value("sample_s", std::vector<double>{});
-            m.timing.mode = parse_timing_mode(need(tj, "mode").get<std::string>());
-            // Points stored before pacing existed were timed back to back.
-            m.timing.pacing = parse_sample_pacing(tj.value("pacing", std::string("continuous")));
-            m.timing.idle_ratio = tj.value("idle_ratio", 0.0);
-            m.timing.samples = need(tj, "samples").get<std::size_t>();
-            m.timing.median_s = need(tj, "median_s").get<double>();
-            m.timing.min_s = need(tj, "min_s").get<double>();
-            m.timing.max_s = need(tj, "max_s").get<double>();
-            m.timing.mean_s = need(tj, "mean_s").get<double>();
-            m.timing.stdev_s = need(tj, "stdev_s").get<double>();
-            m.timing.sample_s = std::move(samples);
-            m.algorithm = it->value("algorithm", "");
-            m.layout = it->value("layout", "");
-            m.kernel_path = it->value("kernel_path", "");
-            m.candidates_timed = it->value("candidates_timed", std::size_t{0});
-            m.algorithm_from_cache = it->value("algorithm_from_cache", false);
-            m.notes = it->value("notes", std::vector<std::string>{});
-            if (const auto e = it->find("error"); e != it->end() && e->is_object()) {
-                m.error = accuracy{e->value("relative_error", 0.0), e->value("max_abs_error", 0.0),
-                                   e->value("tolerance", 0.0), e->value("checked_elements", std::size_t{0}),
-                                   e->value("reference", "")};
-            }
-            if (const auto d = it->find("device"); d != it->end() && d->is_object()) {
-                m.device = device_from_json(*d);
-            }
-            if (const auto tel = it->find("telemetry"); tel != it->end() && tel->is_object()) {
-                telemetry_summary s;
-                s.available = tel->value("available", false);
-                s.unavailable_reason = tel->value("unavailable_reason", "");
-                s.samples = tel->value("samples", std::size_t{0});
-                s.sample_rate_hz = tel->value("sample_rate_hz", 0.0);
-                const auto get = [&](const char* k) -> std::optional<double> {
-                    const auto f = tel->find(k);
-                    return f != tel->end() && f->is_number() ? std::optional<double>(f->get<double>())
-                                                             : std::nullopt;
-                };
-                s.sm_clock_mean_mhz = get("sm_clock_mean_mhz");
-                s.sm_clock_min_mhz = get("sm_clock_min_mhz");
-                s.sm_clock_max_mhz = get("sm_clock_max_mhz");
-                s.mem_clock_mean_mhz = get("mem_clock_mean_mhz");
-                s.power_mean_w = get("power_mean_w");
-                s.power_limit_w = get("power_limit_w");
-                s.energy_j = get("energy_j");
-                s.energy_per_gemm_j = get("energy_per_gemm_j");
-                s.energy_source = tel->value("energy_source", "");
-                s.gemm_power_w = get("gemm_power_w");
-                s.region_s = tel->value("region_s", 0.0);
-                s.temperature_max_c = get("temperature_max_c");
-                s.utilization_mean_pct = get("utilization_mean_pct");
-                s.throttle_reasons = tel->value("throttle_reasons", std::vector<std::string>{});
-                s.low_clock_samples = tel->value("low_clock_samples", std::size_t{0});
-                m.telemetry = s;
-            }
-            p.measured = std::move(m);
-        }
-        return p;
-    } catch (const json::exception& e) {
-        throw std::invalid_argument(std::string("point JSON: ") + e.what());
-    }
-}
-
-json to_json(const gap_analysis& g) {
-    json reasons = json::array();
-    for (const auto& r : g.reasons) {
-        reasons.push_back({{"kind", to_string(r.kind)},
-                           {"message", r.message},
-                           {"roof_fraction", r.roof_fraction ? json(*r.roof_fraction) : json(nullptr)}});
-    }
-    return {{"applicable", g.applicable},
-            {"fraction_of_roof", opt(g.fraction_of_roof)},
-            {"roof_at_clock_tflops", g.roof_at_clock_flops_per_s
-                                         ? json(round_sig(*g.roof_at_clock_flops_per_s / 1e12))
-                                         : json(nullptr)},
-            {"fraction_of_roof_at_clock", opt(g.fraction_of_roof_at_clock)},
-            {"reasons", reasons}};
-}
-
-json analysis_document(const hardware_entry& hw, const std::vector<analysis_point>& points) {
-    json arr = json::array();
-    for (const auto& p : points) {
-        auto j = to_json(p);
-        // Why a measured point sits below its roof, with figures; predicted points are on it by definition.
-        if (p.source == point_source::measured && p.time_s > 0) {
-            j["gap"] = to_json(analyze_gap(p, hw));
-        }
-        arr.push_back(std::move(j));
-    }
-    return {{"schema_version", report_schema_version},
-            {"tool_version", tool_version()},
-            {"hardware", roofs_json(hw)},
-            {"points", arr}};
-}
-
 std::string points_csv(const std::vector<analysis_point>& points) {
     std::ostringstream out;
     out << "label,precision,a_precision,b_precision,out_precision,M,N,K,flops,bytes,ai,time_us,tflops,bound,"
@@ -480,7 +72,7 @@ std::string points_csv(const std::vector<analysis_point>& points) {
         const auto roof_field = [&](const char* k) { return j["roof"].is_null() ? std::string() : num(j["roof"][k]); };
         const auto& pred = j["prediction"];
         const auto us = [&](const char* k) {
-            return pred.is_null() ? std::string() : num(json(round_sig(pred[k].get<double>() * 1e6)));
+            return pred.is_null() ? std::string() : num(json(json_detail::round_sig(pred[k].get<double>() * 1e6)));
         };
         out << csv_escape(p.label()) << ',' << csv_escape(p.problem.precision_label()) << ','
             << to_string(p.problem.a) << ',' << to_string(p.problem.b) << ',' << to_string(p.problem.out)

@@ -1,11 +1,9 @@
 #include "roofline/core/measured_profile.hpp"
-
 #include "roofline/core/roofline_model.hpp"
-
-#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <gtest/gtest.h>
 
 using namespace roofline;
 
@@ -52,8 +50,9 @@ measured_profile sample_profile() {
 }
 
 std::filesystem::path temp_dir(const char* name) {
-    auto d = std::filesystem::temp_directory_path() / (std::string("roofline_profile_test_") + name + "_" +
-                                                        std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+    auto d = std::filesystem::temp_directory_path() /
+             (std::string("roofline_profile_test_") + name + "_" +
+              std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
     std::filesystem::remove_all(d);
     std::filesystem::create_directories(d);
     return d;
@@ -132,16 +131,6 @@ TEST(measured_profile, saved_loaded_and_found_by_uuid_or_newest) {
     std::filesystem::remove_all(dir);
 }
 
-TEST(measured_profile, default_dir_follows_the_environment) {
-    ::setenv("ROOFLINE_PROFILE_DIR", "/tmp/roofline-profiles-here", 1);
-    EXPECT_EQ(default_profile_dir(), "/tmp/roofline-profiles-here");
-    ::unsetenv("ROOFLINE_PROFILE_DIR");
-    const char* xdg = std::getenv("XDG_CACHE_HOME");
-    if (xdg != nullptr && *xdg != '\0') {
-        EXPECT_EQ(default_profile_dir(), std::filesystem::path(xdg) / "roofline" / "profiles");
-    }
-}
-
 TEST(measured_profile, becomes_a_hardware_entry_for_roof_measured) {
     const auto reg = hardware_registry::builtin();
     const auto& ds = reg.at("h100-sxm");
@@ -155,7 +144,7 @@ TEST(measured_profile, becomes_a_hardware_entry_for_roof_measured) {
     EXPECT_NEAR(bf16.ridge_ai, 760e12 / 3.05e12, 1e-9);
     EXPECT_NE(h.peak(precision_id::bf16).note.find("sustained"), std::string::npos);
     EXPECT_FALSE(h.peak(precision_id::int4).supported); // measured as unsupported
-    const auto& fp64 = h.peak(precision_id::fp64);      // not measured: supported per datasheet, figure unknown
+    const auto& fp64 = h.peak(precision_id::fp64); // not measured: supported per datasheet, figure unknown
     EXPECT_TRUE(fp64.supported);
     EXPECT_FALSE(fp64.flops_per_s);
     EXPECT_FALSE(h.peak(precision_id::nvfp4).supported); // the datasheet says Hopper has none
@@ -174,8 +163,10 @@ TEST(measured_profile, becomes_a_hardware_entry_for_roof_measured) {
 }
 
 TEST(measured_profile, reads_the_profile_roofline_ceilings_wrote_on_an_h100) {
-    // Written by `roofline ceilings` on the bench's H100 (bench/telemetry/results): the format both sides share.
-    const auto p = load_profile(std::filesystem::path(ROOFLINE_SOURCE_DIR) / "bench/telemetry/results/h100_measured_profile.json");
+    // Written by `roofline ceilings` on the bench's H100 (bench/telemetry/results): the format both sides
+    // share.
+    const auto p = load_profile(std::filesystem::path(ROOFLINE_SOURCE_DIR) /
+                                "bench/telemetry/results/h100_measured_profile.json");
     EXPECT_EQ(p.device.name, "NVIDIA H100 80GB HBM3");
     EXPECT_EQ(p.hardware_key, "h100-sxm");
     ASSERT_TRUE(p.memory_roof_bytes_per_s());

@@ -2,8 +2,9 @@
 
 #include "compat_handlers.hpp"
 #include "log.hpp"
+#include "roofline/core/analysis.hpp"
+#include "roofline/core/json.hpp"
 #include "roofline/core/measured_profile.hpp"
-#include "roofline/core/perf_model.hpp"
 #include "roofline/core/report.hpp"
 
 #include <chrono>
@@ -53,17 +54,6 @@ json request_echo(const analyze_request& r, const std::string& hardware_key) {
             {"predict_only", r.predict_only},
             {"run_all_precisions", r.run_all_precisions},
             {"hardware_key", hardware_key}};
-}
-
-std::string points_text(const std::vector<analysis_point>& points) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < points.size(); ++i) {
-        if (i > 0) {
-            out += ',';
-        }
-        out += to_json(points[i]).dump();
-    }
-    return out + "]";
 }
 
 // Matches "/api/runs/{id}" against "/api/runs/12"; fills args.
@@ -126,12 +116,12 @@ const std::vector<api::route>& api::routes() {
         {"GET", "/api/runs/{id}", &api::run_get},
         {"DELETE", "/api/runs/{id}", &api::run_delete},
         {"GET", "/api/openapi.json", &api::openapi},
-        {"GET", "/api/presets", &api::presets},       // workload_handlers.cpp
-        {"POST", "/api/model", &api::model},          // workload_handlers.cpp
-        {"POST", "/api/spot", &api::spot},            // workload_handlers.cpp
-        {"POST", "/api/batch", &api::batch},          // workload_handlers.cpp
+        {"GET", "/api/presets", &api::presets},            // workload_handlers.cpp
+        {"POST", "/api/model", &api::model},               // workload_handlers.cpp
+        {"POST", "/api/spot", &api::spot},                 // workload_handlers.cpp
+        {"POST", "/api/batch", &api::batch},               // workload_handlers.cpp
         {"POST", "/api/batch/stream", &api::batch_stream}, // workload_handlers.cpp
-        {"GET", "/api/doctor", &api::doctor},         // workload_handlers.cpp
+        {"GET", "/api/doctor", &api::doctor},              // workload_handlers.cpp
         {"GET", "/api/nvml/status", &api::nvml_status},
         {"GET", "/api/nvml/stream", &api::nvml_stream},
     };
@@ -151,19 +141,13 @@ const std::vector<route_info>& api_routes() {
 
 struct api::prepared {
     analyze_request request;
-    const hardware_entry* hw = nullptr;
-    std::shared_ptr<const hardware_entry> measured_hw; // roof=measured: the entry built from the profile
-    std::shared_ptr<const std::string> roofs;          // roofs_json(*hw), serialised
-    std::vector<analysis_point> predicted;
+    analysis_plan plan;
     bool on_gpu = false;
 };
 
 api::api(server_config& config, hardware_registry registry, store::run_store& store)
     : m_config(config), m_registry(std::move(registry)), m_store(store), m_static(config.web_root),
       m_telemetry(make_telemetry_source()) {
-    for (const auto& h : m_registry.entries()) {
-        m_roofs_text.emplace(h.key, std::make_shared<const std::string>(roofs_json(h).dump()));
-    }
     if (m_config.use_gpu) {
         m_supervisor = std::make_unique<worker_supervisor>(m_config.worker);
         std::string why;
@@ -183,20 +167,20 @@ api::api(server_config& config, hardware_registry registry, store::run_store& st
         log_line("prediction-only: " + m_backend_reason);
     }
     if (!m_config.default_hardware_key.empty()) {
-        m_default_hw = m_registry.at(m_config.default_hardware_key, "--hardware").key;
-    } else if (m_device) {
-        const auto* match =
-            m_registry.match_device(m_device->name, m_device->compute_capability, m_device->sm_count);
-        m_default_hw = match != nullptr ? match->key : "h100-sxm";
-        if (match == nullptr) {
-            log_line("'" + m_device->name + "' is not in the hardware registry; default roofs: h100-sxm");
-        }
-    } else {
-        m_default_hw = "b10";
+        (void)m_registry.at(m_config.default_hardware_key, "--hardware"); // names the option when unknown
     }
-    if (m_registry.find(m_default_hw) == nullptr && !m_registry.entries().empty()) {
-        m_default_hw = m_registry.entries().front().key;
+    const auto chosen = choose_default_hardware(context());
+    if (!chosen.note.empty()) {
+        log_line(chosen.note);
     }
+    m_default_hw = chosen.entry->key;
+    m_default_matched_by = chosen.matched_by;
+    m_default_warning = chosen.note;
+}
+
+analysis_context api::context() const {
+    return {&m_registry, m_device, m_default_hw.empty() ? m_config.default_hardware_key : m_default_hw,
+            m_config.profile_dir};
 }
 
 api::~api() {
@@ -270,6 +254,15 @@ http_response api::health(const http_request& req) {
            {"worker_restarts", m_queue ? m_queue->restarts() : 0},
            {"default_hardware_key", m_default_hw},
            {"store_schema_version", m_store.schema_version()}};
+    // The roofs roof=measured would use, so the form can offer "this machine — measured" (GUIDE.md).
+    j["measured_profile"] = nullptr;
+    try {
+        analysis_request probe;
+        probe.roof = roof_source::measured;
+        j["measured_profile"] = roofs_json(*plan_analysis(context(), probe).hardware);
+    } catch (const analysis_error&) {
+        // no profile (or an unusable one): null, and roof=measured says why when asked for
+    }
     return json_response(j.dump());
 }
 
@@ -330,51 +323,24 @@ http_response api::openapi(const http_request& req) {
 api::prepared api::prepare(const http_request& req) const {
     prepared p;
     p.request = parse_analyze_request(req.query, req.body);
-    const auto key = p.request.hardware_key.empty() ? m_default_hw : p.request.hardware_key;
-    p.hw = m_registry.find(key);
-    if (p.hw == nullptr) {
-        throw invalid_value("hardware_key", "unknown hardware '" + key.substr(0, 64) +
-                                                "'; valid: " + m_registry.valid_keys());
+    try {
+        p.plan = plan_analysis(
+            context(), {p.request.hardware_key, p.request.roof, p.request.problems, p.request.pacing});
+    } catch (const analysis_error& e) {
+        throw invalid_value(e.field(), e.what());
     }
-    p.roofs = m_roofs_text.at(p.hw->key);
-    if (p.request.roof == roof_source::measured) {
-        // The profile `roofline ceilings` wrote for this machine's GPU (the newest one without a GPU). Read
-        // per request: ceilings may run while the server is up.
-        const auto dir = default_profile_dir();
-        std::vector<std::string> skipped;
-        const auto profile = find_profile(dir, m_device ? m_device->uuid : std::string(), &skipped);
-        if (!profile) {
-            throw invalid_value("roof",
-                                "no measured roofs on this server: run `roofline ceilings` on the GPU "
-                                "machine first (profiles are read from " +
-                                    (dir.empty() ? std::string("$ROOFLINE_PROFILE_DIR") : dir.string()) +
-                                    "), or ask for roof=datasheet");
-        }
-        const auto* datasheet = m_registry.find(profile->hardware_key);
-        if (!p.request.hardware_key.empty() && datasheet != p.hw) {
-            throw invalid_value("hardware_key", "measured roofs exist only for the GPU that was measured (" +
-                                                    profile->device.name +
-                                                    "); leave hardware_key out or ask for roof=datasheet");
-        }
-        try {
-            p.measured_hw =
-                std::make_shared<const hardware_entry>(measured_hardware_entry(*profile, datasheet));
-        } catch (const std::invalid_argument& e) {
-            throw invalid_value("roof", e.what());
-        }
-        p.hw = p.measured_hw.get();
-        p.roofs = std::make_shared<const std::string>(roofs_json(*p.hw).dump());
+    if (p.request.hardware_key.empty() && p.request.roof == roof_source::datasheet) {
+        // The context names m_default_hw, so the plan says "requested"; the answer says how it was chosen.
+        p.plan.matched_by = m_default_matched_by;
+        p.plan.warning = m_default_warning;
     }
     p.on_gpu = m_queue != nullptr && !p.request.predict_only;
-    p.predicted.reserve(p.request.problems.size());
-    for (const auto& problem : p.request.problems) {
-        p.predicted.push_back(predict(*p.hw, problem));
-    }
     return p;
 }
 
-std::string api::store_answer(const prepared& p, const std::vector<analysis_point>& measured) const {
+json api::answer_document(const prepared& p, const std::vector<analysis_point>& measured) const {
     const bool gpu = p.on_gpu;
+    const auto& hw = *p.plan.hardware;
     std::optional<telemetry_summary> telemetry;
     for (const auto& m : measured) {
         if (m.measured && m.measured->telemetry && m.measured->telemetry->available) {
@@ -382,25 +348,30 @@ std::string api::store_answer(const prepared& p, const std::vector<analysis_poin
             break;
         }
     }
-    // Built by concatenation: the roofs are serialised once per hardware entry at start-up, which keeps a
-    // prediction-only answer to a few microseconds of formatting. The store keeps the roofs apart (once per
-    // entry), so the stored answer is the rest.
-    const auto& roofs = *p.roofs;
-    std::string rest =
-        "{\"schema_version\":" + std::to_string(report_schema_version) +
-        ",\"tool_version\":" + json(tool_version()).dump() + ",\"backend\":\"" +
-        (gpu ? "gpu" : "prediction-only") + "\",\"request\":" + request_echo(p.request, p.hw->key).dump() +
-        ",\"measured\":" + points_text(measured) + ",\"predicted\":" + points_text(p.predicted) +
-        ",\"telemetry\":" + (telemetry ? to_json(*telemetry).dump() : "null") +
-        ",\"device\":" + (gpu && m_device ? to_json(*m_device).dump() : "null") + "}";
+    json doc{{"schema_version", report_schema_version},
+             {"tool_version", tool_version()},
+             {"backend", gpu ? "gpu" : "prediction-only"},
+             {"request", request_echo(p.request, hw.key)},
+             {"hardware", roofs_json(hw)},
+             {"measured", points_document(hw, measured)},
+             {"predicted", points_document(hw, p.plan.predicted)},
+             {"telemetry", telemetry ? to_json(*telemetry) : json(nullptr)},
+             {"device", gpu && m_device ? to_json(*m_device) : json(nullptr)}};
+    annotate_hardware_choice(doc, p.plan);
+    return doc;
+}
+
+std::string api::store_answer(const prepared& p, const std::vector<analysis_point>& measured) const {
+    const bool gpu = p.on_gpu;
+    auto answer = answer_document(p, measured);
     store::new_run run;
     run.m = p.request.m;
     run.n = p.request.n;
     run.k = p.request.k;
-    for (const auto& pt : p.predicted) {
+    for (const auto& pt : p.plan.predicted) {
         run.precisions.push_back(pt.problem.precision_label());
     }
-    run.hardware_key = p.hw->key;
+    run.hardware_key = p.plan.hardware->key;
     run.backend = gpu ? "gpu" : "prediction-only";
     if (gpu && m_device) {
         run.device_name = m_device->name;
@@ -409,22 +380,28 @@ std::string api::store_answer(const prepared& p, const std::vector<analysis_poin
         run.gpu_index = m_config.worker_gpu_index;
         run.driver_version = m_device->driver_version;
     }
-    if (telemetry) {
-        run.sm_clock_mhz = telemetry->sm_clock_mean_mhz;
+    for (const auto& m : measured) {
+        if (m.measured && m.measured->telemetry && m.measured->telemetry->available) {
+            run.sm_clock_mhz = m.measured->telemetry->sm_clock_mean_mhz; // the answer's "telemetry"
+            break;
+        }
     }
     run.tool_version = std::string(tool_version());
     run.schema_version = report_schema_version;
-    for (const auto* list : {&measured, &p.predicted}) {
+    for (const auto* list : {&measured, &p.plan.predicted}) {
         for (const auto& pt : *list) {
             run.points.push_back({pt.problem.precision_label(), std::string(to_string(pt.source)),
                                   std::string(to_string(pt.status)),
                                   pt.time_s > 0 ? std::optional<double>(pt.time_s) : std::nullopt});
         }
     }
-    run.hardware_json = roofs;
-    run.answer_json = rest;
-    const auto id = m_store.submit(std::move(run)).get(); // returns once committed
-    return "{\"run_id\":" + std::to_string(id) + ",\"hardware\":" + roofs + "," + rest.substr(1);
+    // The store keeps the roofs apart (once per hardware entry) and the rest of the answer as it is.
+    run.hardware_json = answer["hardware"].dump();
+    auto rest = answer;
+    rest.erase("hardware");
+    run.answer_json = rest.dump();
+    answer["run_id"] = m_store.submit(std::move(run)).get(); // returns once committed
+    return answer.dump();
 }
 
 std::shared_ptr<analysis_job> api::make_job(const std::shared_ptr<const prepared>& p) const {
@@ -434,12 +411,10 @@ std::shared_ptr<analysis_job> api::make_job(const std::shared_ptr<const prepared
     options.telemetry_window_s = p->request.telemetry_seconds;
     options.samples = p->request.iterations;
     options.min_samples = std::min<std::size_t>(options.min_samples, p->request.iterations);
-    auto job = std::make_shared<analysis_job>(p->request.problems, options);
-    const hardware_entry* hw = p->hw;
-    job->annotate = [hw](analysis_point& pt) {
-        // Roofs plus the performance model's prediction, so the point carries prediction_error.
-        complete_point(pt, *hw);
-    };
+    auto job = std::make_shared<analysis_job>(p->plan.problems, options);
+    const auto hw = p->plan.hardware;
+    job->annotate = [hw](analysis_point& pt) { annotate(*hw, pt); };
+    job->describe = [hw](const analysis_point& pt) { return point_document(*hw, pt).dump(); };
     job->complete = [this, p](analysis_job& j) { return job_event{"done", store_answer(*p, j.measured)}; };
     return job;
 }
@@ -449,7 +424,8 @@ http_response api::analyze(const http_request& req) {
     const bool original = req.original_form || m_config.original_client;
     if (!p->on_gpu) {
         auto answer = store_answer(*p, {});
-        return json_response(original ? compat::original_analyze_answer(answer, *p->hw, p->request, p->predicted, {})
+        return json_response(original ? compat::original_analyze_answer(answer, *p->plan.hardware, p->request,
+                                                                        p->plan.predicted, {})
                                       : std::move(answer));
     }
     const auto job = make_job(p);
@@ -466,7 +442,8 @@ http_response api::analyze(const http_request& req) {
                         "the analysis ran but could not be stored; see the server log");
     }
     if (original) {
-        done = compat::original_analyze_answer(done, *p->hw, p->request, p->predicted, job->measured);
+        done = compat::original_analyze_answer(done, *p->plan.hardware, p->request, p->plan.predicted,
+                                               job->measured);
     }
     return json_response(std::move(done));
 }
@@ -481,14 +458,14 @@ http_response api::analyze_stream(const http_request& req) {
             if (!sink.send("queued", R"({"position":0})")) {
                 return;
             }
-            const auto total = p->predicted.size();
+            const auto total = p->plan.predicted.size();
             for (std::size_t i = 0; i < total; ++i) {
-                const auto& pt = p->predicted[i];
+                const auto& pt = p->plan.predicted[i];
                 if (!sink.send(
                         "started",
                         json{{"precision", pt.problem.precision_label()}, {"index", i}, {"total", total}}
                             .dump()) ||
-                    !sink.send("point", to_json(pt).dump())) {
+                    !sink.send("point", point_document(*p->plan.hardware, pt).dump())) {
                     return;
                 }
             }
@@ -501,8 +478,8 @@ http_response api::analyze_stream(const http_request& req) {
     const std::atomic<bool>* stopping = &m_stopping;
     r.stream = [p, job, position, stopping](event_sink& sink) {
         bool open = sink.send("queued", json{{"position", position}}.dump());
-        for (std::size_t i = 0; open && i < p->predicted.size(); ++i) {
-            open = sink.send("point", to_json(p->predicted[i]).dump());
+        for (std::size_t i = 0; open && i < p->plan.predicted.size(); ++i) {
+            open = sink.send("point", point_document(*p->plan.hardware, p->plan.predicted[i]).dump());
         }
         job_event e;
         while (open) {
@@ -602,7 +579,7 @@ http_response api::runs_list(const http_request& req) {
     const auto page = m_store.list(to_filter(q));
     json runs = json::array();
     for (const auto& s : page.runs) {
-        runs.push_back({{"id", s.id},
+        runs.push_back({{"run_id", s.id},
                         {"created_at", s.created_at},
                         {"M", s.m},
                         {"N", s.n},
@@ -613,10 +590,11 @@ http_response api::runs_list(const http_request& req) {
                         {"device_name", s.device_name},
                         {"points", s.point_count},
                         {"host", s.host},
-                        {"gpu", {{"index", s.gpu_index ? json(*s.gpu_index) : json(nullptr)},
-                                 {"uuid", s.device_uuid},
-                                 {"pci_bus_id", s.pci_bus_id},
-                                 {"serial", s.gpu_serial}}}});
+                        {"gpu",
+                         {{"index", s.gpu_index ? json(*s.gpu_index) : json(nullptr)},
+                          {"uuid", s.device_uuid},
+                          {"pci_bus_id", s.pci_bus_id},
+                          {"serial", s.gpu_serial}}}});
     }
     return json_response(
         json{{"runs", runs}, {"total", page.total}, {"limit", q.limit}, {"offset", q.offset}}.dump());
@@ -641,12 +619,9 @@ http_response api::runs_csv(const http_request& req) {
             }
             for (const auto& pj : answer[list]) {
                 try {
-                    auto pt = point_from_json(pj);
-                    pt.roof = std::nullopt;
-                    if (const auto* hw = m_registry.find(pt.hardware_key)) {
-                        pt.roof = estimate(*hw, pt.problem, pt.traffic);
-                    }
-                    points.push_back(std::move(pt));
+                    // The roofs the run was stored with (a roof=measured run's "<gpu>-measured" entry is in
+                    // no registry), not today's.
+                    points.push_back(point_from_json(pj));
                 } catch (const std::exception& e) {
                     log_line("runs.csv: run " + std::to_string(rec.summary.id) +
                              ": skipped a point: " + e.what());
@@ -686,13 +661,13 @@ http_response api::run_get(const http_request& req) {
     if (!rec) {
         throw not_found("no run " + std::to_string(id), "id");
     }
-    const auto& a = rec->answer_json;
-    if (a.size() < 2 || a.front() != '{') {
+    auto answer = json::parse(rec->answer_json, nullptr, false);
+    if (!answer.is_object()) {
         throw api_error(500, "corrupt_run", "run " + std::to_string(id) + " is stored without a JSON answer");
     }
-    return json_response("{\"id\":" + std::to_string(id) + ",\"run_id\":" + std::to_string(id) +
-                         ",\"created_at\":" + json(rec->summary.created_at).dump() +
-                         (a.size() > 2 ? "," : "") + a.substr(1));
+    answer["run_id"] = id; // one name for the run's id, as in the Analyze answer and the run list
+    answer["created_at"] = rec->summary.created_at;
+    return json_response(answer.dump());
 }
 
 http_response api::run_delete(const http_request& req) {

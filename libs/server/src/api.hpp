@@ -1,6 +1,7 @@
 // The handlers, independent of the HTTP library: a parsed request in, a response out.
 #pragma once
 
+#include "roofline/core/analysis.hpp"
 #include "roofline/core/hardware.hpp"
 #include "roofline/server/gpu_queue.hpp"
 #include "roofline/server/request.hpp"
@@ -11,8 +12,8 @@
 
 #include <atomic>
 #include <functional>
-#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -104,20 +105,25 @@ class api {
     http_response doctor(const http_request&);
     struct batch_prepared;
     [[nodiscard]] batch_prepared prepare_batch(const http_request& request) const;
-    [[nodiscard]] std::string store_batch(const batch_prepared& p, const std::vector<analysis_point>& measured) const;
-    [[nodiscard]] std::shared_ptr<analysis_job> make_batch_job(const std::shared_ptr<const batch_prepared>& p) const;
+    [[nodiscard]] std::string store_batch(const batch_prepared& p,
+                                          const std::vector<analysis_point>& measured) const;
+    [[nodiscard]] std::shared_ptr<analysis_job>
+    make_batch_job(const std::shared_ptr<const batch_prepared>& p) const;
     [[nodiscard]] const hardware_entry& workload_hardware(const std::string& requested) const;
 
-    struct prepared; // an analysis with its hardware, predictions and the shared answer parts
+    struct prepared; // a parsed request and its plan (hardware, predictions)
+    [[nodiscard]] analysis_context context() const;
     [[nodiscard]] prepared prepare(const http_request& request) const;
-    // Builds the answer, stores it, returns its text with run_id (blocks until the run is committed).
-    [[nodiscard]] std::string store_answer(const prepared& p, const std::vector<analysis_point>& measured) const;
+    // The Analyze answer (answer.schema.json) without run_id.
+    [[nodiscard]] nlohmann::json answer_document(const prepared& p,
+                                                 const std::vector<analysis_point>& measured) const;
+    // Stores the answer, returns its text with run_id (blocks until the run is committed).
+    [[nodiscard]] std::string store_answer(const prepared& p,
+                                           const std::vector<analysis_point>& measured) const;
     [[nodiscard]] std::shared_ptr<analysis_job> make_job(const std::shared_ptr<const prepared>& p) const;
 
     server_config& m_config;
     hardware_registry m_registry;
-    // hardware key -> roofs_json(hw).dump(), built once (shared so a prepared analysis can hold its own too)
-    std::map<std::string, std::shared_ptr<const std::string>> m_roofs_text;
     store::run_store& m_store;
     static_files m_static;
     std::unique_ptr<telemetry_source> m_telemetry;
@@ -126,6 +132,10 @@ class api {
     std::optional<device_identity> m_device;
     std::string m_backend_reason; // why prediction-only
     std::string m_default_hw;
+    // How m_default_hw was chosen (the device match) and its warning for an unknown GPU: answers that name no
+    // hardware carry both.
+    std::string m_default_matched_by;
+    std::string m_default_warning;
     std::atomic<bool> m_stopping{false};
 };
 

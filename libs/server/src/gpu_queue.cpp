@@ -4,9 +4,8 @@
 #include "roofline/core/report.hpp"
 #include "roofline/server/api_error.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace roofline::server {
 
@@ -145,7 +144,7 @@ void gpu_queue::execute(analysis_job& job) {
                                        {"error", {{"code", outcome.code}, {"message", outcome.message}}}}
                                       .dump()});
         }
-        job.publish({"point", to_json(point).dump()});
+        job.publish({"point", job.describe ? job.describe(point) : to_json(point).dump()});
         job.measured.push_back(std::move(point));
     }
     if (job.complete) {

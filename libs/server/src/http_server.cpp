@@ -9,14 +9,13 @@
 #include "log.hpp"
 #include "roofline/server/server.hpp"
 
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
 
 namespace roofline::server {
 namespace {
@@ -101,9 +100,11 @@ bool is_loopback_host(const std::string& host) {
 void check_config(const server_config& c) {
     if (!is_loopback_host(c.host) && c.token.empty()) {
         throw std::invalid_argument(
-            "refusing to listen on " + c.host + " without an access token: anyone who can reach that address "
+            "refusing to listen on " + c.host +
+            " without an access token: anyone who can reach that address "
             "could run GPU work and read your results. Either keep the default --host 127.0.0.1 and reach it "
-            "through an SSH tunnel (docs/SSH_TUNNEL_SETUP.md), or pass --token T (or set ROOFLINE_TOKEN); every "
+            "through an SSH tunnel (docs/SSH_TUNNEL_SETUP.md), or pass --token T (or set ROOFLINE_TOKEN); "
+            "every "
             "request must then carry 'Authorization: Bearer T'");
     }
     if (!c.token.empty() && c.token.size() < 16) {
@@ -117,19 +118,6 @@ void check_config(const server_config& c) {
     }
 }
 
-fs::path default_db_path() {
-    if (const char* env = std::getenv("ROOFLINE_DB"); env != nullptr && *env != '\0') {
-        return env;
-    }
-    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
-        return fs::path(xdg) / "roofline" / "runs.db";
-    }
-    if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-        return fs::path(home) / ".local" / "share" / "roofline" / "runs.db";
-    }
-    return "roofline-runs.db";
-}
-
 struct api_server::impl {
     server_config config;
     std::unique_ptr<store::run_store> store;
@@ -139,7 +127,8 @@ struct api_server::impl {
     bool host_guard = false; // loopback without token: refuse foreign Host headers (DNS rebinding)
 
     bool origin_allowed(const std::string& origin) const {
-        return std::find(config.cors_origins.begin(), config.cors_origins.end(), origin) != config.cors_origins.end();
+        return std::find(config.cors_origins.begin(), config.cors_origins.end(), origin) !=
+               config.cors_origins.end();
     }
 
     void serve(const httplib::Request& req, httplib::Response& res) {
@@ -170,16 +159,17 @@ struct api_server::impl {
             res.set_header("Cache-Control", "no-cache");
             res.set_header("X-Accel-Buffering", "no");
             auto stream = std::move(out.stream);
-            res.set_chunked_content_provider(out.content_type, [stream](std::size_t, httplib::DataSink& sink) {
-                httplib_sink s(sink);
-                try {
-                    stream(s);
-                } catch (const std::exception& e) {
-                    log_line(std::string("event stream ended by an error: ") + e.what());
-                }
-                sink.done();
-                return true;
-            });
+            res.set_chunked_content_provider(
+                out.content_type, [stream](std::size_t, httplib::DataSink& sink) {
+                    httplib_sink s(sink);
+                    try {
+                        stream(s);
+                    } catch (const std::exception& e) {
+                        log_line(std::string("event stream ended by an error: ") + e.what());
+                    }
+                    sink.done();
+                    return true;
+                });
         } else if (!out.content_type.empty()) {
             res.set_content(out.body, out.content_type);
         }
@@ -193,16 +183,18 @@ struct api_server::impl {
             res.set_content(error_body(code, message), "application/json");
             return httplib::Server::HandlerResponse::Handled;
         };
-        if (host_guard && req.has_header("Host") && !is_loopback_host(host_name(req.get_header_value("Host")))) {
+        if (host_guard && req.has_header("Host") &&
+            !is_loopback_host(host_name(req.get_header_value("Host")))) {
             return reject(403, "host_not_allowed",
                           "this server listens on a loopback address and only answers requests addressed to "
                           "localhost or 127.0.0.1");
         }
         if (req.method == "OPTIONS") { // CORS preflight: carries no token by design
             if (origin.empty() || !origin_allowed(origin)) {
-                return reject(403, "origin_not_allowed",
-                              "cross-origin requests from '" + origin.substr(0, 100) +
-                                  "' are not allowed; start the server with --cors-origin to allow an origin");
+                return reject(
+                    403, "origin_not_allowed",
+                    "cross-origin requests from '" + origin.substr(0, 100) +
+                        "' are not allowed; start the server with --cors-origin to allow an origin");
             }
             res.status = 204;
             res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
@@ -220,7 +212,8 @@ struct api_server::impl {
                               "this server needs its access token: send 'Authorization: Bearer <token>'");
             }
         }
-        // A page on another site may not drive this API from a browser (CSRF), unless its origin is configured.
+        // A page on another site may not drive this API from a browser (CSRF), unless its origin is
+        // configured.
         if (!origin.empty() && !origin_allowed(origin) &&
             origin_authority(origin) != req.get_header_value("Host")) {
             return reject(403, "origin_not_allowed",
@@ -236,7 +229,7 @@ api_server::api_server(server_config config, hardware_registry registry) : m_imp
     auto& s = *m_impl;
     s.config = std::move(config);
     if (s.config.db_path.empty()) {
-        s.config.db_path = default_db_path();
+        throw std::invalid_argument("no run database path (the caller resolves it: --db, $ROOFLINE_DB, ...)");
     }
     store::store_options store_options;
     store_options.max_db_bytes = s.config.max_db_bytes;
@@ -255,9 +248,8 @@ api_server::api_server(server_config config, hardware_registry registry) : m_imp
     http.set_write_timeout(10, 0);
     http.set_tcp_nodelay(true);
     http.set_payload_max_length(max_body_bytes);
-    http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
-        return s.pre_route(req, res);
-    });
+    http.set_pre_routing_handler(
+        [&s](const httplib::Request& req, httplib::Response& res) { return s.pre_route(req, res); });
     const auto handler = [&s](const httplib::Request& req, httplib::Response& res) { s.serve(req, res); };
     http.Get(".*", handler);
     http.Post(".*", handler);
@@ -274,27 +266,28 @@ api_server::api_server(server_config config, hardware_registry registry) : m_imp
         res.set_header("X-Content-Type-Options", "nosniff");
     });
     // Errors produced by the library itself (bad request line, 413 body, 414 URI) get our JSON shape too.
-    http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-        if (res.body.empty() && !res.content_provider_) {
-            std::string code = "http_error";
-            std::string message = "HTTP error " + std::to_string(res.status);
-            if (res.status == 413) {
-                code = "payload_too_large";
-                message = "request body over " + std::to_string(max_body_bytes) + " bytes";
-            } else if (res.status == 414) {
-                code = "uri_too_long";
-                message = "request target too long";
-            } else if (res.status == 400) {
-                code = "bad_request";
-                message = "malformed HTTP request";
-            } else if (res.status == 404) {
-                code = "not_found";
-                message = "not found";
+    http.set_error_handler(
+        httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+            if (res.body.empty() && !res.content_provider_) {
+                std::string code = "http_error";
+                std::string message = "HTTP error " + std::to_string(res.status);
+                if (res.status == 413) {
+                    code = "payload_too_large";
+                    message = "request body over " + std::to_string(max_body_bytes) + " bytes";
+                } else if (res.status == 414) {
+                    code = "uri_too_long";
+                    message = "request target too long";
+                } else if (res.status == 400) {
+                    code = "bad_request";
+                    message = "malformed HTTP request";
+                } else if (res.status == 404) {
+                    code = "not_found";
+                    message = "not found";
+                }
+                res.set_content(error_body(code, message), "application/json");
             }
-            res.set_content(error_body(code, message), "application/json");
-        }
-        return httplib::Server::HandlerResponse::Handled;
-    }));
+            return httplib::Server::HandlerResponse::Handled;
+        }));
     http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown exception";
         try {
@@ -316,11 +309,12 @@ api_server::api_server(server_config config, hardware_registry registry) : m_imp
     }
     if (s.port <= 0) {
         const int err = errno;
-        throw std::runtime_error("cannot listen on " + s.config.host + ":" + std::to_string(s.config.port) +
-                                 (err != 0 ? std::string(" (") + std::strerror(err) + ")" : std::string()) +
-                                 "; is another server using the port? Try --port 0 for any free one, or find the "
-                                 "other process with `ss -ltnp | grep :" +
-                                 std::to_string(s.config.port) + "`");
+        throw std::runtime_error(
+            "cannot listen on " + s.config.host + ":" + std::to_string(s.config.port) +
+            (err != 0 ? std::string(" (") + std::strerror(err) + ")" : std::string()) +
+            "; is another server using the port? Try --port 0 for any free one, or find the "
+            "other process with `ss -ltnp | grep :" +
+            std::to_string(s.config.port) + "`");
     }
 }
 
@@ -330,7 +324,9 @@ api_server::~api_server() {
     m_impl->store.reset();    // then drain the writer: every answered run is committed
 }
 
-int api_server::port() const noexcept { return m_impl->port; }
+int api_server::port() const noexcept {
+    return m_impl->port;
+}
 
 std::string api_server::url() const {
     const auto& h = m_impl->config.host;
@@ -338,7 +334,9 @@ std::string api_server::url() const {
     return "http://" + (v6 ? "[" + h + "]" : h) + ":" + std::to_string(m_impl->port);
 }
 
-void api_server::run() { m_impl->http.listen_after_bind(); }
+void api_server::run() {
+    m_impl->http.listen_after_bind();
+}
 
 void api_server::stop() {
     if (m_impl->handlers) {

@@ -321,10 +321,6 @@ std::string error_body(const api_error& e) {
     return json{{"error", err}}.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string_view to_string(roof_source r) noexcept {
-    return r == roof_source::datasheet ? "datasheet" : "measured";
-}
-
 query_params parse_query_string(std::string_view text) {
     if (const auto q = text.find('?'); q != std::string_view::npos) {
         text = text.substr(q + 1);

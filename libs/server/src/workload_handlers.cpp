@@ -566,7 +566,7 @@ http_response api::doctor(const http_request& req) {
         m_config.web_root.empty() ? "not built" : m_config.web_root.string(),
         m_config.web_root.empty() ? "cd web && npm ci && npm run build, then restart" : "");
     {
-        const auto dir = default_profile_dir();
+        const auto dir = m_config.profile_dir;
         bool have = false;
         try {
             have = !dir.empty() && find_profile(dir, m_device ? m_device->uuid : std::string()).has_value();
@@ -577,7 +577,7 @@ http_response api::doctor(const http_request& req) {
             have ? "measured profile in " + dir.string() : "no measured profile in '" + dir.string() + "'",
             have ? "" : "run `roofline ceilings` on the GPU");
     }
-    add("database", "ok", true, m_store.path().string() + " (" + std::to_string(m_store.count()) + " runs)",
+    add("database", "ok", true, m_store.location() + " (" + std::to_string(m_store.count()) + " runs)",
         "");
     return json_answer(json{
         {"schema_version", 1},

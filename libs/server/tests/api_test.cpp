@@ -4,16 +4,16 @@
 #include "http_client.hpp"
 #include "roofline/core/measured_profile.hpp"
 
-#include <gtest/gtest.h>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-#include <sqlite3.h>
-
 #include <atomic>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <sqlite3.h>
+#include <sstream>
 #include <thread>
 
 using json = nlohmann::json;
@@ -43,7 +43,9 @@ struct api_fixture : ::testing::Test {
     }
 };
 
-json body_json(const httplib::Result& r) { return json::parse(r->body); }
+json body_json(const httplib::Result& r) {
+    return json::parse(r->body);
+}
 
 // Every error answer has the same shape.
 void expect_error(const httplib::Result& r, int status, const std::string& field = "") {
@@ -74,7 +76,9 @@ std::vector<std::pair<std::string, json>> parse_sse(const std::string& text) {
     return events;
 }
 
-std::string fake_worker() { return FAKE_WORKER; }
+std::string fake_worker() {
+    return FAKE_WORKER;
+}
 
 } // namespace
 
@@ -100,8 +104,8 @@ TEST_F(api_fixture, health_precisions_hardware) {
     EXPECT_EQ(p["precisions"][0]["name"], "FP64");
     EXPECT_EQ(p["default_sweep"].size(), 5U);
     for (const auto& e : p["precisions"]) {
-        for (const char* f : {"name", "display_name", "bits_per_element", "colour", "default_output", "integer",
-                              "summary"}) {
+        for (const char* f :
+             {"name", "display_name", "bits_per_element", "colour", "default_output", "integer", "summary"}) {
             EXPECT_TRUE(e.contains(f)) << f;
         }
     }
@@ -127,8 +131,8 @@ TEST_F(api_fixture, analyze_store_get_list_delete) {
     EXPECT_TRUE(a["measured"].empty());
     ASSERT_EQ(a["predicted"].size(), 1U);
     const auto& pt = a["predicted"][0];
-    for (const char* f : {"ai", "tflops", "time_us", "precision", "label", "flops", "bytes", "disposition", "roof",
-                          "bound", "source", "message"}) {
+    for (const char* f : {"ai", "tflops", "time_us", "precision", "label", "flops", "bytes", "disposition",
+                          "roof", "bound", "source", "message"}) {
         EXPECT_TRUE(pt.contains(f)) << f;
     }
     EXPECT_NEAR(pt["ai"].get<double>(), 1365.33333, 1e-3);
@@ -143,7 +147,9 @@ TEST_F(api_fixture, analyze_store_get_list_delete) {
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200);
     const auto stored = body_json(r);
-    EXPECT_EQ(stored["id"], id);
+    // One name for the run's id (issue 11: it used to answer both "id" and "run_id").
+    EXPECT_EQ(stored["run_id"], id);
+    EXPECT_FALSE(stored.contains("id")) << "a stored run names its id once: run_id";
     EXPECT_TRUE(stored["created_at"].is_string());
     EXPECT_EQ(stored["predicted"], a["predicted"]);
 
@@ -165,10 +171,11 @@ TEST_F(api_fixture, analyze_store_get_list_delete) {
     EXPECT_EQ(list["total"], 2);
     ASSERT_EQ(list["runs"].size(), 2U);
     EXPECT_EQ(list["runs"][0]["precisions"].size(), 5U) << "newest first";
-    for (const char* f : {"id", "created_at", "M", "N", "K", "precisions", "hardware_key", "backend", "device_name",
-                          "points"}) {
+    for (const char* f : {"run_id", "created_at", "M", "N", "K", "precisions", "hardware_key", "backend",
+                          "device_name", "points"}) {
         EXPECT_TRUE(list["runs"][0].contains(f)) << f;
     }
+    EXPECT_FALSE(list["runs"][0].contains("id"));
     r = c.Get("/api/runs?precision=nvfp4&limit=10");
     ASSERT_TRUE(r);
     EXPECT_EQ(body_json(r)["total"], 1);
@@ -201,7 +208,8 @@ TEST_F(api_fixture, errors_have_one_shape_and_bad_input_never_loses_data) {
     expect_error(c.Post("/api/analyze", R"({"M":0,"N":1,"K":1})", "application/json"), 422, "M");
     expect_error(c.Post("/api/analyze", R"({"M":1,"N":1,"K":1,"precision":"FP12"})", "application/json"), 422,
                  "precision");
-    expect_error(c.Post("/api/analyze?hardware_key=nope", seed_body, "application/json"), 422, "hardware_key");
+    expect_error(c.Post("/api/analyze?hardware_key=nope", seed_body, "application/json"), 422,
+                 "hardware_key");
     expect_error(c.Post("/api/analyze?run_all_precisions=perhaps", seed_body, "application/json"), 422,
                  "run_all_precisions");
     expect_error(c.Post("/api/analyze", R"({"M":1,"N":1,"K":1,"roof":"measured"})", "application/json"), 422,
@@ -314,13 +322,14 @@ TEST_F(api_fixture, static_files_never_escape_the_web_root) {
     EXPECT_EQ(r->status, 200);
     EXPECT_NE(r->get_header_value("Content-Type").find("javascript"), std::string::npos);
 
-    for (const char* target : {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt",
-                               "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt", "/assets/%2e%2e/%2e%2e/secret.txt",
-                               "/%252e%252e/secret.txt", "/..\\secret.txt", "/..%5csecret.txt",
-                               "/assets/..%2f..%2f..%2f..%2f..%2f..%2fetc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
-                               "/....//secret.txt", "/%00/../secret.txt"}) {
-        const auto resp = test::raw_exchange(server.port, std::string("GET ") + target +
-                                                              " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    for (const char* target :
+         {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
+          "/..%2fsecret.txt", "/assets/%2e%2e/%2e%2e/secret.txt", "/%252e%252e/secret.txt", "/..\\secret.txt",
+          "/..%5csecret.txt", "/assets/..%2f..%2f..%2f..%2f..%2f..%2fetc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+          "/....//secret.txt", "/%00/../secret.txt"}) {
+        const auto resp =
+            test::raw_exchange(server.port, std::string("GET ") + target +
+                                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         EXPECT_EQ(resp.find("TOP-SECRET"), std::string::npos) << target;
         EXPECT_EQ(resp.find("root:"), std::string::npos) << target;
         EXPECT_FALSE(resp.empty()) << target << ": the server must answer, not die";
@@ -340,9 +349,8 @@ TEST_F(api_fixture, no_web_app_built_says_how) {
 
 TEST_F(api_fixture, non_loopback_needs_a_token) {
     std::string out;
-    const int rc = test::run_binary({"serve", "--host", "0.0.0.0", "--port", "0", "--db",
-                                     (dir.path / "x.db").string()},
-                                    out);
+    const int rc = test::run_binary(
+        {"serve", "--host", "0.0.0.0", "--port", "0", "--db", (dir.path / "x.db").string()}, out);
     EXPECT_EQ(rc, 2) << out;
     EXPECT_NE(out.find("refusing to listen on 0.0.0.0 without an access token"), std::string::npos) << out;
     EXPECT_FALSE(std::filesystem::exists(dir.path / "x.db")) << "it must refuse before touching anything";
@@ -377,11 +385,13 @@ TEST_F(api_fixture, cors_only_for_configured_origins) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
     EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), "http://localhost:5173");
-    r = c.Options("/api/analyze", {{"Origin", "http://localhost:5173"}, {"Access-Control-Request-Method", "POST"}});
+    r = c.Options("/api/analyze",
+                  {{"Origin", "http://localhost:5173"}, {"Access-Control-Request-Method", "POST"}});
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 204);
     EXPECT_NE(r->get_header_value("Access-Control-Allow-Methods").find("POST"), std::string::npos);
-    r = c.Options("/api/analyze", {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+    r = c.Options("/api/analyze",
+                  {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}});
     expect_error(r, 403);
     EXPECT_FALSE(r->has_header("Access-Control-Allow-Origin"));
     // A page elsewhere may not make this server run work, even with a "simple" request.
@@ -408,6 +418,9 @@ TEST_F(api_fixture, measured_roofs_come_from_the_ceilings_profile) {
     auto r = c.Post("/api/analyze", body, "application/json");
     expect_error(r, 422, "roof");
     EXPECT_NE(r->body.find("roofline ceilings"), std::string::npos) << r->body;
+    auto health = body_json(c.Get("/api/health"));
+    ASSERT_TRUE(health.contains("measured_profile")) << "Health.measured_profile is part of the answer";
+    EXPECT_TRUE(health["measured_profile"].is_null()) << "no profile yet";
 
     roofline::measured_profile prof;
     prof.tool_version = "test";
@@ -436,6 +449,46 @@ TEST_F(api_fixture, measured_roofs_come_from_the_ceilings_profile) {
     // The run reads back with its measured roofs.
     const auto stored = body_json(c.Get("/api/runs/" + std::to_string(a["run_id"].get<int>())));
     EXPECT_EQ(stored["hardware"]["key"], "h100-sxm-measured");
+    // Health offers the measured roofs to the form (issue 11: it never sent them).
+    health = body_json(c.Get("/api/health"));
+    ASSERT_TRUE(health["measured_profile"].is_object()) << health.dump();
+    EXPECT_EQ(health["measured_profile"]["key"], "h100-sxm-measured");
+    EXPECT_NEAR(health["measured_profile"]["memory_bandwidth_bytes_per_s"].get<double>(), 3.0e12, 1.0);
+    // The CSV exports the roofs the run was stored with, not today's registry's (which has no
+    // "h100-sxm-measured"): issue 11 found these columns empty.
+    r = c.Get("/api/runs.csv");
+    ASSERT_TRUE(r);
+    std::istringstream csv(r->body);
+    std::string header;
+    std::getline(csv, header);
+    const auto column = [&](const std::string& name) {
+        std::istringstream cols(header);
+        int i = 0;
+        for (std::string c1; std::getline(cols, c1, ','); ++i) {
+            if (c1 == name) {
+                return i;
+            }
+        }
+        return -1;
+    };
+    const int attainable = column("attainable_tflops");
+    const int bound = column("bound");
+    ASSERT_GE(attainable, 0);
+    int rows = 0;
+    for (std::string line; std::getline(csv, line); ++rows) {
+        std::vector<std::string> cells;
+        std::istringstream ls(line);
+        for (std::string cell; std::getline(ls, cell, ',');) {
+            cells.push_back(cell);
+        }
+        ASSERT_GT(cells.size(), static_cast<std::size_t>(attainable)) << line;
+        EXPECT_FALSE(cells[static_cast<std::size_t>(bound)].empty()) << line;
+        if (line.find(",FP16,") != std::string::npos) {
+            EXPECT_FALSE(cells[static_cast<std::size_t>(attainable)].empty())
+                << "roof=measured run's roof column: " << line;
+        }
+    }
+    EXPECT_EQ(rows, 2);
     expect_error(c.Post("/api/analyze?hardware_key=b10", body, "application/json"), 422, "hardware_key");
 }
 
@@ -449,9 +502,10 @@ TEST_F(api_fixture, worker_faults_cost_one_precision_each) {
     EXPECT_EQ(h["device"]["name"], "Fake GPU (test double)");
     EXPECT_EQ(h["default_hardware_key"], "h100-sxm") << "an unknown device gets h100-sxm's roofs";
 
-    auto r = c.Post("/api/analyze",
-                    R"({"M":1024,"N":1024,"K":1024,"precisions":["FP16","INT8","BF16","NVFP4","INT4","FP8_E4M3"]})",
-                    "application/json");
+    auto r = c.Post(
+        "/api/analyze",
+        R"({"M":1024,"N":1024,"K":1024,"precisions":["FP16","INT8","BF16","NVFP4","INT4","FP8_E4M3"]})",
+        "application/json");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;
     const auto a = body_json(r);
@@ -468,7 +522,14 @@ TEST_F(api_fixture, worker_faults_cost_one_precision_each) {
     EXPECT_NE(a["measured"][3]["message"].get<std::string>().find("no answer"), std::string::npos);
     EXPECT_TRUE(a["measured"][1]["tflops"].is_null());
     EXPECT_TRUE(a["measured"][0]["tflops"].is_number());
-    EXPECT_TRUE(a["measured"][0]["roof"].is_object()) << "measured points carry the roof of the chosen hardware";
+    EXPECT_TRUE(a["measured"][0]["roof"].is_object())
+        << "measured points carry the roof of the chosen hardware";
+    // Like the CLI's answer, a measured point with a time says why it sits below its roof (issue 11: the
+    // API's answer had no gap).
+    ASSERT_TRUE(a["measured"][0].contains("gap")) << a["measured"][0].dump();
+    EXPECT_TRUE(a["measured"][0]["gap"]["reasons"].is_array());
+    EXPECT_FALSE(a["measured"][1].contains("gap")) << "a failed point has no time, so no gap";
+    EXPECT_FALSE(a["predicted"][0].contains("gap")) << "predicted points are on their roof";
     h = body_json(c.Get("/api/health"));
     EXPECT_EQ(h["worker_restarts"], 3) << "crash, hang and sticky error each cost one worker";
     r = c.Get("/api/runs?source=measured");
@@ -480,7 +541,8 @@ TEST_F(api_fixture, worker_faults_cost_one_precision_each) {
 }
 
 TEST_F(api_fixture, full_queue_answers_429_with_retry_after) {
-    // Each analysis takes 3 s in the fake worker: long enough for the test to fill the queue on a busy CI box.
+    // Each analysis takes 3 s in the fake worker: long enough for the test to fill the queue on a busy CI
+    // box.
     start({"--worker-command", fake_worker(), "--queue-capacity", "1"}, {"FAKE_WORKER_DELAY_MS=3000"});
     std::atomic<int> ok{0};
     const auto post = [&] {
@@ -511,7 +573,9 @@ TEST_F(api_fixture, full_queue_answers_429_with_retry_after) {
     // The stream form refuses before opening the stream.
     expect_error(client().Post("/api/analyze/stream", seed_body, "application/json"), 429);
     // Prediction-only work does not queue.
-    EXPECT_EQ(client().Post("/api/analyze", R"({"M":8,"N":8,"K":8,"predict_only":true})", "application/json")->status,
+    EXPECT_EQ(client()
+                  .Post("/api/analyze", R"({"M":8,"N":8,"K":8,"predict_only":true})", "application/json")
+                  ->status,
               200);
     first.join();
     second.join();
@@ -532,8 +596,8 @@ TEST_F(api_fixture, stream_reports_progress_and_a_disconnect_cancels_what_has_no
     for (const auto& e : events) {
         names.push_back(e.first);
     }
-    const std::vector<std::string> want{"queued", "point", "point", "started", "point", "started", "error", "point",
-                                        "done"};
+    const std::vector<std::string> want{"queued",  "point", "point", "started", "point",
+                                        "started", "error", "point", "done"};
     EXPECT_EQ(names, want) << r->body;
     ASSERT_EQ(events.size(), want.size());
     EXPECT_EQ(events[6].second["precision"], "INT8");
@@ -544,11 +608,12 @@ TEST_F(api_fixture, stream_reports_progress_and_a_disconnect_cancels_what_has_no
     std::filesystem::remove(log);
     const std::string body =
         R"({"M":256,"N":256,"K":256,"precisions":["FP16","BF16","FP8_E4M3","FP8_E5M2","TF32","FP32"]})";
-    const auto seen = test::raw_read_until_then_close(
-        server.port,
-        "POST /api/analyze/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
-            std::to_string(body.size()) + "\r\n\r\n" + body,
-        "event: started");
+    const auto seen =
+        test::raw_read_until_then_close(server.port,
+                                        "POST /api/analyze/stream HTTP/1.1\r\nHost: "
+                                        "127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                                            std::to_string(body.size()) + "\r\n\r\n" + body,
+                                        "event: started");
     ASSERT_NE(seen.find("event: started"), std::string::npos) << seen;
     // Wait for the queue to drain, then count what the worker was asked to do.
     for (int i = 0; i < 500; ++i) {
@@ -566,7 +631,7 @@ TEST_F(api_fixture, stream_reports_progress_and_a_disconnect_cancels_what_has_no
     EXPECT_LE(requests, 3) << "the precisions after the disconnect must be cancelled, not measured";
     // The partial run is stored: what ran, and not_run for the rest.
     const auto list = body_json(c.Get("/api/runs?limit=1"));
-    const auto run = body_json(c.Get("/api/runs/" + std::to_string(list["runs"][0]["id"].get<int>())));
+    const auto run = body_json(c.Get("/api/runs/" + std::to_string(list["runs"][0]["run_id"].get<int>())));
     ASSERT_EQ(run["measured"].size(), 6U);
     EXPECT_EQ(run["measured"][5]["disposition"], "not_run");
 }
@@ -632,7 +697,8 @@ TEST_F(api_fixture, kill_9_during_writes_loses_no_committed_run) {
     sqlite3_finalize(st);
     sqlite3_close(handle);
     for (const auto id : committed) {
-        ASSERT_TRUE(present.count(id)) << "run " << id << " was answered (committed) but is gone after kill -9";
+        ASSERT_TRUE(present.count(id))
+            << "run " << id << " was answered (committed) but is gone after kill -9";
     }
     std::cout << "[ kill -9 ] " << committed.size() << " answered runs, " << present.size()
               << " in the database after SIGKILL, integrity ok\n";

@@ -79,11 +79,16 @@ std::string unknown_version_message(const std::string& location, long long versi
 }
 
 std::string full_answer(std::string answer, const std::string& roofs) {
-    if (roofs.empty() || answer.size() < 2 || answer.front() != '{') {
-        return answer;
+    if (roofs.empty()) {
+        return answer; // version 1 runs keep theirs inline
     }
-    const bool empty_object = answer.find_first_not_of(" \t\r\n", 1) == answer.size() - 1;
-    return "{\"hardware\":" + roofs + (empty_object ? "}" : "," + answer.substr(1));
+    auto doc = nlohmann::json::parse(answer, nullptr, false);
+    auto hardware = nlohmann::json::parse(roofs, nullptr, false);
+    if (!doc.is_object() || hardware.is_discarded()) {
+        return answer; // not ours to mend: the reader reports a corrupt run
+    }
+    doc["hardware"] = std::move(hardware);
+    return doc.dump();
 }
 
 void check_answer(std::int64_t id, const std::string& answer) {

@@ -255,7 +255,7 @@ export function App() {
 
   const loadRun = async (id: number) => {
     const run = await api.run(id);
-    addPoints([...run.measured, ...run.predicted], 'server', run.id);
+    addPoints([...run.measured, ...run.predicted], 'server', run.run_id);
     // The chart and the results name the GPU of the run just plotted: its roofs are drawn (a measured-roof
     // run's key, `<gpu>-measured`, draws its GPU's datasheet roofs).
     const key = run.hardware.key.replace(/-measured$/, '');

@@ -129,8 +129,8 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
             </thead>
             <tbody>
               {runs.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.id}</td>
+                <tr key={r.run_id}>
+                  <td>{r.run_id}</td>
                   <td title={r.created_at}>{when(r.created_at)}</td>
                   <td>{formatShape(r.M, r.N, r.K)}</td>
                   <td className="wrap">
@@ -146,27 +146,27 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
                   </td>
                   <td>
                     <div className="row-actions">
-                      <button type="button" disabled={busy === r.id} onClick={() => void act(r.id, () => onLoad(r.id))}
-                        aria-label={`Plot run ${r.id}`}>
+                      <button type="button" disabled={busy === r.run_id} onClick={() => void act(r.run_id, () => onLoad(r.run_id))}
+                        aria-label={`Plot run ${r.run_id}`}>
                         Plot
                       </button>
-                      {confirming === r.id ? (
+                      {confirming === r.run_id ? (
                         <>
-                          <button type="button" className="danger" disabled={busy === r.id} aria-label={`Confirm: delete run ${r.id} for good`}
-                            onClick={() => void act(r.id, async () => {
-                              await api.deleteRun(r.id);
+                          <button type="button" className="danger" disabled={busy === r.run_id} aria-label={`Confirm: delete run ${r.run_id} for good`}
+                            onClick={() => void act(r.run_id, async () => {
+                              await api.deleteRun(r.run_id);
                               setConfirming(null);
                               setReload((x) => x + 1);
                             })}>
                             Delete for good
                           </button>
-                          <button type="button" onClick={() => setConfirming(null)} aria-label={`Keep run ${r.id}`}>
+                          <button type="button" onClick={() => setConfirming(null)} aria-label={`Keep run ${r.run_id}`}>
                             Keep
                           </button>
                         </>
                       ) : (
-                        <button type="button" className="danger" disabled={busy === r.id} aria-label={`Delete run ${r.id}`}
-                          onClick={() => setConfirming(r.id)}>
+                        <button type="button" className="danger" disabled={busy === r.run_id} aria-label={`Delete run ${r.run_id}`}
+                          onClick={() => setConfirming(r.run_id)}>
                           Delete
                         </button>
                       )}

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiClient, ApiError, ApiUnreachable } from './api';
 import { makeProblem, predictPoint } from './model';
 import { registry } from './registry';
+import { roofsOf } from './hardware';
+import type { AnalyzeAnswer } from './types';
 
 const streamed = (chunks: string[], status = 200) =>
   new Response(
@@ -18,7 +20,13 @@ const streamed = (chunks: string[], status = 200) =>
   );
 
 const point = predictPoint(registry.at('h100-sxm'), makeProblem(64, 64, 64, 'FP16'));
-const answer = { schema_version: 1, run_id: 3, measured: [], predicted: [point] };
+const answer: AnalyzeAnswer = {
+  run_id: 3, schema_version: 1, tool_version: '0.1.0', backend: 'prediction-only',
+  request: { M: 64, N: 64, K: 64, precisions: ['FP16'], a_precision: null, b_precision: null, out_precision: null,
+    beta: 0, iterations: 30, mode: 'cold', pacing: 'paced', telemetry_seconds: 0.1, roof: 'datasheet',
+    predict_only: false, run_all_precisions: true, hardware_key: 'h100-sxm' },
+  hardware: roofsOf(registry.at('h100-sxm')), measured: [], predicted: [point], telemetry: null, device: null,
+};
 
 describe('ApiClient.analyzeStream', () => {
   it('reports each event and resolves with the done answer', async () => {
@@ -62,6 +70,17 @@ describe('ApiClient.analyzeStream', () => {
     expect((err as ApiError).status).toBe(422);
   });
 
+  it('refuses a done answer that does not match the schema, saying where', async () => {
+    const { hardware: _, ...withoutHardware } = answer;
+    const api = new ApiClient('', async () =>
+      streamed([`event: done\ndata: ${JSON.stringify({ ...withoutHardware, run_id: 'three' })}\n\n`]));
+    const err = await api
+      .analyzeStream({ run_all_precisions: false }, { M: 64, N: 64, K: 64, precision: 'FP16' }, {})
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String(err)).toMatch(/'done' event does not match the schema/);
+  });
+
   it('calls a stream that ends without done unreachable (server died)', async () => {
     const api = new ApiClient('', async () => streamed(['event: queued\ndata: {"position":0}\n\n']));
     await expect(
@@ -80,7 +99,7 @@ describe('ApiClient.analyzeStream', () => {
 describe('ApiClient.telemetryStream', () => {
   it('delivers samples until aborted, skipping malformed ones', async () => {
     const sample = { time_s: 1, sm_clock_mhz: 1980, mem_clock_mhz: 2619, power_w: 612, temperature_c: 61,
-      utilization_pct: 100, throttle_reasons: [] };
+      utilization_pct: 100, memory_utilization_pct: 40, throttle_reasons: [] };
     let seen = '';
     const api = new ApiClient('http://gpu-box:8000', async (url) => {
       seen = String(url);
@@ -95,7 +114,7 @@ describe('ApiClient.telemetryStream', () => {
 
   it('reports a server without NVML as ApiError 503', async () => {
     const api = new ApiClient('', async () =>
-      new Response(JSON.stringify({ error: { code: 'nvml_unavailable', message: 'NVML not available' } }), { status: 503 }));
+      new Response(JSON.stringify({ error: { code: 'nvml_unavailable', message: 'NVML not available', field: null } }), { status: 503 }));
     const err = await api.telemetryStream(() => undefined, new AbortController().signal).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(503);

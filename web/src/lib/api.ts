@@ -1,17 +1,26 @@
 // The HTTP client for `roofline serve` (docs/API.md). Two kinds of failure are kept apart because the app reacts
 // differently: ApiUnreachable (no answer at all: show "API offline", fall back to the local model) and ApiError
 // (the server answered with an error body: show its message next to the field it names).
+//
+// Every answer is checked against schemas/ (precompiled validators, validate.gen.js) before the app sees it: a
+// server that answers something else (another version, a proxy's page) is an ApiError naming what did not fit,
+// not a crash deep inside a component.
 import { SseParser } from './sse';
-import type {
-  AnalyzeAnswer,
-  AnalyzeRequest,
-  ApiErrorBody,
-  Health,
-  HardwareRoofs,
-  Point,
-  RunSummary,
-  TelemetrySample,
-} from './types';
+import type { AnalyzeAnswer, AnalyzeRequest, HardwareList, Health, Point, RunsPage, StoredRun, TelemetrySample } from './types';
+import {
+  type Validator,
+  validateAnalyzeAnswer,
+  validateApiErrorBody,
+  validateErrorEvent,
+  validateHardwareList,
+  validateHealth,
+  validatePoint,
+  validateQueuedEvent,
+  validateRunsPage,
+  validateStartedEvent,
+  validateStoredRun,
+  validateTelemetrySample,
+} from './validate.gen.js';
 
 export class ApiError extends Error {
   constructor(
@@ -46,6 +55,14 @@ export interface AnalyzeQuery {
 
 type Fetch = typeof fetch;
 
+/** `data` as a V when it validates; otherwise an ApiError saying where it departs from the schema. */
+export function checked<V>(validate: Validator<V>, data: unknown, what: string): V {
+  if (validate(data)) return data;
+  const e = validate.errors?.[0];
+  const where = e ? `${e.instancePath || '/'} ${e.message ?? ''}`.trim() : 'does not match';
+  throw new ApiError(200, 'invalid_answer', `the server's ${what} does not match the schema: ${where}`);
+}
+
 const isAbort = (e: unknown) => e instanceof DOMException && e.name === 'AbortError';
 
 export class ApiClient {
@@ -78,31 +95,28 @@ export class ApiClient {
     }
   }
 
-  private async json<T>(path: string, init: RequestInit = {}, timeoutMs = 10000): Promise<T> {
+  private async json<V>(validate: Validator<V>, path: string, init: RequestInit = {}, timeoutMs = 10000): Promise<V> {
     const res = await this.request(path, init, timeoutMs);
-    return (await res.json()) as T;
+    return checked(validate, await res.json(), `answer to ${path.split('?')[0]}`);
   }
 
   health(signal?: AbortSignal): Promise<Health> {
-    return this.json<Health>('/api/health', signal ? { signal } : {}, 4000);
+    return this.json(validateHealth, '/api/health', signal ? { signal } : {}, 4000);
   }
 
-  hardware(): Promise<{ hardware: HardwareRoofs[] }> {
-    return this.json('/api/hardware');
+  hardware(): Promise<HardwareList> {
+    return this.json(validateHardwareList, '/api/hardware');
   }
 
-  runs(params: { hardware_key?: string; precision?: string; limit?: number; offset?: number } = {}): Promise<{
-    runs: RunSummary[];
-    total: number;
-  }> {
+  runs(params: { hardware_key?: string; precision?: string; limit?: number; offset?: number } = {}): Promise<RunsPage> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
     const qs = q.toString();
-    return this.json(`/api/runs${qs ? `?${qs}` : ''}`);
+    return this.json(validateRunsPage, `/api/runs${qs ? `?${qs}` : ''}`);
   }
 
-  run(id: number): Promise<AnalyzeAnswer & { id: number; created_at: string }> {
-    return this.json(`/api/runs/${id}`);
+  run(id: number): Promise<StoredRun> {
+    return this.json(validateStoredRun, `/api/runs/${id}`);
   }
 
   async deleteRun(id: number): Promise<void> {
@@ -135,23 +149,23 @@ export class ApiClient {
         const data: unknown = JSON.parse(e.data);
         switch (e.event) {
           case 'queued':
-            handlers.onQueued?.((data as { position: number }).position);
+            handlers.onQueued?.(checked(validateQueuedEvent, data, "'queued' event").position);
             break;
           case 'started': {
-            const d = data as { precision: string; index: number; total: number };
+            const d = checked(validateStartedEvent, data, "'started' event");
             handlers.onStarted?.(d.precision, d.index, d.total);
             break;
           }
           case 'point':
-            handlers.onPoint?.(data as Point);
+            handlers.onPoint?.(checked(validatePoint, data, "'point' event"));
             break;
           case 'error': {
-            const d = data as { precision?: string; error: { code: string; message: string } };
+            const d = checked(validateErrorEvent, data, "'error' event");
             handlers.onError?.(d.precision ?? '', d.error.code, d.error.message);
             break;
           }
           case 'done':
-            done = data as AnalyzeAnswer;
+            done = checked(validateAnalyzeAnswer, data, "'done' event");
             break;
           default:
             break; // unknown events are for newer clients
@@ -176,7 +190,7 @@ export class ApiClient {
     const parser = new SseParser((e) => {
       if (e.event === 'sample' || e.event === 'message') {
         try {
-          onSample(JSON.parse(e.data) as TelemetrySample);
+          onSample(checked(validateTelemetrySample, JSON.parse(e.data), "'sample' event"));
         } catch {
           // a malformed sample is skipped; the next one follows within a second
         }
@@ -191,11 +205,11 @@ async function errorFrom(res: Response): Promise<ApiError> {
   let message = `${res.status} ${res.statusText}`;
   let field: string | undefined;
   try {
-    const body = (await res.json()) as ApiErrorBody;
-    if (body?.error) {
-      code = body.error.code ?? code;
-      message = body.error.message ?? message;
-      field = body.error.field;
+    const body: unknown = await res.json();
+    if (validateApiErrorBody(body)) {
+      code = body.error.code;
+      message = body.error.message;
+      field = body.error.field ?? undefined;
     }
   } catch {
     // not JSON: keep the status line

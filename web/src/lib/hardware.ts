@@ -73,7 +73,9 @@ export function parseHardwareEntry(raw: unknown, file: string): HardwareEntry {
   if (typeof bw !== 'number' || !(bw > 0)) fail('memory_bandwidth_bytes_per_s.value', 'is required (the memory roof)');
   if (typeof e.peaks !== 'object' || e.peaks === null) fail('peaks', 'must be an object keyed by precision name');
   const peaks: Peak[] = GEMM_INPUTS.map((p) => {
-    const rp = e.peaks[p.name];
+    // W4A16 upcasts its weights in registers and runs on the activations' tensor cores: without a figure of
+    // its own it takes that format's peak, as the core does (hardware.cpp).
+    const rp = e.peaks[p.name] ?? (p.weightOnly ? e.peaks[p.defaultOutput] : undefined);
     if (!rp) return fail(`peaks.${p.name}`, 'missing');
     const supported = rp.supported !== false;
     return {

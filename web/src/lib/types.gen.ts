@@ -66,6 +66,8 @@ export interface AnalyzeAnswer {
   /** the first measured point's NVML summary */
   telemetry: TelemetrySummary | null;
   device: DeviceIdentity | null;
+  /** e.g. an unknown GPU whose roofs are a stand-in */
+  warnings?: string[];
 }
 
 /** `roofline analyze --format json`: the roofs and the points (measured points with a time carry gap). */
@@ -641,6 +643,7 @@ export interface Gap {
 /** data/precisions.json: one row per number format a GEMM can read or write, in listing order (widest float first, then integers). The C++ core embeds it; the web app imports it. */
 export interface PrecisionCatalogue {
   schema_version: 1;
+  about?: string;
   precisions: PrecisionRow[];
   /** the seed's "Run all precisions" sweep */
   default_sweep: PrecisionName[];
@@ -654,7 +657,7 @@ export interface PrecisionRow {
   /** one scale of scale_bits per scale_block consecutive elements along K; 0 = none */
   scale_block: number;
   scale_bits: number;
-  scale_format: "" | "E4M3" | "UE8M0";
+  scale_format: "" | "E4M3" | "UE8M0" | "FP16";
   integer: boolean;
   /** what a GEMM with this input writes by default */
   default_output: PrecisionName;
@@ -663,6 +666,8 @@ export interface PrecisionRow {
   colour: Colour;
   summary: string;
   aliases: string[];
+  /** weight-only quantisation (W4A16): this format is B's, the weights; A is default_output's format */
+  weight_only?: boolean;
 }
 
 /** GET /api/precisions. */
@@ -678,7 +683,7 @@ export interface PrecisionListItem {
   bits_per_element: number;
   storage_bits: number;
   scale_block: number;
-  scale_format: "" | "E4M3" | "UE8M0";
+  scale_format: "" | "E4M3" | "UE8M0" | "FP16";
   colour: Colour;
   default_output: PrecisionName;
   integer: boolean;
@@ -701,6 +706,15 @@ export interface RunSummary {
   backend: string;
   device_name: string | null;
   points: number;
+  /** the machine that measured it (a fleet's shared store) */
+  host?: string | null;
+  gpu?: {
+    /** the GPU's index on its node */
+    index?: number | null;
+    uuid?: string;
+    pci_bus_id?: string;
+    serial?: string;
+  };
 }
 
 /** GET /api/runs: newest first. */

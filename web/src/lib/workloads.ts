@@ -151,7 +151,7 @@ async function errorFrom(res: Response): Promise<ApiError> {
     if (body?.error) {
       code = body.error.code ?? code;
       message = body.error.message ?? message;
-      field = body.error.field;
+      field = body.error.field ?? undefined;
     }
   } catch {
     // not JSON: keep the status line

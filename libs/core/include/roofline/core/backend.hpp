@@ -44,9 +44,6 @@ class measurement_probe {
     [[nodiscard]] virtual telemetry_summary end(const probe_counts& counts) = 0;
 };
 
-// The longest telemetry window a request may ask for (CLI --telemetry-seconds, API telemetry_seconds).
-inline constexpr double max_telemetry_window_s = 10.0;
-
 struct measure_options {
     timing_mode mode = timing_mode::cold;
     sample_pacing pacing = sample_pacing::paced;

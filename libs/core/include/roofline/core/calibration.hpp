@@ -78,10 +78,6 @@ struct fit_options {
                                                 const std::vector<calibration_sample>& samples,
                                                 const perf_params& params);
 
-// Where user calibration profiles live: $ROOFLINE_CALIBRATION_DIR, else $XDG_DATA_HOME/roofline/calibration,
-// else ~/.local/share/roofline/calibration; empty when none can be found.
-[[nodiscard]] std::filesystem::path default_calibration_dir();
-
 // The built-in model plus every *.json profile in `dir` (a missing directory adds none; a bad file throws
 // std::invalid_argument naming it).
 [[nodiscard]] perf_model model_with_profiles(const std::filesystem::path& dir);

@@ -19,7 +19,8 @@ struct hardware_choice {
 };
 
 // `requested` (a key or alias; empty for none) wins; else the device (when `device` has a name); else
-// `no_gpu_default`. An unknown device gets the registry's first entry of its compute capability (else
+// `no_gpu_default`. An unknown device gets `no_gpu_default` when that has its compute capability, else the
+// registry's first entry of that capability (else
 // `no_gpu_default`) with a warning naming the device. Throws std::invalid_argument for an unknown
 // `requested`.
 [[nodiscard]] hardware_choice choose_hardware(const hardware_registry& registry, std::string_view requested,

@@ -1,6 +1,7 @@
 // The GEMM problem and its compulsory traffic: D(M×N) = alpha·A(M×K)·B(K×N) + beta·C(M×N).
 #pragma once
 
+#include "roofline/core/limits.hpp"
 #include "roofline/core/precision.hpp"
 
 #include <cstdint>
@@ -15,7 +16,6 @@ __extension__ using count_t = unsigned __int128;
 [[nodiscard]] double to_double(count_t v) noexcept;
 [[nodiscard]] std::string to_string(count_t v);
 
-inline constexpr std::int64_t max_dimension = 2147483647; // 2^31 − 1: cuBLASLt's int32 sizes
 inline constexpr std::int64_t default_group_size = 128;   // AWQ / GPTQ / Machete's usual INT4 group
 inline constexpr unsigned group_scale_bits = 16;           // one FP16/BF16 scale per group
 
@@ -47,7 +47,8 @@ struct gemm_problem {
 
 // A problem where A and B take `p` and the output its default; operands may be overridden.
 [[nodiscard]] gemm_problem make_problem(std::int64_t m, std::int64_t n, std::int64_t k, precision_id p,
-                                        std::optional<precision_id> a = {}, std::optional<precision_id> b = {},
+                                        std::optional<precision_id> a = {},
+                                        std::optional<precision_id> b = {},
                                         std::optional<precision_id> out = {}, double beta = 0.0);
 
 // Throws std::invalid_argument naming the field ("M", "N", "K", "a_precision", ...) and the allowed range.

@@ -20,8 +20,8 @@ namespace roofline {
 inline constexpr int measured_profile_schema_version = 1;
 
 struct measured_bandwidth {
-    std::string name;   // "dram_read", "dram_write", "dram_copy", "dram_copy_memcpy", "l2_read"
-    std::string kernel; // how it was measured
+    std::string name;              // "dram_read", "dram_write", "dram_copy", "dram_copy_memcpy", "l2_read"
+    std::string kernel;            // how it was measured
     double bytes_per_s = 0.0;      // median launch; read + written bytes counted
     double best_bytes_per_s = 0.0; // fastest launch
     double buffer_bytes = 0.0;
@@ -64,9 +64,6 @@ struct measured_profile {
 // Throws std::invalid_argument naming the field.
 [[nodiscard]] measured_profile measured_profile_from_json(const nlohmann::json& j);
 
-// $ROOFLINE_PROFILE_DIR, else $XDG_CACHE_HOME/roofline/profiles, else ~/.cache/roofline/profiles; empty when
-// none of those is set.
-[[nodiscard]] std::filesystem::path default_profile_dir();
 // <dir>/<uuid>.json, the UUID reduced to [A-Za-z0-9-] ("local" when empty).
 [[nodiscard]] std::filesystem::path profile_path(const std::filesystem::path& dir, std::string_view uuid);
 // Writes atomically (temporary file, then rename). Throws std::runtime_error naming the path.
@@ -75,14 +72,16 @@ void save_profile(const measured_profile& p, const std::filesystem::path& file);
 [[nodiscard]] measured_profile load_profile(const std::filesystem::path& file);
 // The profile for `uuid` in `dir`, or when uuid is empty the newest one there; nullopt when there is none.
 // Files that do not parse are skipped (their reasons land in `skipped`, when given).
-[[nodiscard]] std::optional<measured_profile> find_profile(const std::filesystem::path& dir, std::string_view uuid,
+[[nodiscard]] std::optional<measured_profile> find_profile(const std::filesystem::path& dir,
+                                                           std::string_view uuid,
                                                            std::vector<std::string>* skipped = nullptr);
 
 // A registry-shaped entry whose roofs are the measured ones, so estimate() and the reports work unchanged
 // (roof=measured). Key "<datasheet key or 'local'>-measured". Precisions measured as passed get their burst
-// rate as peak; precisions measured as unsupported are unsupported; the rest keep the datasheet's support flag
-// with no figure ("not measured"). Bandwidth: memory_roof_bytes_per_s(). Throws std::invalid_argument when the
-// profile has no memory figure.
-[[nodiscard]] hardware_entry measured_hardware_entry(const measured_profile& p, const hardware_entry* datasheet);
+// rate as peak; precisions measured as unsupported are unsupported; the rest keep the datasheet's support
+// flag with no figure ("not measured"). Bandwidth: memory_roof_bytes_per_s(). Throws std::invalid_argument
+// when the profile has no memory figure.
+[[nodiscard]] hardware_entry measured_hardware_entry(const measured_profile& p,
+                                                     const hardware_entry* datasheet);
 
 } // namespace roofline

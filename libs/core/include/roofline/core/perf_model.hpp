@@ -126,6 +126,15 @@ class perf_model {
 [[nodiscard]] analysis_point predict(const hardware_entry& hw, const gemm_problem& p, sample_pacing pacing,
                                      const perf_model& model);
 
+// The attainable roof at the clock a point ran at: the compute roof times run clock / datasheet clock (the
+// memory roof does not scale with the SM clock). The JSON codec and the CLI table both show it.
+struct clock_roof {
+    std::optional<double> roof_clock_mhz;
+    std::optional<double> run_clock_mhz;
+    double attainable_flops_per_s = 0.0; // 0 when either clock is unknown or the precision has no roof
+};
+[[nodiscard]] clock_roof roof_at_clock(const roofline_estimate& e, const analysis_point& p);
+
 // A point measured elsewhere gets its roofs on `hw` and the model's prediction for the pacing it ran with, so
 // it can carry prediction_error = measured / predicted.
 void complete_point(analysis_point& pt, const hardware_entry& hw,

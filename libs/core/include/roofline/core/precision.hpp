@@ -1,9 +1,11 @@
 // The precision catalogue: one table row per number format a GEMM can read or write.
 //
 // Every other part (traffic model, registry, GPU engine, server, web app) asks this table instead of
-// switching on names, so adding a format means adding one row in precision.cpp.
+// switching on names. The rows are data/precisions.json (embedded into the binary, read by the web app too);
+// row i is precision_id i, so adding a format means a row there and its enumerator here (CONTRIBUTING.md).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -27,6 +29,8 @@ enum class precision_id : std::uint8_t {
     w4a16,
     int32,
 };
+
+inline constexpr std::size_t precision_count = static_cast<std::size_t>(precision_id::int32) + 1;
 
 enum class number_kind : std::uint8_t { floating, integer };
 

@@ -44,6 +44,8 @@ class analysis_job {
 
     // Called on the queue thread for each measured point before it is published (fills roof, hardware key).
     std::function<void(analysis_point&)> annotate;
+    // The 'point' event's data for a measured point (the answer's form, gap included); to_json when unset.
+    std::function<std::string(const analysis_point&)> describe;
     // Called on the queue thread once every precision has ended; returns the final event ("done").
     std::function<job_event(analysis_job&)> complete;
 
@@ -76,7 +78,7 @@ class gpu_queue {
 
     // The job's position (0: it starts now); throws api_error 429 with Retry-After when the queue is full.
     std::size_t submit(const std::shared_ptr<analysis_job>& job);
-    [[nodiscard]] std::size_t length() const;   // waiting + running
+    [[nodiscard]] std::size_t length() const; // waiting + running
     [[nodiscard]] std::size_t capacity() const noexcept { return m_capacity; }
     [[nodiscard]] std::size_t restarts() const noexcept { return m_supervisor.restarts(); }
 

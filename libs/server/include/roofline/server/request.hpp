@@ -5,6 +5,7 @@
 // it.
 #pragma once
 
+#include "roofline/core/analysis.hpp"
 #include "roofline/core/backend.hpp"
 #include "roofline/core/gemm.hpp"
 #include "roofline/core/precision.hpp"
@@ -27,8 +28,8 @@ inline constexpr std::size_t max_query_params = 32;
 inline constexpr std::size_t max_query_key_bytes = 64;
 inline constexpr std::size_t max_query_value_bytes = 256;
 inline constexpr std::size_t max_json_depth = 8;
-inline constexpr std::size_t max_precisions_per_request = 16;
-inline constexpr std::size_t max_iterations = 100000;
+using roofline::max_iterations;
+using roofline::max_precisions_per_request;
 inline constexpr double max_telemetry_seconds = max_telemetry_window_s;
 inline constexpr std::size_t max_runs_page = 1000;
 inline constexpr std::size_t max_csv_runs = 10000;
@@ -40,8 +41,7 @@ using query_params = std::vector<std::pair<std::string, std::string>>;
 // byte. Throws 400 for a bad escape or too many parameters, 422 for an over-long value.
 [[nodiscard]] query_params parse_query_string(std::string_view query_or_target);
 
-enum class roof_source : std::uint8_t { datasheet, measured };
-[[nodiscard]] std::string_view to_string(roof_source r) noexcept;
+using roofline::roof_source; // the analysis use case's (core/analysis.hpp)
 
 struct analyze_request {
     std::string hardware_key; // empty: the server's default (the local GPU's entry, else b10)

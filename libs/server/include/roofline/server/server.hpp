@@ -1,9 +1,9 @@
 // `roofline serve`: the HTTP API of docs/API.md over the core, the GPU worker and the run store.
 //
 // Shape (llama.cpp server's): the HTTP library sits behind one small adapter; handlers take a parsed request
-// and return a response; one error boundary turns api_error into {"error": {...}} with its status and anything
-// else into a 500, so no handler ever throws out. GPU work runs on the queue's thread, storage on the store's
-// writer thread; HTTP threads only parse, predict and serialize.
+// and return a response; one error boundary turns api_error into {"error": {...}} with its status and
+// anything else into a 500, so no handler ever throws out. GPU work runs on the queue's thread, storage on
+// the store's writer thread; HTTP threads only parse, predict and serialize.
 #pragma once
 
 #include "roofline/core/hardware.hpp"
@@ -27,14 +27,15 @@ struct server_config {
     std::string token;                    // required unless host is a loopback address
     std::filesystem::path web_root;       // empty: no static files (GET / says how to build them)
     std::vector<std::string> cors_origins{"http://localhost:5173"};
-    std::size_t queue_capacity = 8;       // GPU analyses that may wait behind the running one
-    std::size_t http_threads = 64;        // each keep-alive connection or SSE stream holds one
-    bool use_gpu = true;                  // false: prediction-only without asking a worker
-    std::string no_gpu_reason;            // why use_gpu is false, for /api/health
+    std::size_t queue_capacity = 8; // GPU analyses that may wait behind the running one
+    std::size_t http_threads = 64;  // each keep-alive connection or SSE stream holds one
+    bool use_gpu = true;            // false: prediction-only without asking a worker
+    std::string no_gpu_reason;      // why use_gpu is false, for /api/health
     supervisor_config worker;
     std::string default_hardware_key;     // empty: the local GPU's registry entry, else b10
     std::optional<std::int64_t> worker_gpu_index; // the GPU's index on its node, stored with each run
     bool original_client = false;         // POST /api/analyze answers the original client's form (docs/API.md)
+    std::filesystem::path profile_dir;    // `roofline ceilings` profiles (roof=measured); empty: none
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".
@@ -43,9 +44,6 @@ struct server_config {
 // Checks the security rules before anything starts: a non-loopback host needs a token. Throws
 // std::invalid_argument with a message a user can act on.
 void check_config(const server_config& config);
-
-// The default database: $ROOFLINE_DB, else $XDG_DATA_HOME/roofline/runs.db, else ~/.local/share/roofline/runs.db.
-[[nodiscard]] std::filesystem::path default_db_path();
 
 struct route_info {
     std::string method; // GET, POST, DELETE
