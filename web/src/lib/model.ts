@@ -44,7 +44,8 @@ export function makeProblem(
   out?: PrecisionName | null,
   beta = 0,
 ): GemmProblem {
-  const ga = a ?? p;
+  // A weight-only format (W4A16) names the weights; its activations are its default output (make_problem).
+  const ga = a ?? (info(p).weightOnly ? info(p).defaultOutput : p);
   const gb = b ?? p;
   const wider = bitsPerElement(info(ga)) >= bitsPerElement(info(gb)) ? ga : gb;
   const gout = out ?? (a || b ? info(wider).defaultOutput : info(p).defaultOutput);
@@ -176,6 +177,8 @@ export function shapeLabel(p: GemmProblem): string {
 
 export function precisionLabel(p: GemmProblem): string {
   if (p.a === p.b && info(p.a).defaultOutput === p.out && p.beta === 0) return p.a;
+  // W4A16 chosen alone: its activations and output are its default output ("W4A16", not "FP16xW4A16->FP16").
+  if (info(p.b).weightOnly && p.a === info(p.b).defaultOutput && p.out === p.a && p.beta === 0) return p.b;
   let label: string = p.a;
   if (p.b !== p.a) label += `x${p.b}`;
   return `${label}->${p.out}`;

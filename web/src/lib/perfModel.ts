@@ -4,6 +4,7 @@
 import { computePrecision, toDouble, trafficBytes, type GemmProblem, type GemmTraffic } from './model';
 import { roofFor, type HardwareEntry } from './hardware';
 import { info, type PrecisionName } from './precision';
+import type { Prediction as GeneratedPrediction } from './types';
 
 export interface PerfParams {
   floor_s: number;
@@ -19,31 +20,9 @@ export interface PerfParams {
   interval_log: { p10: number; p90: number };
 }
 
-export interface PerfTerms {
-  floor_s: number;
-  compute_s: number;
-  memory_s: number;
-  roofline_s: number;
-  limiter: string;
-  tile?: string;
-  split_k?: number;
-  tiles?: number;
-  waves?: number;
-  wave_efficiency?: number;
-  tile_efficiency?: number;
-}
-
-export interface Prediction {
-  time_s: number;
-  interval_low_s: number;
-  interval_high_s: number;
-  calibrated: boolean;
-  basis: string;
-  pacing: 'paced' | 'continuous';
-  clock_mhz: number | null;
-  roof_clock_mhz: number | null;
-  terms: PerfTerms;
-}
+// The prediction's shape is the schema's (schemas/point.schema.json#/$defs/Prediction), as the C++ writes it.
+export type Prediction = GeneratedPrediction;
+export type PerfTerms = Prediction['terms'];
 
 interface RawProfile {
   hardware_key: string;
@@ -129,7 +108,7 @@ export function evaluateModel(
     compute_s: 0,
     memory_s: 0,
     roofline_s: 0,
-    limiter: '',
+    limiter: 'floor',
     tm: 0,
     tn: 0,
     split: 1,
@@ -189,7 +168,7 @@ export function evaluateModel(
     bestTotal = params.floor_s + best.memory_s;
   }
   const time = Math.max(bestTotal, rooflineS);
-  let limiter: string;
+  let limiter: PerfTerms['limiter'];
   if (rooflineS >= bestTotal) limiter = 'roofline';
   else if (best.compute_s >= best.memory_s) limiter = best.compute_s > 0 ? 'compute' : 'floor';
   else limiter = 'memory';
