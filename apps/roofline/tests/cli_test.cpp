@@ -46,7 +46,9 @@ nlohmann::json run_json(const std::string& args, const std::string& env = "") {
     return nlohmann::json::parse(out);
 }
 
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+bool contains(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+}
 
 } // namespace
 
@@ -75,15 +77,16 @@ TEST(cli, table_and_csv_show_the_same_figures) {
     EXPECT_TRUE(contains(t.out, "2048.00")) << t.out;
     EXPECT_TRUE(contains(t.out, "predicted")) << t.out;
     EXPECT_TRUE(contains(t.out, "compute")) << t.out;
-    const auto c = run("analyze --predict-only --shape 4096x4096x4096 --precision nvfp4 --hardware b10 --format csv");
+    const auto c =
+        run("analyze --predict-only --shape 4096x4096x4096 --precision nvfp4 --hardware b10 --format csv");
     EXPECT_EQ(c.code, 0) << c.out;
     EXPECT_TRUE(contains(c.out, ",2621.44,")) << c.out;
     EXPECT_TRUE(contains(c.out, "label,precision,")) << c.out;
 }
 
 TEST(cli, sweep_is_the_seeds_five) {
-    const auto doc =
-        run_json("analyze --predict-only --shape 1x4096x4096 --all-precisions --hardware h100-sxm --format json");
+    const auto doc = run_json(
+        "analyze --predict-only --shape 1x4096x4096 --all-precisions --hardware h100-sxm --format json");
     ASSERT_EQ(doc["points"].size(), 5U);
     EXPECT_EQ(doc["points"][2]["precision"], "NVFP4");
     EXPECT_EQ(doc["points"][2]["disposition"], "not_supported");
@@ -118,16 +121,20 @@ TEST(cli, rejects_bad_input_naming_the_field) {
 }
 
 TEST(cli, mixed_precision_and_beta) {
-    const auto doc = run_json("analyze --predict-only --shape 16x4096x4096 --precision fp16 --b-precision int4 "
-                              "--hardware h100-sxm --format json");
+    const auto doc =
+        run_json("analyze --predict-only --shape 16x4096x4096 --precision fp16 --b-precision int4 "
+                 "--hardware h100-sxm --format json");
     EXPECT_EQ(doc["points"][0]["precision"], "FP16xINT4->FP16");
-    // INT4 weights plus one FP16 scale per group of 128 along K (issue 12); --group-size 64 doubles the scales.
+    // INT4 weights plus one FP16 scale per group of 128 along K (issue 12); --group-size 64 doubles the
+    // scales.
     EXPECT_EQ(doc["points"][0]["b_bytes"], 4096 * 4096 / 2 + 4096 * 32 * 2);
-    const auto g64 = run_json("analyze --predict-only --shape 16x4096x4096 --precision fp16 --b-precision int4 "
-                              "--group-size 64 --hardware h100-sxm --format json");
+    const auto g64 =
+        run_json("analyze --predict-only --shape 16x4096x4096 --precision fp16 --b-precision int4 "
+                 "--group-size 64 --hardware h100-sxm --format json");
     EXPECT_EQ(g64["points"][0]["b_bytes"], 4096 * 4096 / 2 + 4096 * 64 * 2);
     // Issue 12: predicted points carry an interval, the calibrated flag, pacing and clock; 1x1x1 is not 0 us.
-    const auto one = run_json("analyze --predict-only --shape 1x1x1 --precision fp16 --hardware h200 --format json");
+    const auto one =
+        run_json("analyze --predict-only --shape 1x1x1 --precision fp16 --hardware h200 --format json");
     EXPECT_GT(one["points"][0]["time_us"].get<double>(), 1.0);
     EXPECT_TRUE(one["points"][0]["prediction"]["calibrated"].get<bool>());
     EXPECT_EQ(one["points"][0]["pacing"], "paced");
@@ -136,11 +143,13 @@ TEST(cli, mixed_precision_and_beta) {
     EXPECT_TRUE(contains(table.out, "clock MHz")) << table.out;
     EXPECT_TRUE(contains(table.out, "1980")) << table.out;
     EXPECT_TRUE(contains(table.out, "meas/pred")) << table.out;
-    const auto csv = run("analyze --predict-only --shape 4096x4096x4096 --precision bf16 --hardware h200 --format csv");
+    const auto csv =
+        run("analyze --predict-only --shape 4096x4096x4096 --precision bf16 --hardware h200 --format csv");
     EXPECT_TRUE(contains(csv.out, "fraction_of_roof_at_run_clock")) << csv.out;
     EXPECT_TRUE(contains(csv.out, ",paced,1980")) << csv.out;
-    const auto beta = run_json("analyze --predict-only --shape 64x64x64 --precision fp8 --out-precision fp32 --beta 1 "
-                               "--hardware h100-sxm --format json");
+    const auto beta =
+        run_json("analyze --predict-only --shape 64x64x64 --precision fp8 --out-precision fp32 --beta 1 "
+                 "--hardware h100-sxm --format json");
     EXPECT_EQ(beta["points"][0]["c_bytes"], 64 * 64 * 4);
 }
 
@@ -161,7 +170,8 @@ TEST(cli, hardware_list_and_show) {
 }
 
 TEST(cli, bad_registry_directory_names_file_and_field) {
-    const auto r = run("--hardware-dir " + std::string(ROOFLINE_SOURCE_DIR) + "/libs/core/tests/bad_hardware hardware list");
+    const auto r = run("--hardware-dir " + std::string(ROOFLINE_SOURCE_DIR) +
+                       "/libs/core/tests/bad_hardware hardware list");
     EXPECT_EQ(r.code, 2) << r.out;
     EXPECT_TRUE(contains(r.out, "broken.json")) << r.out;
     EXPECT_TRUE(contains(r.out, "peaks.FP16.tflops")) << r.out;
@@ -179,13 +189,15 @@ TEST(cli, measured_roofs_from_a_profile) {
         }
     }
     ASSERT_GT(bf16_burst, 0.0);
-    const auto doc = run_json("analyze --predict-only --shape 8192x8192x8192 -p bf16 --hardware h100-sxm --roof measured"
-                              " --format json",
-                              "ROOFLINE_PROFILE_DIR=" + dir + " ");
+    const auto doc =
+        run_json("analyze --predict-only --shape 8192x8192x8192 -p bf16 --hardware h100-sxm --roof measured"
+                 " --format json",
+                 "ROOFLINE_PROFILE_DIR=" + dir + " ");
     EXPECT_EQ(doc["hardware"]["key"], "h100-sxm-measured");
     EXPECT_NEAR(doc["points"][0]["roof"]["compute_roof_tflops"].get<double>(), bf16_burst / 1e12, 1e-3);
 
-    const auto missing = run("analyze --predict-only --shape 8x8x8 --roof measured", "ROOFLINE_PROFILE_DIR=/nonexistent ");
+    const auto missing =
+        run("analyze --predict-only --shape 8x8x8 --roof measured", "ROOFLINE_PROFILE_DIR=/nonexistent ");
     EXPECT_EQ(missing.code, 2) << missing.out;
     EXPECT_TRUE(contains(missing.out, "run `roofline ceilings`")) << missing.out;
     EXPECT_EQ(run("analyze --predict-only --shape 8x8x8 --roof best").code, 2);
@@ -204,9 +216,10 @@ TEST(cli, calibrate_replays_fits_and_analyze_uses_the_profile) {
     EXPECT_TRUE(contains(r.out, "calibration profile for h100-sxm")) << r.out;
     EXPECT_TRUE(contains(r.out, "calibrate: fit pass")) << r.out;
     ASSERT_TRUE(std::filesystem::exists(dir / "h100-sxm.json"));
-    const auto doc = run_json("analyze --predict-only --shape 4096x4096x4096 --precision fp16 --hardware h100-sxm "
-                              "--format json",
-                              "ROOFLINE_CALIBRATION_DIR=" + dir.string() + " ");
+    const auto doc =
+        run_json("analyze --predict-only --shape 4096x4096x4096 --precision fp16 --hardware h100-sxm "
+                 "--format json",
+                 "ROOFLINE_CALIBRATION_DIR=" + dir.string() + " ");
     const auto basis = doc["points"][0]["prediction"]["basis"].get<std::string>();
     EXPECT_TRUE(contains(basis, (dir / "h100-sxm.json").string())) << basis;
     EXPECT_TRUE(doc["points"][0]["prediction"]["calibrated"].get<bool>());

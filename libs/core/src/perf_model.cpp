@@ -401,8 +401,8 @@ clock_roof roof_at_clock(const roofline_estimate& e, const analysis_point& p) {
     r.roof_clock_mhz = p.prediction ? p.prediction->roof_clock_mhz : std::nullopt;
     r.run_clock_mhz = p.clock_mhz();
     if (r.roof_clock_mhz && r.run_clock_mhz && *r.roof_clock_mhz > 0 && e.roof.available) {
-        r.attainable_flops_per_s =
-            std::min(e.memory_roof_flops_per_s, e.roof.peak_flops_per_s * *r.run_clock_mhz / *r.roof_clock_mhz);
+        r.attainable_flops_per_s = std::min(e.memory_roof_flops_per_s,
+                                            e.roof.peak_flops_per_s * *r.run_clock_mhz / *r.roof_clock_mhz);
     }
     return r;
 }

@@ -1,11 +1,10 @@
 // Text renderings of results (CSV, the terminal tables); the JSON codecs are in src/json/.
 #include "roofline/core/report.hpp"
 
-#include "json/json_util.hpp"
-
 #include "roofline/core/gap.hpp"
 #include "roofline/core/perf_model.hpp"
 
+#include "json/json_util.hpp"
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -69,10 +68,13 @@ std::string points_csv(const std::vector<analysis_point>& points) {
     for (const auto& p : points) {
         const auto j = to_json(p);
         const auto num = [](const json& v) { return v.is_null() ? std::string() : v.dump(); };
-        const auto roof_field = [&](const char* k) { return j["roof"].is_null() ? std::string() : num(j["roof"][k]); };
+        const auto roof_field = [&](const char* k) {
+            return j["roof"].is_null() ? std::string() : num(j["roof"][k]);
+        };
         const auto& pred = j["prediction"];
         const auto us = [&](const char* k) {
-            return pred.is_null() ? std::string() : num(json(json_detail::round_sig(pred[k].get<double>() * 1e6)));
+            return pred.is_null() ? std::string()
+                                  : num(json(json_detail::round_sig(pred[k].get<double>() * 1e6)));
         };
         out << csv_escape(p.label()) << ',' << csv_escape(p.problem.precision_label()) << ','
             << to_string(p.problem.a) << ',' << to_string(p.problem.b) << ',' << to_string(p.problem.out)
@@ -84,8 +86,8 @@ std::string points_csv(const std::vector<analysis_point>& points) {
             << to_string(p.source) << ',' << to_string(p.status) << ',' << csv_escape(p.hardware_key) << ','
             << csv_escape(p.message) << ',' << (j["pacing"].is_null() ? "" : j["pacing"].get<std::string>())
             << ',' << num(j["clock_mhz"]) << ',' << roof_field("roof_clock_mhz") << ','
-            << roof_field("fraction_of_roof_at_run_clock") << ',' << us("time_s") << ',' << us("interval_low_s")
-            << ',' << us("interval_high_s") << ','
+            << roof_field("fraction_of_roof_at_run_clock") << ',' << us("time_s") << ','
+            << us("interval_low_s") << ',' << us("interval_high_s") << ','
             << (pred.is_null() ? "" : (pred["calibrated"].get<bool>() ? "true" : "false")) << ','
             << num(j["prediction_error"]) << '\n';
     }
@@ -131,7 +133,8 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
             if (p.roof->attainable_flops_per_s > 0) {
                 roof = fixed(p.roof->attainable_flops_per_s / 1e12, 2);
             }
-            if (const auto f = fraction_of_roof(*p.roof, p.flops_per_s()); f && p.time_s > 0 && p.roof->roof.available) {
+            if (const auto f = fraction_of_roof(*p.roof, p.flops_per_s());
+                f && p.time_s > 0 && p.roof->roof.available) {
                 pct = fixed(*f * 100.0, 1);
             }
             if (const auto c = roof_at_clock(*p.roof, p); c.attainable_flops_per_s > 0 && p.time_s > 0) {
@@ -142,8 +145,9 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
         const auto pacing = p.pacing();
         std::string predicted = "-";
         if (p.prediction) {
-            predicted = fixed(p.prediction->time_s * 1e6, 2) + " [" + fixed(p.prediction->low_s * 1e6, 2) + "-" +
-                        fixed(p.prediction->high_s * 1e6, 2) + "]" + (p.prediction->calibrated ? "" : "*");
+            predicted = fixed(p.prediction->time_s * 1e6, 2) + " [" + fixed(p.prediction->low_s * 1e6, 2) +
+                        "-" + fixed(p.prediction->high_s * 1e6, 2) + "]" +
+                        (p.prediction->calibrated ? "" : "*");
             if (std::ranges::find(bases, p.prediction->basis) == bases.end()) {
                 bases.push_back(p.prediction->basis);
             }
@@ -152,8 +156,8 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
         rows.push_back({std::string(p.problem.precision_label()), std::string(p.problem.shape_label()),
                         format_si(to_double(p.traffic.flops), "", 4),
                         format_si(to_double(p.traffic.bytes()), "", 4),
-                        fixed(p.traffic.arithmetic_intensity(), 2), roof, bound, time_us, tflops, pct, pct_clock,
-                        clock ? fixed(*clock, 0) : std::string("-"),
+                        fixed(p.traffic.arithmetic_intensity(), 2), roof, bound, time_us, tflops, pct,
+                        pct_clock, clock ? fixed(*clock, 0) : std::string("-"),
                         pacing ? std::string(to_string(*pacing)) : std::string("-"), predicted,
                         err ? fixed(*err, 3) : std::string("-")});
         std::string tail = "  " + std::string(to_string(p.source));
@@ -189,7 +193,8 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
     for (const auto& m : messages) {
         out << "  note: " << m << '\n';
     }
-    out << "  % roof: of the datasheet roof; @clock: of the roof at the SM clock the point ran at (predicted: "
+    out << "  % roof: of the datasheet roof; @clock: of the roof at the SM clock the point ran at "
+           "(predicted: "
            "the clock the model assumes). Predicted: the performance model, [p10-p90] its interval, * = "
            "uncalibrated\n";
     for (const auto& b : bases) {

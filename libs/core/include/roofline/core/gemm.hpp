@@ -16,8 +16,8 @@ __extension__ using count_t = unsigned __int128;
 [[nodiscard]] double to_double(count_t v) noexcept;
 [[nodiscard]] std::string to_string(count_t v);
 
-inline constexpr std::int64_t default_group_size = 128;   // AWQ / GPTQ / Machete's usual INT4 group
-inline constexpr unsigned group_scale_bits = 16;           // one FP16/BF16 scale per group
+inline constexpr std::int64_t default_group_size = 128; // AWQ / GPTQ / Machete's usual INT4 group
+inline constexpr unsigned group_scale_bits = 16;        // one FP16/BF16 scale per group
 
 struct gemm_problem {
     std::int64_t m = 0;
