@@ -3,6 +3,7 @@
 #include "local_backend.hpp"
 #include "paths.hpp"
 #include "roofline/core/analysis.hpp"
+#include "roofline/core/calibration.hpp"
 #include "roofline/core/gap.hpp"
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/report.hpp"
@@ -27,6 +28,7 @@ struct analyze_options {
     std::string hardware;
     std::string a_precision, b_precision, out_precision;
     std::string beta = "0";
+    std::string group_size = "128";
     std::string format = "table";
     bool predict_only = false;
     std::string mode = "cold";
@@ -81,6 +83,7 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     const auto b = optional_precision(o.b_precision, "--b-precision");
     const auto out = optional_precision(o.out_precision, "--out-precision");
     const double beta = parse_number(o.beta, "--beta");
+    const std::int64_t group_size = parse_dimension(o.group_size, "--group-size");
     if (o.iterations < 1 || o.iterations > max_iterations) {
         throw usage_error("--iterations must be an integer in [1, " + std::to_string(max_iterations) + "]");
     }
@@ -120,7 +123,15 @@ void run_analyze(const analyze_options& o, const global_options& global) {
         ctx.device = backend->device();
     }
     ctx.profile_dir = profile_dir();
+    perf_model model;
+    try {
+        model = model_with_profiles(calibration_dir());
+    } catch (const std::invalid_argument& e) {
+        throw usage_error(std::string("calibration profiles: ") + e.what());
+    }
+    ctx.model = &model;
     analysis_request request;
+    request.pacing = mopt.pacing;
     if (!o.hardware.empty()) {
         request.hardware_key = registry.at(o.hardware, "--hardware").key;
     }
@@ -131,17 +142,13 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     }
     for (const auto p : precisions) {
         auto problem = make_problem(m, n, k, p, a, b, out, beta);
+        problem.group_size = group_size;
         try {
             validate(problem);
         } catch (const std::invalid_argument& e) {
             throw usage_error(e.what());
         }
         request.problems.push_back(problem);
-    }
-    if (request.hardware_key.empty() && request.roof == roof_source::datasheet) {
-        if (const auto chosen = choose_default_hardware(ctx); !chosen.note.empty()) {
-            std::cerr << "note: " << chosen.note << ". Pass --hardware KEY to choose.\n";
-        }
     }
     analysis_plan plan;
     try {
@@ -151,6 +158,9 @@ void run_analyze(const analyze_options& o, const global_options& global) {
                           std::string(e.what()));
     }
     const hardware_entry* hw = plan.hardware.get();
+    if (!plan.warning.empty()) {
+        std::cerr << "warning: " << plan.warning << '\n';
+    }
 #ifdef ROOFLINE_HAVE_TELEMETRY
     // Clocks, power and energy while each precision's timed samples run (absent with a reason without NVML).
     std::unique_ptr<measurement_probe> probe;
@@ -165,7 +175,7 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     if (backend) {
         for (const auto& problem : plan.problems) {
             points.push_back(backend->measure(problem, mopt));
-            annotate(*hw, points.back());
+            annotate(*hw, points.back(), &model);
         }
     } else {
         points = plan.predicted;
@@ -189,14 +199,17 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     }
 
     switch (format) {
-    case output_format::json:
-        std::cout << analysis_document(*hw, points).dump(2) << '\n';
+    case output_format::json: {
+        auto doc = analysis_document(*hw, points);
+        annotate_hardware_choice(doc, plan);
+        std::cout << doc.dump(2) << '\n';
         break;
+    }
     case output_format::csv:
         std::cout << points_csv(points);
         break;
     case output_format::table:
-        std::cout << points_table(*hw, points);
+        std::cout << points_table(*hw, points) << "  hardware: " << plan.matched_by << '\n';
         for (const auto& p : points) {
             if (p.source != point_source::measured || p.time_s <= 0 || !p.measured) {
                 continue;
@@ -239,6 +252,9 @@ void add_analyze_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--out-precision", opts->out_precision, "Precision of D (default: the input's default)");
     cmd->add_option("--beta", opts->beta,
                     "beta of D = alpha*A*B + beta*C; non-zero adds C's traffic (default 0)");
+    cmd->add_option(
+        "--group-size", opts->group_size,
+        "INT4 weights of a mixed GEMM (W4A16): one 16-bit scale per this many along K (default 128)");
     cmd->add_option("--format", opts->format, "table, json or csv");
     cmd->add_flag("--predict-only", opts->predict_only, "Do not measure even when a GPU is present");
     cmd->add_option("--mode", opts->mode, "cold (L2 flushed before each sample; default) or hot");

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     roofline::cli::add_worker_command(app, global);
     roofline::cli::add_ceilings_command(app, global);
     roofline::cli::add_serve_command(app, global);
+    roofline::cli::add_calibrate_command(app, global);
     roofline::cli::add_model_command(app, global);
     roofline::cli::add_batch_command(app, global);
     roofline::cli::add_spot_command(app, global);

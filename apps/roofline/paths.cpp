@@ -34,6 +34,11 @@ std::filesystem::path profile_dir() {
                     std::filesystem::path("roofline") / "profiles");
 }
 
+std::filesystem::path calibration_dir() {
+    return xdg_path("ROOFLINE_CALIBRATION_DIR", "XDG_DATA_HOME", ".local/share",
+                    std::filesystem::path("roofline") / "calibration");
+}
+
 std::filesystem::path runs_db_path() {
     const auto p = xdg_path("ROOFLINE_DB", "XDG_DATA_HOME", ".local/share",
                             std::filesystem::path("roofline") / "runs.db");

@@ -10,6 +10,10 @@ namespace roofline::cli {
 // ~/.cache/roofline/profiles; empty when none of those is set.
 [[nodiscard]] std::filesystem::path profile_dir();
 
+// User calibration profiles (`roofline calibrate --save`): $ROOFLINE_CALIBRATION_DIR, else
+// $XDG_DATA_HOME/roofline/calibration, else ~/.local/share/roofline/calibration; empty when none is set.
+[[nodiscard]] std::filesystem::path calibration_dir();
+
 // The run database: $ROOFLINE_DB, else $XDG_DATA_HOME/roofline/runs.db, else ~/.local/share/roofline/runs.db,
 // else roofline-runs.db in the working directory.
 [[nodiscard]] std::filesystem::path runs_db_path();

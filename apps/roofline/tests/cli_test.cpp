@@ -1,6 +1,7 @@
 // Runs the real `roofline` binary and checks its outputs, exit codes and error messages.
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -124,7 +125,28 @@ TEST(cli, mixed_precision_and_beta) {
         run_json("analyze --predict-only --shape 16x4096x4096 --precision fp16 --b-precision int4 "
                  "--hardware h100-sxm --format json");
     EXPECT_EQ(doc["points"][0]["precision"], "FP16xINT4->FP16");
-    EXPECT_EQ(doc["points"][0]["b_bytes"], 4096 * 4096 / 2);
+    // INT4 weights plus one FP16 scale per group of 128 along K (issue 12); --group-size 64 doubles the
+    // scales.
+    EXPECT_EQ(doc["points"][0]["b_bytes"], 4096 * 4096 / 2 + 4096 * 32 * 2);
+    const auto g64 =
+        run_json("analyze --predict-only --shape 16x4096x4096 --precision fp16 --b-precision int4 "
+                 "--group-size 64 --hardware h100-sxm --format json");
+    EXPECT_EQ(g64["points"][0]["b_bytes"], 4096 * 4096 / 2 + 4096 * 64 * 2);
+    // Issue 12: predicted points carry an interval, the calibrated flag, pacing and clock; 1x1x1 is not 0 us.
+    const auto one =
+        run_json("analyze --predict-only --shape 1x1x1 --precision fp16 --hardware h200 --format json");
+    EXPECT_GT(one["points"][0]["time_us"].get<double>(), 1.0);
+    EXPECT_TRUE(one["points"][0]["prediction"]["calibrated"].get<bool>());
+    EXPECT_EQ(one["points"][0]["pacing"], "paced");
+    EXPECT_EQ(one["hardware"]["matched_by"], "requested: h200");
+    const auto table = run("analyze --predict-only --shape 4096x4096x4096 --precision bf16 --hardware h200");
+    EXPECT_TRUE(contains(table.out, "clock MHz")) << table.out;
+    EXPECT_TRUE(contains(table.out, "1980")) << table.out;
+    EXPECT_TRUE(contains(table.out, "meas/pred")) << table.out;
+    const auto csv =
+        run("analyze --predict-only --shape 4096x4096x4096 --precision bf16 --hardware h200 --format csv");
+    EXPECT_TRUE(contains(csv.out, "fraction_of_roof_at_run_clock")) << csv.out;
+    EXPECT_TRUE(contains(csv.out, ",paced,1980")) << csv.out;
     const auto beta =
         run_json("analyze --predict-only --shape 64x64x64 --precision fp8 --out-precision fp32 --beta 1 "
                  "--hardware h100-sxm --format json");
@@ -179,6 +201,33 @@ TEST(cli, measured_roofs_from_a_profile) {
     EXPECT_EQ(missing.code, 2) << missing.out;
     EXPECT_TRUE(contains(missing.out, "run `roofline ceilings`")) << missing.out;
     EXPECT_EQ(run("analyze --predict-only --shape 8x8x8 --roof best").code, 2);
+}
+
+// `roofline calibrate` end to end on a CPU: measurements replayed from a JSON-lines file (the H100 points of
+// bench/gpu_engine), a profile written, and analyze then predicting from it.
+TEST(cli, calibrate_replays_fits_and_analyze_uses_the_profile) {
+    const auto dir = std::filesystem::temp_directory_path() / "roofline_cli_calibrate";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const auto replay = std::string(ROOFLINE_SOURCE_DIR) + "/bench/prediction/h100_bench.jsonl";
+    const auto r = run("calibrate --replay " + replay + " --all-shapes --hardware h100-sxm -o " +
+                       (dir / "h100-sxm.json").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_TRUE(contains(r.out, "calibration profile for h100-sxm")) << r.out;
+    EXPECT_TRUE(contains(r.out, "calibrate: fit pass")) << r.out;
+    ASSERT_TRUE(std::filesystem::exists(dir / "h100-sxm.json"));
+    const auto doc =
+        run_json("analyze --predict-only --shape 4096x4096x4096 --precision fp16 --hardware h100-sxm "
+                 "--format json",
+                 "ROOFLINE_CALIBRATION_DIR=" + dir.string() + " ");
+    const auto basis = doc["points"][0]["prediction"]["basis"].get<std::string>();
+    EXPECT_TRUE(contains(basis, (dir / "h100-sxm.json").string())) << basis;
+    EXPECT_TRUE(doc["points"][0]["prediction"]["calibrated"].get<bool>());
+    // Without a GPU and without --replay there is nothing to fit: a usage error naming the way out.
+    const auto none = run("calibrate -o " + (dir / "x.json").string());
+    EXPECT_EQ(none.code, 2) << none.out;
+    EXPECT_TRUE(contains(none.out, "--replay")) << none.out;
+    std::filesystem::remove_all(dir);
 }
 
 // --- what a new user's typing found (issue 17)

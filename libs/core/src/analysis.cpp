@@ -1,5 +1,6 @@
 #include "roofline/core/analysis.hpp"
 
+#include "roofline/core/device_match.hpp"
 #include "roofline/core/measured_profile.hpp"
 #include "roofline/core/roofline_model.hpp"
 
@@ -11,33 +12,23 @@ std::string_view to_string(roof_source r) noexcept {
 
 default_hardware choose_default_hardware(const analysis_context& ctx) {
     const auto& registry = *ctx.registry;
-    default_hardware out;
-    if (!ctx.default_hardware_key.empty()) {
-        out.entry = registry.find(ctx.default_hardware_key);
-        if (out.entry == nullptr) {
-            throw analysis_error("hardware_key", "unknown hardware '" +
-                                                     ctx.default_hardware_key.substr(0, 64) +
-                                                     "'; valid: " + registry.valid_keys());
-        }
-        return out;
-    }
-    if (ctx.device) {
-        out.entry = registry.match_device(ctx.device->name, ctx.device->compute_capability);
-        if (out.entry == nullptr) {
-            out.note = "'" + ctx.device->name + "' (sm " + ctx.device->compute_capability +
-                       ") is not in the hardware registry; roofs from h100-sxm";
-            out.entry = registry.find("h100-sxm");
-        }
-    } else {
-        out.entry = registry.find("b10");
-    }
-    if (out.entry == nullptr && !registry.entries().empty()) {
-        out.entry = &registry.entries().front(); // a --hardware-dir without the usual entries
-    }
-    if (out.entry == nullptr) {
+    if (registry.entries().empty()) {
         throw analysis_error("hardware_key", "the hardware registry is empty");
     }
-    return out;
+    const device_identity* device = ctx.device ? &*ctx.device : nullptr;
+    // An unknown GPU falls back to h100-sxm, no GPU to b10; a --hardware-dir without those to its first
+    // entry.
+    std::string fallback = device != nullptr ? "h100-sxm" : "b10";
+    if (registry.find(fallback) == nullptr) {
+        fallback = registry.entries().front().key;
+    }
+    hardware_choice choice;
+    try {
+        choice = choose_hardware(registry, ctx.default_hardware_key, device, fallback, "hardware_key");
+    } catch (const std::invalid_argument& e) {
+        throw analysis_error("hardware_key", e.what());
+    }
+    return default_hardware{choice.entry, choice.warning, choice.matched_by};
 }
 
 namespace {
@@ -84,21 +75,35 @@ analysis_plan plan_analysis(const analysis_context& ctx, const analysis_request&
     if (request.roof == roof_source::measured) {
         plan.hardware = measured_entry(ctx, named);
     } else {
-        const auto* hw = named != nullptr ? named : choose_default_hardware(ctx).entry;
+        const hardware_entry* hw = named;
+        if (hw != nullptr) {
+            plan.matched_by = "requested: " + request.hardware_key;
+        } else {
+            auto chosen = choose_default_hardware(ctx);
+            hw = chosen.entry;
+            plan.matched_by = std::move(chosen.matched_by);
+            plan.warning = std::move(chosen.note);
+        }
         // The registry outlives every plan (the CLI's run, the server's lifetime): no copy, no ownership.
         plan.hardware = std::shared_ptr<const hardware_entry>(std::shared_ptr<void>(), hw);
+    }
+    if (plan.matched_by.empty()) {
+        plan.matched_by = "measured profile: " + plan.hardware->key;
     }
     plan.problems = request.problems;
     plan.predicted.reserve(plan.problems.size());
     for (const auto& p : plan.problems) {
-        plan.predicted.push_back(predict(*plan.hardware, p));
+        plan.predicted.push_back(predict(*plan.hardware, p, request.pacing, ctx.perf()));
     }
     return plan;
 }
 
-void annotate(const hardware_entry& hw, analysis_point& measured) {
-    measured.hardware_key = hw.key;
-    measured.roof = estimate(hw, measured.problem, measured.traffic);
+void annotate(const hardware_entry& hw, analysis_point& measured, const perf_model* model) {
+    complete_point(measured, hw, model != nullptr ? *model : perf_model::builtin());
+}
+
+void annotate_hardware_choice(nlohmann::json& document, const analysis_plan& plan) {
+    annotate_hardware_choice(document, hardware_choice{plan.hardware.get(), plan.matched_by, plan.warning});
 }
 
 } // namespace roofline

@@ -23,6 +23,10 @@ std::string to_string(count_t v) {
     return out;
 }
 
+precision_id gemm_problem::c_precision() const noexcept {
+    return out == precision_id::fp8_e4m3 || out == precision_id::fp8_e5m2 ? precision_id::bf16 : out;
+}
+
 std::string gemm_problem::shape_label() const {
     return std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
 }
@@ -82,6 +86,10 @@ void validate(const gemm_problem& p) {
     };
     check_input(p.a, "a_precision");
     check_input(p.b, "b_precision");
+    if (p.group_size < 1 || p.group_size > max_dimension) {
+        throw std::invalid_argument("group_size must be an integer in [1, 2147483647] (got " +
+                                    std::to_string(p.group_size) + ")");
+    }
 }
 
 count_t operand_bytes(precision_id p, std::int64_t rows, std::int64_t k_dim) {
@@ -108,8 +116,15 @@ gemm_traffic compute_traffic(const gemm_problem& p) {
     t.a_bytes = operand_bytes(p.a, p.m, p.k);
     // B is K×N; its block scales run along K too, so it counts as N rows of K.
     t.b_bytes = operand_bytes(p.b, p.n, p.k);
+    if (p.has_group_scales()) {
+        // One 16-bit scale per started group along K in every row of the INT4 operand.
+        const auto groups = (static_cast<count_t>(p.k) + static_cast<count_t>(p.group_size) - 1) /
+                            static_cast<count_t>(p.group_size);
+        const auto rows = static_cast<count_t>(p.a == precision_id::int4 ? p.m : p.n);
+        (p.a == precision_id::int4 ? t.a_bytes : t.b_bytes) += rows * groups * (group_scale_bits / 8);
+    }
     t.d_bytes = operand_bytes(p.out, p.m, p.n);
-    t.c_bytes = p.reads_c() ? t.d_bytes : 0;
+    t.c_bytes = p.reads_c() ? operand_bytes(p.c_precision(), p.m, p.n) : 0;
     return t;
 }
 

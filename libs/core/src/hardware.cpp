@@ -192,6 +192,17 @@ hardware_entry parse_hardware_entry(std::string_view json_text, const std::strin
             h.aliases.push_back(a.get<std::string>());
         }
     }
+    if (const auto it = doc.find("cuda_device_names"); it != doc.end()) {
+        if (!it->is_array()) {
+            r.fail("cuda_device_names", "must be an array of strings");
+        }
+        for (const auto& a : *it) {
+            if (!a.is_string() || a.get<std::string>().empty()) {
+                r.fail("cuda_device_names", "must be an array of non-empty strings");
+            }
+            h.cuda_device_names.push_back(a.get<std::string>());
+        }
+    }
     h.sm_count = r.figure(doc, "sm_count");
     h.boost_clock_hz = r.figure(doc, "boost_clock_mhz");
     if (h.boost_clock_hz.value) {
@@ -295,7 +306,19 @@ const hardware_entry* hardware_registry::find(std::string_view key_or_alias) con
 }
 
 const hardware_entry* hardware_registry::match_device(std::string_view device_name,
-                                                      std::string_view compute_capability) const {
+                                                      std::string_view compute_capability, int sm_count) const {
+    // An exact CUDA name first ("Orin"), told apart by the SM count when the device gives one.
+    for (const auto& e : m_entries) {
+        if (e.compute_capability != compute_capability) {
+            continue;
+        }
+        const bool named = std::ranges::any_of(e.cuda_device_names,
+                                               [&](const auto& n) { return lower(n) == lower(device_name); });
+        const bool sms_agree = sm_count <= 0 || !e.sm_count.value || static_cast<int>(*e.sm_count.value) == sm_count;
+        if (named && sms_agree) {
+            return &e;
+        }
+    }
     const auto tokens = [](std::string_view s) {
         std::vector<std::string> out;
         std::string cur;

@@ -2,7 +2,9 @@
 #include "roofline/core/report.hpp"
 
 #include "roofline/core/gap.hpp"
+#include "roofline/core/perf_model.hpp"
 
+#include "json/json_util.hpp"
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -60,20 +62,34 @@ std::string format_si(double v, std::string_view unit, int digits) {
 std::string points_csv(const std::vector<analysis_point>& points) {
     std::ostringstream out;
     out << "label,precision,a_precision,b_precision,out_precision,M,N,K,flops,bytes,ai,time_us,tflops,bound,"
-           "attainable_tflops,fraction_of_roof,source,disposition,hardware_key,message\n";
+           "attainable_tflops,fraction_of_roof,source,disposition,hardware_key,message,pacing,clock_mhz,"
+           "roof_clock_mhz,fraction_of_roof_at_run_clock,predicted_time_us,interval_low_us,interval_high_us,"
+           "calibrated,prediction_error\n";
     for (const auto& p : points) {
         const auto j = to_json(p);
         const auto num = [](const json& v) { return v.is_null() ? std::string() : v.dump(); };
+        const auto roof_field = [&](const char* k) {
+            return j["roof"].is_null() ? std::string() : num(j["roof"][k]);
+        };
+        const auto& pred = j["prediction"];
+        const auto us = [&](const char* k) {
+            return pred.is_null() ? std::string()
+                                  : num(json(json_detail::round_sig(pred[k].get<double>() * 1e6)));
+        };
         out << csv_escape(p.label()) << ',' << csv_escape(p.problem.precision_label()) << ','
             << to_string(p.problem.a) << ',' << to_string(p.problem.b) << ',' << to_string(p.problem.out)
             << ',' << p.problem.m << ',' << p.problem.n << ',' << p.problem.k << ','
             << to_string(p.traffic.flops) << ',' << to_string(p.traffic.bytes()) << ',' << num(j["ai"]) << ','
             << num(j["time_us"]) << ',' << num(j["tflops"]) << ','
             << (j["bound"].is_null() ? "" : j["bound"].get<std::string>()) << ','
-            << (j["roof"].is_null() ? "" : num(j["roof"]["attainable_tflops"])) << ','
-            << (j["roof"].is_null() ? "" : num(j["roof"]["fraction_of_roof"])) << ',' << to_string(p.source)
-            << ',' << to_string(p.status) << ',' << csv_escape(p.hardware_key) << ',' << csv_escape(p.message)
-            << '\n';
+            << roof_field("attainable_tflops") << ',' << roof_field("fraction_of_roof") << ','
+            << to_string(p.source) << ',' << to_string(p.status) << ',' << csv_escape(p.hardware_key) << ','
+            << csv_escape(p.message) << ',' << (j["pacing"].is_null() ? "" : j["pacing"].get<std::string>())
+            << ',' << num(j["clock_mhz"]) << ',' << roof_field("roof_clock_mhz") << ','
+            << roof_field("fraction_of_roof_at_run_clock") << ',' << us("time_s") << ','
+            << us("interval_low_s") << ',' << us("interval_high_s") << ','
+            << (pred.is_null() ? "" : (pred["calibrated"].get<bool>() ? "true" : "false")) << ','
+            << num(j["prediction_error"]) << '\n';
     }
     return out.str();
 }
@@ -86,7 +102,7 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
         std::size_t width;
         bool right;
     };
-    static constexpr std::array<column, 10> columns{{{"precision", 22, false},
+    static constexpr std::array<column, 15> columns{{{"precision", 22, false},
                                                      {"shape", 18, false},
                                                      {"FLOPs", 12, true},
                                                      {"bytes", 12, true},
@@ -95,30 +111,55 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
                                                      {"bound", 12, true},
                                                      {"time us", 12, true},
                                                      {"TFLOP/s", 10, true},
-                                                     {"% roof", 8, true}}};
+                                                     {"% roof", 8, true},
+                                                     {"@clock", 8, true},
+                                                     {"clock MHz", 11, true},
+                                                     {"pacing", 12, true},
+                                                     {"predicted us [p10-p90]", 30, true},
+                                                     {"meas/pred", 11, true}}};
     std::vector<std::array<std::string, columns.size()>> rows;
     std::vector<std::string> tails;
     std::vector<std::string> messages;
+    std::vector<std::string> bases;
     for (const auto& p : points) {
         const auto time_us = p.time_s > 0 ? fixed(p.time_s * 1e6, 2) : std::string("-");
         const auto tflops = p.time_s > 0 ? fixed(p.flops_per_s() / 1e12, 2) : std::string("-");
         std::string roof = "-";
         std::string bound = "-";
         std::string pct = "-";
+        std::string pct_clock = "-";
         if (p.roof) {
             bound = std::string(to_string(p.roof->bound));
             if (p.roof->attainable_flops_per_s > 0) {
                 roof = fixed(p.roof->attainable_flops_per_s / 1e12, 2);
             }
             if (const auto f = fraction_of_roof(*p.roof, p.flops_per_s());
-                f && p.time_s > 0 && p.source == point_source::measured) {
+                f && p.time_s > 0 && p.roof->roof.available) {
                 pct = fixed(*f * 100.0, 1);
             }
+            if (const auto c = roof_at_clock(*p.roof, p); c.attainable_flops_per_s > 0 && p.time_s > 0) {
+                pct_clock = fixed(p.flops_per_s() / c.attainable_flops_per_s * 100.0, 1);
+            }
         }
+        const auto clock = p.clock_mhz();
+        const auto pacing = p.pacing();
+        std::string predicted = "-";
+        if (p.prediction) {
+            predicted = fixed(p.prediction->time_s * 1e6, 2) + " [" + fixed(p.prediction->low_s * 1e6, 2) +
+                        "-" + fixed(p.prediction->high_s * 1e6, 2) + "]" +
+                        (p.prediction->calibrated ? "" : "*");
+            if (std::ranges::find(bases, p.prediction->basis) == bases.end()) {
+                bases.push_back(p.prediction->basis);
+            }
+        }
+        const auto err = p.prediction_error();
         rows.push_back({std::string(p.problem.precision_label()), std::string(p.problem.shape_label()),
                         format_si(to_double(p.traffic.flops), "", 4),
                         format_si(to_double(p.traffic.bytes()), "", 4),
-                        fixed(p.traffic.arithmetic_intensity(), 2), roof, bound, time_us, tflops, pct});
+                        fixed(p.traffic.arithmetic_intensity(), 2), roof, bound, time_us, tflops, pct,
+                        pct_clock, clock ? fixed(*clock, 0) : std::string("-"),
+                        pacing ? std::string(to_string(*pacing)) : std::string("-"), predicted,
+                        err ? fixed(*err, 3) : std::string("-")});
         std::string tail = "  " + std::string(to_string(p.source));
         if (p.status != disposition::passed) {
             tail += " (" + std::string(to_string(p.status)) + ")";
@@ -151,6 +192,13 @@ std::string points_table(const hardware_entry& hw, const std::vector<analysis_po
     }
     for (const auto& m : messages) {
         out << "  note: " << m << '\n';
+    }
+    out << "  % roof: of the datasheet roof; @clock: of the roof at the SM clock the point ran at "
+           "(predicted: "
+           "the clock the model assumes). Predicted: the performance model, [p10-p90] its interval, * = "
+           "uncalibrated\n";
+    for (const auto& b : bases) {
+        out << "  model: " << b << '\n';
     }
     return out.str();
 }

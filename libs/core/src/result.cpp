@@ -1,6 +1,9 @@
 #include "roofline/core/result.hpp"
 
+#include "roofline/core/perf_model.hpp"
+
 #include <algorithm>
+#include <cstdio>
 #include <array>
 #include <cmath>
 #include <numeric>
@@ -91,26 +94,78 @@ std::string analysis_point::label() const {
 }
 
 analysis_point predict(const hardware_entry& hw, const gemm_problem& p) {
+    return predict(hw, p, sample_pacing::paced, perf_model::builtin());
+}
+
+analysis_point predict(const hardware_entry& hw, const gemm_problem& p, sample_pacing pacing,
+                       const perf_model& model) {
     analysis_point pt;
     pt.problem = p;
     pt.traffic = compute_traffic(p);
     pt.source = point_source::predicted;
     pt.hardware_key = hw.key;
     pt.roof = estimate(hw, p, pt.traffic);
-    pt.time_s = pt.roof->predicted_time_s;
     switch (pt.roof->bound) {
     case bound_kind::unsupported:
         pt.status = disposition::not_supported;
         pt.message = pt.roof->roof.reason;
         pt.time_s = 0.0;
+        return pt;
+    case bound_kind::unknown: {
+        const double fastest = fastest_roof(hw);
+        pt.message = pt.roof->roof.reason + "; no compute roof, so no attainable rate: the prediction uses the "
+                                            "memory roof and the launch floor";
+        if (fastest > 0) {
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%.1f", fastest / 1e12);
+            pt.message += std::string(", capped at the GPU's fastest roof (") + buf + " TFLOP/s)";
+        }
         break;
-    case bound_kind::unknown:
-        pt.message = pt.roof->roof.reason + "; the prediction uses the memory roof alone";
-        break;
+    }
     default:
         break;
     }
+    pt.prediction = model.predict(hw, p, pt.traffic, pacing);
+    pt.time_s = pt.prediction->time_s;
     return pt;
+}
+
+void complete_point(analysis_point& pt, const hardware_entry& hw, const perf_model& model) {
+    pt.hardware_key = hw.key;
+    pt.roof = estimate(hw, pt.problem, pt.traffic);
+    if (pt.roof->bound == bound_kind::unsupported) {
+        pt.prediction.reset();
+        return;
+    }
+    const auto pacing = pt.measured ? pt.measured->timing.pacing : sample_pacing::paced;
+    pt.prediction = model.predict(hw, pt.problem, pt.traffic, pacing);
+}
+
+std::optional<double> analysis_point::prediction_error() const {
+    if (source != point_source::measured || !(time_s > 0) || !prediction || !(prediction->time_s > 0)) {
+        return std::nullopt;
+    }
+    return time_s / prediction->time_s;
+}
+
+std::optional<double> analysis_point::clock_mhz() const {
+    if (measured) {
+        if (measured->telemetry && measured->telemetry->sm_clock_mean_mhz) {
+            return measured->telemetry->sm_clock_mean_mhz;
+        }
+        return std::nullopt;
+    }
+    return prediction ? prediction->clock_mhz : std::nullopt;
+}
+
+std::optional<sample_pacing> analysis_point::pacing() const {
+    if (measured) {
+        return measured->timing.pacing;
+    }
+    if (prediction) {
+        return prediction->pacing;
+    }
+    return std::nullopt;
 }
 
 } // namespace roofline

@@ -57,9 +57,9 @@ roofline_estimate estimate(const hardware_entry& hw, const gemm_problem& p, cons
     }
     const auto& pk = hw.peak(e.roof.precision);
     if (pk.supported) {
-        // Peak unknown: the memory roof still bounds the rate from above, and the time from below.
+        // Peak unknown: no attainable rate (issue 12: a pair with no roof never gets one); the memory roof still
+        // bounds the time from below.
         e.bound = bound_kind::unknown;
-        e.attainable_flops_per_s = e.memory_roof_flops_per_s;
         e.predicted_time_s = memory_time;
     }
     return e;

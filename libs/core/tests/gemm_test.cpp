@@ -54,7 +54,8 @@ TEST(gemm_traffic, mixed_precision_w4a16) {
     EXPECT_EQ(p.out, precision_id::fp16);
     const auto t = compute_traffic(p);
     EXPECT_EQ(to_string(t.a_bytes), std::to_string(16 * 4096 * 2));
-    EXPECT_EQ(to_string(t.b_bytes), std::to_string(4096 * 4096 / 2));
+    // The weights plus one FP16 scale per group of 128 along K (issue 12: the scales were missing).
+    EXPECT_EQ(to_string(t.b_bytes), std::to_string(4096 * 4096 / 2 + 4096 * (4096 / 128) * 2));
     EXPECT_EQ(to_string(t.d_bytes), std::to_string(16 * 4096 * 2));
     EXPECT_EQ(p.precision_label(), "FP16xINT4->FP16");
 }

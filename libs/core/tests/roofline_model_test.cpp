@@ -14,7 +14,8 @@ TEST(roofline_model, compute_bound_large_gemm_on_h100) {
     EXPECT_EQ(pt.roof->bound, bound_kind::compute);
     EXPECT_NEAR(pt.roof->roof.ridge_ai, 989.5e12 / 3.35e12, 1e-6);
     EXPECT_DOUBLE_EQ(pt.roof->attainable_flops_per_s, 989.5e12);
-    EXPECT_NEAR(pt.time_s, 137438953472.0 / 989.5e12, 1e-12);
+    EXPECT_NEAR(pt.roof->predicted_time_s, 137438953472.0 / 989.5e12, 1e-12);
+    EXPECT_GE(pt.time_s, pt.roof->predicted_time_s); // the performance model never beats the roofline
     EXPECT_EQ(pt.status, disposition::passed);
 }
 
@@ -24,7 +25,8 @@ TEST(roofline_model, decode_shape_is_memory_bound) {
     const auto pt = predict(h, make_problem(1, 4096, 4096, precision_id::fp16));
     EXPECT_EQ(pt.roof->bound, bound_kind::memory);
     const double bytes = 8192 + 33554432 + 8192;
-    EXPECT_NEAR(pt.time_s, bytes / 3.35e12, 1e-15);
+    EXPECT_NEAR(pt.roof->predicted_time_s, bytes / 3.35e12, 1e-15);
+    EXPECT_GE(pt.time_s, pt.roof->predicted_time_s);
     EXPECT_NEAR(pt.roof->attainable_flops_per_s, pt.traffic.arithmetic_intensity() * 3.35e12, 1.0);
     const auto frac = fraction_of_roof(*pt.roof, pt.roof->attainable_flops_per_s / 2);
     ASSERT_TRUE(frac);

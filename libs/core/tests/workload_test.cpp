@@ -215,16 +215,44 @@ TEST(ModelEstimate, Llama8BDecodeOnH200) {
     // ~15 GB in BF16 over 4.8 TB/s.
     EXPECT_NEAR(bf16.weight_bytes, 2 * weight_parameters(w.config), 1.0);
     const double embedding_bytes = 2.0 * 128256 * 4096;
-    EXPECT_GT(bf16.forward.predicted_s, (bf16.weight_bytes - embedding_bytes) / 4.8e12);
-    EXPECT_LT(bf16.forward.predicted_s, (bf16.weight_bytes - embedding_bytes) / 4.8e12 * 1.05);
-    EXPECT_EQ(bf16.fits(), std::optional<bool>(true));
-    // 32 layers of gate_proj (4096 x 14336 each) outweigh the one LM head (128256 x 4096).
-    EXPECT_EQ(bf16.dominant, "mlp.gate_proj");
-    EXPECT_NEAR(bf16.dominant_share, 32 * 4096 * 14336.0 / ((bf16.weight_bytes - embedding_bytes) / 2), 0.01);
+    const double bandwidth_bound = (bf16.weight_bytes - embedding_bytes) / 4.8e12;
+    // The performance model puts a launch floor (a few us) under every GEMM instance and streams at a share
+    // of the datasheet bandwidth, so decode is no longer the bare bytes / 4.8 TB/s: each weight GEMM instance
+    // takes max(floor + max(compute, memory), roofline bound) (perf_model.hpp), and their sum is above the
+    // bound. Attention's products are many small instances (batch x heads per layer), so their floors add up
+    // too.
+    double roofline_sum = 0;
+    double model_sum = 0;
+    double weight_best = 0;
+    std::string weight_dominant;
     for (const auto& g : bf16.gemms) {
         EXPECT_EQ(g.predicted.status, disposition::passed) << g.gemm.name;
         EXPECT_LT(g.ai(), 10.0) << g.gemm.name; // decode at batch 1 is far below the ridge
+        ASSERT_TRUE(g.predicted.prediction) << g.gemm.name;
+        const auto& t = g.predicted.prediction->terms;
+        const double n = static_cast<double>(g.occurrences) * g.gemm.count;
+        EXPECT_GE(g.predicted.time_s, t.roofline_s) << g.gemm.name; // never above a roof
+        if (g.gemm.role == gemm_role::weight) {
+            roofline_sum += n * t.roofline_s;
+            model_sum += n * std::max(t.floor_s + std::max(t.memory_s, t.compute_s), t.roofline_s);
+            if (n * g.predicted.time_s > weight_best) {
+                weight_best = n * g.predicted.time_s;
+                weight_dominant = g.gemm.name;
+            }
+        }
     }
+    EXPECT_NEAR(roofline_sum, bandwidth_bound + embedding_bytes / 128256 / 4.8e12, bandwidth_bound * 0.01);
+    EXPECT_GT(bf16.weight_gemms.predicted_s, bandwidth_bound);
+    EXPECT_NEAR(bf16.weight_gemms.predicted_s, model_sum, model_sum * 1e-9);
+    EXPECT_NEAR(bf16.forward.predicted_s, bf16.weight_gemms.predicted_s + bf16.attention.predicted_s,
+                bf16.forward.predicted_s * 1e-9);
+    EXPECT_EQ(bf16.fits(), std::optional<bool>(true));
+    // Among the weight GEMMs, 32 layers of the MLP's 4096 x 14336 matrices outweigh the one LM head
+    // (128256 x 4096); gate, up and down carry the same bytes, and the model's tiling decides between them.
+    EXPECT_TRUE(weight_dominant == "mlp.gate_proj" || weight_dominant == "mlp.up_proj" ||
+                weight_dominant == "mlp.down_proj")
+        << weight_dominant;
+    EXPECT_GT(bf16.dominant_share, 0.0);
     const auto fp8 = estimate_model(w, parse_precision_scheme("FP8"), hw);
     EXPECT_NEAR(fp8.weight_bytes, bf16.weight_bytes / 2, 1.0);
     EXPECT_LT(fp8.forward.predicted_s, bf16.forward.predicted_s);

@@ -174,6 +174,8 @@ api::api(server_config& config, hardware_registry registry, store::run_store& st
         log_line(chosen.note);
     }
     m_default_hw = chosen.entry->key;
+    m_default_matched_by = chosen.matched_by;
+    m_default_warning = chosen.note;
 }
 
 analysis_context api::context() const {
@@ -322,9 +324,15 @@ api::prepared api::prepare(const http_request& req) const {
     prepared p;
     p.request = parse_analyze_request(req.query, req.body);
     try {
-        p.plan = plan_analysis(context(), {p.request.hardware_key, p.request.roof, p.request.problems});
+        p.plan = plan_analysis(
+            context(), {p.request.hardware_key, p.request.roof, p.request.problems, p.request.pacing});
     } catch (const analysis_error& e) {
         throw invalid_value(e.field(), e.what());
+    }
+    if (p.request.hardware_key.empty() && p.request.roof == roof_source::datasheet) {
+        // The context names m_default_hw, so the plan says "requested"; the answer says how it was chosen.
+        p.plan.matched_by = m_default_matched_by;
+        p.plan.warning = m_default_warning;
     }
     p.on_gpu = m_queue != nullptr && !p.request.predict_only;
     return p;
@@ -340,15 +348,17 @@ json api::answer_document(const prepared& p, const std::vector<analysis_point>& 
             break;
         }
     }
-    return {{"schema_version", report_schema_version},
-            {"tool_version", tool_version()},
-            {"backend", gpu ? "gpu" : "prediction-only"},
-            {"request", request_echo(p.request, hw.key)},
-            {"hardware", roofs_json(hw)},
-            {"measured", points_document(hw, measured)},
-            {"predicted", points_document(hw, p.plan.predicted)},
-            {"telemetry", telemetry ? to_json(*telemetry) : json(nullptr)},
-            {"device", gpu && m_device ? to_json(*m_device) : json(nullptr)}};
+    json doc{{"schema_version", report_schema_version},
+             {"tool_version", tool_version()},
+             {"backend", gpu ? "gpu" : "prediction-only"},
+             {"request", request_echo(p.request, hw.key)},
+             {"hardware", roofs_json(hw)},
+             {"measured", points_document(hw, measured)},
+             {"predicted", points_document(hw, p.plan.predicted)},
+             {"telemetry", telemetry ? to_json(*telemetry) : json(nullptr)},
+             {"device", gpu && m_device ? to_json(*m_device) : json(nullptr)}};
+    annotate_hardware_choice(doc, p.plan);
+    return doc;
 }
 
 std::string api::store_answer(const prepared& p, const std::vector<analysis_point>& measured) const {

@@ -141,6 +141,10 @@ class api {
     std::optional<device_identity> m_device;
     std::string m_backend_reason; // why prediction-only
     std::string m_default_hw;
+    // How m_default_hw was chosen (the device match) and its warning for an unknown GPU: answers that name no
+    // hardware carry both.
+    std::string m_default_matched_by;
+    std::string m_default_warning;
     std::atomic<bool> m_stopping{false};
 };
 

@@ -170,7 +170,9 @@ TEST_F(original_client, precision_sweep_and_a_memory_bound_shape) {
     const auto& rec = a["recommendation"];
     expect_recommendation(rec, entry);
     EXPECT_TRUE(rec["memory_bound"].get<bool>());
-    EXPECT_GT(rec["predicted_speedup"].get<double>(), 2.0);
+    // Over 2x in bytes, but the performance model's launch floor (a few us) sits under both times, so the
+    // predicted speedup of this 1x4096x4096 GEMM is smaller than the bytes ratio.
+    EXPECT_GT(rec["predicted_speedup"].get<double>(), 1.5);
     EXPECT_GT(rec["memory_savings_pct"].get<double>(), 50.0);
     EXPECT_NE(rec["precision"], "FP16");
 }

@@ -21,11 +21,25 @@ export interface HardwareEntry {
   computeCapability: string;
   memoryType: string;
   memoryBandwidthBytesPerS: number;
+  /** SM count, maximum boost clock (Hz) and the clock the datasheet's tensor peaks assume (MHz), when known. */
+  smCount: number | null;
+  boostClockHz: number | null;
+  roofClockMhz: number | null;
   peaks: Peak[];
 }
 
 interface RawFigure {
   value: number | null;
+  note?: string;
+}
+
+/** datasheet_roof_clock_mhz in gap.cpp: the clock named in the boost clock's note, else the boost clock. */
+export function datasheetRoofClockMhz(note: string, boostClockHz: number | null): number | null {
+  const ghz = /x\s*([0-9]+(?:\.[0-9]+)?)\s*GHz/.exec(note);
+  if (ghz) return parseFloat(ghz[1] as string) * 1000.0;
+  const mhz = /correspond to ~?\s*([0-9]+(?:\.[0-9]+)?)\s*MHz/.exec(note);
+  if (mhz) return parseFloat(mhz[1] as string);
+  return boostClockHz === null ? null : boostClockHz / 1e6;
 }
 interface RawPeak {
   supported?: boolean;
@@ -42,6 +56,8 @@ interface RawEntry {
   compute_capability: string;
   memory_type: string;
   memory_bandwidth_bytes_per_s: RawFigure;
+  sm_count?: RawFigure;
+  boost_clock_mhz?: RawFigure;
   peaks: Record<string, RawPeak>;
 }
 
@@ -72,6 +88,10 @@ export function parseHardwareEntry(raw: unknown, file: string): HardwareEntry {
       reason: rp.reason ?? '',
     };
   });
+  const clock = e.boost_clock_mhz?.value;
+  // The core stores MHz x 1e6 and divides by 1e6 again; the same operations keep the figures identical.
+  const boostClockHz = typeof clock === 'number' ? clock * 1e6 : null;
+  const sms = e.sm_count?.value;
   return {
     key: e.key,
     name: e.name,
@@ -80,6 +100,9 @@ export function parseHardwareEntry(raw: unknown, file: string): HardwareEntry {
     computeCapability: e.compute_capability,
     memoryType: e.memory_type,
     memoryBandwidthBytesPerS: bw as number,
+    smCount: typeof sms === 'number' ? sms : null,
+    boostClockHz,
+    roofClockMhz: datasheetRoofClockMhz(e.boost_clock_mhz?.note ?? '', boostClockHz),
     peaks,
   };
 }

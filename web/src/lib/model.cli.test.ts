@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProblem, predictPoint } from './model';
-import { GEMM_INPUTS, parsePrecision } from './precision';
+import { GEMM_INPUTS, info, parsePrecision } from './precision';
 import { registry } from './registry';
 import type { Point } from './types';
 
@@ -59,7 +59,9 @@ describe.skipIf(!bin)('offline model = C++ core, whole points', () => {
         expect(doc.points).toHaveLength(GEMM_INPUTS.length);
         const [m, n, k] = s.shape.split('x').map(Number) as [number, number, number];
         for (const want of doc.points) {
-          const p = parsePrecision(want.a_precision);
+          // A weight-only point (W4A16) is named by its weights, B; the others by A.
+          const wb = parsePrecision(want.b_precision);
+          const p = info(wb).weightOnly && !s.b ? wb : parsePrecision(want.a_precision);
           const got = predictPoint(
             hw,
             makeProblem(m, n, k, p, null, s.b ? parsePrecision(s.b) : null, s.out ? parsePrecision(s.out) : null, s.beta ?? 0),

@@ -133,11 +133,37 @@ describe('predicted points', () => {
     expect(p.colour).toBe('#a855f7');
   });
 
-  it('say that an unknown peak leaves only the memory roof', () => {
-    const p = predictPoint(registry.at('b10'), makeProblem(4096, 4096, 4096, 'FP16'));
+  it('give a pair with no roof no attainable rate, and keep it under the GPU\'s fastest roof', () => {
+    // H20: no FP64 rate is reported (issue 12: such pairs never get an attainable rate).
+    const p = predictPoint(registry.at('h20'), makeProblem(8192, 8192, 8192, 'FP64'));
     expect(p.bound).toBe('unknown');
-    expect(p.message).toMatch(/memory roof alone/);
-    expect(p.roof?.fraction_of_roof).toBe(1);
+    expect(p.message).toMatch(/no compute roof/);
+    expect(p.roof?.attainable_tflops).toBeNull();
+    expect(p.tflops as number).toBeLessThanOrEqual(296);
+  });
+
+  it('derive the GB10 FP8 roof from NVFP4 and predict under it (was 559 TFLOP/s above the 500 roof)', () => {
+    const p = predictPoint(registry.at('b10'), makeProblem(4096, 4096, 4096, 'FP8_E4M3'));
+    expect(p.roof?.compute_roof_tflops).toBe(250);
+    expect(p.tflops as number).toBeLessThanOrEqual(250);
+  });
+
+  it('carry an interval, the calibrated flag, the pacing and the clock (1x1x1 is not 0 us)', () => {
+    const p = predictPoint(registry.at('h200'), makeProblem(1, 1, 1, 'FP16'));
+    expect(p.time_us as number).toBeGreaterThan(1);
+    expect(p.prediction?.calibrated).toBe(true);
+    expect(p.pacing).toBe('paced');
+    expect(p.clock_mhz).toBe(1980);
+    const q = predictPoint(registry.at('l4'), makeProblem(4096, 4096, 4096, 'FP16'));
+    expect(q.prediction?.calibrated).toBe(false);
+    expect((q.prediction?.interval_high_s as number) / (q.prediction?.interval_low_s as number)).toBeGreaterThan(1.5);
+  });
+
+  it('count W4A16 group scales and a BF16 C under an FP8 D', () => {
+    const w = computeTraffic(makeProblem(16, 4096, 4096, 'FP16', null, 'INT4'));
+    expect(w.bBytes).toBe(8n * 1024n * 1024n + 256n * 1024n);
+    const f = computeTraffic(makeProblem(4096, 4096, 4096, 'FP8_E4M3', null, null, 'FP8_E4M3', 1));
+    expect(trafficBytes(f)).toBe(80n * 1024n * 1024n);
   });
 
   it('name mixed precisions as the core does', () => {

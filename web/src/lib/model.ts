@@ -5,6 +5,7 @@
 import { bitsPerElement, info, type PrecisionName } from './precision';
 import { peakOf, roofFor, type HardwareEntry, type PrecisionRoof } from './hardware';
 import type { Bound, Point, PointRoof } from './types';
+import { fastestRoof, perfModel } from './perfModel';
 
 export const MAX_DIMENSION = 2147483647;
 
@@ -16,7 +17,11 @@ export interface GemmProblem {
   b: PrecisionName;
   out: PrecisionName;
   beta: number;
+  /** INT4 weights of a mixed GEMM (W4A16): one 16-bit scale per groupSize along K (gemm.hpp). */
+  groupSize?: number;
 }
+
+export const DEFAULT_GROUP_SIZE = 128;
 
 export interface GemmTraffic {
   flops: bigint;
@@ -39,7 +44,8 @@ export function makeProblem(
   out?: PrecisionName | null,
   beta = 0,
 ): GemmProblem {
-  const ga = a ?? p;
+  // A weight-only format (W4A16) names the weights; its activations are its default output (make_problem).
+  const ga = a ?? (info(p).weightOnly ? info(p).defaultOutput : p);
   const gb = b ?? p;
   const wider = bitsPerElement(info(ga)) >= bitsPerElement(info(gb)) ? ga : gb;
   const gout = out ?? (a || b ? info(wider).defaultOutput : info(p).defaultOutput);
@@ -76,14 +82,28 @@ export function operandBytes(p: PrecisionName, rows: number, kDim: number): bigi
   return (bits + 7n) / 8n;
 }
 
+/** C is read in D's format, except that an FP8 D takes a BF16 C (gemm_problem::c_precision). */
+export function cPrecision(p: GemmProblem): PrecisionName {
+  return p.out === 'FP8_E4M3' || p.out === 'FP8_E5M2' ? 'BF16' : p.out;
+}
+
 export function computeTraffic(p: GemmProblem): GemmTraffic {
   const dBytes = operandBytes(p.out, p.m, p.n);
+  let aBytes = operandBytes(p.a, p.m, p.k);
+  // B is K×N; its block scales run along K too, so it counts as N rows of K.
+  let bBytes = operandBytes(p.b, p.n, p.k);
+  if ((p.a === 'INT4') !== (p.b === 'INT4')) {
+    // Mixed INT4 weights: one 16-bit scale per started group along K in every row.
+    const g = BigInt(p.groupSize ?? DEFAULT_GROUP_SIZE);
+    const groups = (BigInt(p.k) + g - 1n) / g;
+    if (p.a === 'INT4') aBytes += BigInt(p.m) * groups * 2n;
+    else bBytes += BigInt(p.n) * groups * 2n;
+  }
   return {
     flops: 2n * BigInt(p.m) * BigInt(p.n) * BigInt(p.k),
-    aBytes: operandBytes(p.a, p.m, p.k),
-    // B is K×N; its block scales run along K too, so it counts as N rows of K.
-    bBytes: operandBytes(p.b, p.n, p.k),
-    cBytes: p.beta !== 0 ? dBytes : 0n,
+    aBytes,
+    bBytes,
+    cBytes: p.beta !== 0 ? operandBytes(cPrecision(p), p.m, p.n) : 0n,
     dBytes,
   };
 }
@@ -130,9 +150,8 @@ export function estimate(hw: HardwareEntry, p: GemmProblem, t: GemmTraffic): Roo
     return e;
   }
   if (peakOf(hw, roof.precision).supported) {
-    // Peak unknown: the memory roof still bounds the rate from above, and the time from below.
+    // Peak unknown: no attainable rate; the memory roof still bounds the time from below.
     e.bound = 'unknown';
-    e.attainableFlopsPerS = e.memoryRoofFlopsPerS;
     e.predictedTimeS = memoryTime;
   }
   return e;
@@ -158,28 +177,44 @@ export function shapeLabel(p: GemmProblem): string {
 
 export function precisionLabel(p: GemmProblem): string {
   if (p.a === p.b && info(p.a).defaultOutput === p.out && p.beta === 0) return p.a;
+  // W4A16 chosen alone: its activations and output are its default output ("W4A16", not "FP16xW4A16->FP16").
+  if (info(p.b).weightOnly && p.a === info(p.b).defaultOutput && p.out === p.a && p.beta === 0) return p.b;
   let label: string = p.a;
   if (p.b !== p.a) label += `x${p.b}`;
   return `${label}->${p.out}`;
 }
 
 /** predict() in result.cpp followed by to_json(analysis_point): a POINT exactly as the server sends it. */
-export function predictPoint(hw: HardwareEntry, p: GemmProblem): Point {
+export function predictPoint(hw: HardwareEntry, p: GemmProblem, pacing: 'paced' | 'continuous' = 'paced'): Point {
   const t = computeTraffic(p);
   const e = estimate(hw, p, t);
   let disposition: Point['disposition'] = 'passed';
   let message = '';
-  let timeS = e.predictedTimeS;
+  let prediction: Point['prediction'] = null;
   if (e.bound === 'unsupported') {
     disposition = 'not_supported';
     message = e.roof.reason;
-    timeS = 0;
-  } else if (e.bound === 'unknown') {
-    message = `${e.roof.reason}; the prediction uses the memory roof alone`;
+  } else {
+    if (e.bound === 'unknown') {
+      const fastest = fastestRoof(hw);
+      message =
+        `${e.roof.reason}; no compute roof, so no attainable rate: the prediction uses the memory roof and the ` +
+        'launch floor';
+      if (fastest > 0) message += `, capped at the GPU's fastest roof (${(fastest / 1e12).toFixed(1)} TFLOP/s)`;
+    }
+    prediction = perfModel.predict(hw, p, t, pacing);
   }
+  const timeS = prediction ? prediction.time_s : 0;
   const hasTime = timeS > 0;
   const flopsPerS = hasTime ? toDouble(t.flops) / timeS : 0;
   const frac = hasTime && e.attainableFlopsPerS > 0 ? flopsPerS / e.attainableFlopsPerS : null;
+  // report.cpp roof_at_clock: the compute roof scaled to the clock the point runs at.
+  const roofClock = prediction ? prediction.roof_clock_mhz : null;
+  const runClock = prediction ? prediction.clock_mhz : null;
+  let atClock = 0;
+  if (roofClock !== null && runClock !== null && roofClock > 0 && e.roof.available) {
+    atClock = Math.min(e.memoryRoofFlopsPerS, (e.roof.peakFlopsPerS * runClock) / roofClock);
+  }
   const roof: PointRoof = {
     bound: e.bound,
     memory_roof_tflops: roundSig(e.memoryRoofFlopsPerS / 1e12),
@@ -188,6 +223,10 @@ export function predictPoint(hw: HardwareEntry, p: GemmProblem): Point {
     ridge_ai: e.roof.available ? roundSig(e.roof.ridgeAi) : null,
     predicted_time_s: e.predictedTimeS > 0 ? e.predictedTimeS : null,
     fraction_of_roof: frac === null ? null : roundSig(frac, 6),
+    roof_clock_mhz: roofClock,
+    run_clock_mhz: runClock,
+    attainable_at_run_clock_tflops: atClock > 0 ? roundSig(atClock / 1e12) : null,
+    fraction_of_roof_at_run_clock: hasTime && atClock > 0 ? roundSig(flopsPerS / atClock, 6) : null,
   };
   if (!e.roof.available) roof.reason = e.roof.reason;
   const precision = precisionLabel(p);
@@ -204,6 +243,7 @@ export function predictPoint(hw: HardwareEntry, p: GemmProblem): Point {
     b_precision: p.b,
     out_precision: p.out,
     beta: p.beta,
+    group_size: p.groupSize ?? DEFAULT_GROUP_SIZE,
     compute_precision: computePrecision(p),
     colour: info(p.a).colour,
     source: 'predicted',
@@ -220,5 +260,9 @@ export function predictPoint(hw: HardwareEntry, p: GemmProblem): Point {
     bound: e.bound,
     roof,
     measured: null,
+    prediction,
+    prediction_error: null,
+    pacing: prediction ? prediction.pacing : null,
+    clock_mhz: runClock === null ? null : roundSig(runClock, 6),
   };
 }

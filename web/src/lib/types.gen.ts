@@ -66,6 +66,8 @@ export interface AnalyzeAnswer {
   /** the first measured point's NVML summary */
   telemetry: TelemetrySummary | null;
   device: DeviceIdentity | null;
+  /** e.g. an unknown GPU whose roofs are a stand-in */
+  warnings?: string[];
 }
 
 /** `roofline analyze --format json`: the roofs and the points (measured points with a time carry gap). */
@@ -74,6 +76,8 @@ export interface AnalysisDocument {
   tool_version: string;
   hardware: HardwareRoofs;
   points: Point[];
+  /** e.g. an unknown GPU whose roofs are a stand-in */
+  warnings?: string[];
 }
 
 /** POST /api/batch (and the stream's done event), `roofline batch --format json`, and a stored batch (GET /api/runs/{id}, with created_at): many cases in one run. */
@@ -204,6 +208,8 @@ export interface HardwareFile {
   key: string;
   name: string;
   aliases?: string[];
+  /** exact names CUDA gives the device when they hold no token of the key ("Orin"); the SM count tells such modules apart */
+  cuda_device_names?: string[];
   vendor: string;
   architecture: string;
   compute_capability: string;
@@ -293,6 +299,8 @@ export interface HardwareRoofs {
   name: string;
   memory_bandwidth_bytes_per_s: number | null;
   roofs: Roof[];
+  /** how these roofs were chosen: requested key, the device CUDA reported, or a stand-in for an unknown GPU */
+  matched_by?: string;
 }
 
 /** GET /api/hardware. */
@@ -520,6 +528,16 @@ export interface Point {
   roof: PointRoof | null;
   measured: Measurement | null;
   gap?: Gap;
+  /** INT4 weights of a mixed GEMM (W4A16): one 16-bit scale per this many along K */
+  group_size?: number;
+  /** the performance model's prediction (libs/core/include/roofline/core/perf_model.hpp); null when the GPU lacks the precision */
+  prediction?: Prediction | null;
+  /** measured / predicted time, on measured points */
+  prediction_error?: number | null;
+  /** how the point ran (measured) or the pacing the prediction assumes */
+  pacing?: SamplePacing | null;
+  /** the SM clock the point ran at (telemetry mean) or, predicted, the clock the model assumes */
+  clock_mhz?: number | null;
 }
 
 /** The point against the chosen hardware's roofs. */
@@ -531,8 +549,41 @@ export interface PointRoof {
   ridge_ai: number | null;
   predicted_time_s: number | null;
   fraction_of_roof: number | null;
+  /** the SM clock the datasheet peak assumes */
+  roof_clock_mhz?: number | null;
+  /** the SM clock the point ran at (or the model assumes) */
+  run_clock_mhz?: number | null;
+  /** the attainable roof with the compute roof scaled to run_clock_mhz */
+  attainable_at_run_clock_tflops?: number | null;
+  fraction_of_roof_at_run_clock?: number | null;
   /** why the compute roof is unavailable */
   reason?: string;
+}
+
+/** The performance model's time for a point, its interval (10th-90th percentile of the calibration residuals), whether a calibration profile made it, and the terms (docs/THEORY.md, 'The performance model'). */
+export interface Prediction {
+  time_s: number;
+  interval_low_s: number;
+  interval_high_s: number;
+  calibrated: boolean;
+  /** which calibration profile or family defaults */
+  basis: string;
+  pacing: SamplePacing;
+  clock_mhz: number | null;
+  roof_clock_mhz: number | null;
+  terms: {
+    floor_s: number;
+    compute_s: number;
+    memory_s: number;
+    roofline_s: number;
+    limiter: "compute" | "memory" | "floor" | "roofline";
+    tile?: string;
+    split_k?: number;
+    tiles?: number;
+    waves?: number;
+    wave_efficiency?: number;
+    tile_efficiency?: number;
+  };
 }
 
 export interface TimingStats {

@@ -4,6 +4,7 @@
 #include "json_util.hpp"
 #include "roofline/core/gap.hpp"
 #include "roofline/core/json.hpp"
+#include "roofline/core/perf_model.hpp"
 
 #include <limits>
 
@@ -35,7 +36,8 @@ json to_json(const gemm_problem& p) {
             {"a_precision", to_string(p.a)},
             {"b_precision", to_string(p.b)},
             {"out_precision", to_string(p.out)},
-            {"beta", p.beta}};
+            {"beta", p.beta},
+            {"group_size", p.group_size}};
 }
 
 namespace {
@@ -48,6 +50,8 @@ gemm_problem problem_from_json(const json& j) {
     p.b = parse_precision(need(j, "b_precision").get<std::string>());
     p.out = parse_precision(need(j, "out_precision").get<std::string>());
     p.beta = j.value("beta", 0.0);
+    // Points stored before group scales were modelled used the usual INT4 group.
+    p.group_size = j.value("group_size", default_group_size);
     return p;
 }
 } // namespace
@@ -227,6 +231,28 @@ json to_json(const analysis_point& p) {
               {"bound", p.roof ? json(to_string(p.roof->bound)) : json(nullptr)},
               {"roof", p.roof ? roof_json(*p.roof, has_time ? p.flops_per_s() : 0.0) : json(nullptr)},
               {"measured", p.measured ? to_json(*p.measured) : json(nullptr)}});
+    if (p.roof) {
+        // The same fraction against the roof at the clock the point ran at (paced H100/H200: 1980 MHz where
+        // the datasheet assumes 1830): the compute roof scales with the clock, the memory roof does not.
+        auto& roof = j["roof"];
+        const auto at_clock = roof_at_clock(*p.roof, p);
+        roof["roof_clock_mhz"] = opt(at_clock.roof_clock_mhz);
+        roof["run_clock_mhz"] = opt(at_clock.run_clock_mhz);
+        roof["attainable_at_run_clock_tflops"] = at_clock.attainable_flops_per_s > 0
+                                                     ? json(round_sig(at_clock.attainable_flops_per_s / 1e12))
+                                                     : json(nullptr);
+        roof["fraction_of_roof_at_run_clock"] =
+            has_time && at_clock.attainable_flops_per_s > 0
+                ? json(round_sig(p.flops_per_s() / at_clock.attainable_flops_per_s, 6))
+                : json(nullptr);
+    }
+    j["prediction"] = p.prediction ? to_json(*p.prediction) : json(nullptr);
+    const auto err = p.prediction_error();
+    j["prediction_error"] = err ? json(round_sig(*err, 6)) : json(nullptr);
+    const auto pacing = p.pacing();
+    j["pacing"] = pacing ? json(to_string(*pacing)) : json(nullptr);
+    const auto clock = p.clock_mhz();
+    j["clock_mhz"] = clock ? json(round_sig(*clock, 6)) : json(nullptr);
     return j;
 }
 
@@ -247,6 +273,10 @@ analysis_point point_from_json(const json& j) {
         }
         if (const auto it = j.find("measured"); it != j.end() && it->is_object()) {
             p.measured = measurement_from_json(*it);
+        }
+        // prediction_error, pacing and clock_mhz are derived from these two on the way out.
+        if (const auto it = j.find("prediction"); it != j.end() && it->is_object()) {
+            p.prediction = prediction_from_json(*it);
         }
         return p;
     } catch (const json::exception& e) {

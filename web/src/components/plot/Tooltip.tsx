@@ -21,12 +21,16 @@ export function tooltipRows(p: Point): [string, string][] {
   if (p.roof) {
     rows.push(['roof here', `${formatNumber(p.roof.attainable_tflops)} TFLOP/s`]);
     rows.push(['% of roof', formatPercent(p.roof.fraction_of_roof)]);
+    if (p.roof.fraction_of_roof_at_run_clock != null) rows.push(['% of roof at its clock', `${formatPercent(p.roof.fraction_of_roof_at_run_clock)} (${Math.round(p.clock_mhz ?? 0)} MHz; datasheet ${Math.round(p.roof.roof_clock_mhz ?? 0)})`]);
     rows.push(['bound', p.roof.bound === 'unknown' ? 'unknown (no published peak)' : p.roof.bound]);
   }
   if (p.measured) {
     const t = p.measured.timing;
     rows.push(['timing', `${t.mode}, median of ${t.samples} (spread ${formatPercent(t.relative_spread)})`]);
   }
+  if (p.pacing) rows.push(['pacing, clock', `${p.pacing}${p.clock_mhz != null ? `, ${Math.round(p.clock_mhz)} MHz` : ''}`]);
+  if (p.prediction) rows.push(['predicted', `${formatTime(p.prediction.time_s)} [${formatTime(p.prediction.interval_low_s)} – ${formatTime(p.prediction.interval_high_s)}]${p.prediction.calibrated ? ', calibrated' : ', uncalibrated'}`]);
+  if (p.prediction_error != null) rows.push(['measured / predicted', formatNumber(p.prediction_error, 3)]);
   if (tel?.available) {
     if (tel.sm_clock_mean_mhz != null) rows.push(['SM clock', `${Math.round(tel.sm_clock_mean_mhz)} MHz mean${tel.sm_clock_min_mhz != null ? `, ${Math.round(tel.sm_clock_min_mhz)} min` : ''}`]);
     // Paced runs: the draw while the GEMMs ran (the rests between samples taken out) is the figure that matters.

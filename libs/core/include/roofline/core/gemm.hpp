@@ -16,6 +16,9 @@ __extension__ using count_t = unsigned __int128;
 [[nodiscard]] double to_double(count_t v) noexcept;
 [[nodiscard]] std::string to_string(count_t v);
 
+inline constexpr std::int64_t default_group_size = 128; // AWQ / GPTQ / Machete's usual INT4 group
+inline constexpr unsigned group_scale_bits = 16;        // one FP16/BF16 scale per group
+
 struct gemm_problem {
     std::int64_t m = 0;
     std::int64_t n = 0;
@@ -25,8 +28,18 @@ struct gemm_problem {
     precision_id out = precision_id::fp16;
     // beta ≠ 0: the GEMM reads C (same shape and precision as D) and adds it; that adds C's bytes.
     double beta = 0.0;
+    // Mixed-input GEMMs with INT4 weights (W4A16, as CUTLASS example 55 and Machete run them) carry one scale
+    // in the activations' 16-bit format per group_size weights along K.
+    std::int64_t group_size = default_group_size;
 
     [[nodiscard]] bool reads_c() const noexcept { return beta != 0.0; }
+    // The INT4 operand of a mixed-input GEMM has group scales; pure INT4 x INT4 (Ampere, Ada) has none.
+    [[nodiscard]] bool has_group_scales() const noexcept {
+        return (a == precision_id::int4) != (b == precision_id::int4);
+    }
+    // C is read in D's format, except that an FP8 D takes a 16-bit C (cuBLASLt: C = BF16 or FP16 when D is
+    // FP8; the engine passes BF16).
+    [[nodiscard]] precision_id c_precision() const noexcept;
     // Display precision of a point: "FP16", or "FP8_E4M3×FP8_E5M2→FP32" when operands differ from defaults.
     [[nodiscard]] std::string precision_label() const;
     [[nodiscard]] std::string shape_label() const; // "4096x4096x4096"

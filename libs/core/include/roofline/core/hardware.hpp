@@ -51,6 +51,9 @@ struct hardware_entry {
     std::string key;
     std::string name;
     std::vector<std::string> aliases;
+    // Names CUDA gives the device when they hold no token of the key ("Orin" for every Jetson Orin): matched
+    // exactly, with the SM count telling the modules apart.
+    std::vector<std::string> cuda_device_names;
     std::string vendor;
     std::string architecture;
     std::string compute_capability; // "9.0"
@@ -90,7 +93,8 @@ class hardware_registry {
     // The entry for a device as CUDA names it ("NVIDIA H100 80GB HBM3", "9.0"): same compute capability and
     // every token of its key or an alias found in the name; the most specific match wins. nullptr if none.
     [[nodiscard]] const hardware_entry* match_device(std::string_view device_name,
-                                                     std::string_view compute_capability) const;
+                                                     std::string_view compute_capability,
+                                                     int sm_count = 0) const;
 
   private:
     std::vector<hardware_entry> m_entries;

@@ -130,6 +130,35 @@ struct measurement {
     std::vector<std::string> notes; // facts about how it ran ("E5M2 measured as E5M2 x E4M3", ...)
 };
 
+// What the performance model (perf_model.hpp) predicts for a point, and how it got there.
+// How the prediction was made, term by term (for the tooltip, the table and the THEORY figures).
+struct perf_terms {
+    double floor_s = 0.0;
+    double compute_s = 0.0;
+    double memory_s = 0.0;
+    double roofline_s = 0.0; // the roofline's lower bound
+    std::int64_t tile_m = 0;
+    std::int64_t tile_n = 0;
+    std::int64_t split_k = 1;
+    std::int64_t tiles = 0;
+    std::int64_t waves = 0;
+    double wave_efficiency = 1.0; // tiles / (waves × SMs)
+    double tile_efficiency = 1.0;
+    std::string limiter; // "compute", "memory", "floor" or "roofline"
+};
+
+struct performance_prediction {
+    double time_s = 0.0;
+    double low_s = 0.0; // interval: 10th-90th percentile of the calibration residuals
+    double high_s = 0.0;
+    bool calibrated = false;
+    std::string basis; // "calibration h200 (2026-12-01, ...)" or "uncalibrated Hopper defaults"
+    sample_pacing pacing = sample_pacing::paced;
+    std::optional<double> clock_mhz;      // the SM clock the prediction assumes
+    std::optional<double> roof_clock_mhz; // the clock the datasheet peak assumes
+    perf_terms terms;
+};
+
 struct analysis_point {
     gemm_problem problem;
     gemm_traffic traffic;
@@ -139,6 +168,9 @@ struct analysis_point {
     std::string hardware_key;
     std::optional<roofline_estimate> roof; // against the chosen hardware
     std::optional<measurement> measured;
+    // The performance model's prediction for this problem (on predicted points it is the point's time; on
+    // measured points it gives prediction_error = measured / predicted).
+    std::optional<performance_prediction> prediction;
     // The time this point stands for: the measured median, or the predicted time. 0 when none.
     double time_s = 0.0;
 
@@ -146,6 +178,11 @@ struct analysis_point {
         return time_s > 0 ? to_double(traffic.flops) / time_s : 0.0;
     }
     [[nodiscard]] std::string label() const; // "4096x4096x4096 [FP16] (predicted)"
+    // measured / predicted time, for a measured point with a prediction.
+    [[nodiscard]] std::optional<double> prediction_error() const;
+    // The SM clock the point ran at (telemetry's mean) or, predicted, the clock the model assumed.
+    [[nodiscard]] std::optional<double> clock_mhz() const;
+    [[nodiscard]] std::optional<sample_pacing> pacing() const;
 };
 
 // A predicted point for `p` on `hw` (disposition passed, or not_supported with the reason).

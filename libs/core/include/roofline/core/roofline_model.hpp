@@ -39,7 +39,7 @@ struct roofline_estimate {
     precision_roof roof;
     double ai = 0.0;
     double memory_roof_flops_per_s = 0.0; // AI × bandwidth
-    double attainable_flops_per_s = 0.0;  // min(memory roof, peak); memory roof alone when peak unknown
+    double attainable_flops_per_s = 0.0;  // min(memory roof, peak); 0 (none) when the peak is unknown
     bound_kind bound = bound_kind::unsupported;
     double predicted_time_s = 0.0; // max(FLOPs/peak, bytes/bandwidth); bytes/bandwidth alone if peak unknown
 };
