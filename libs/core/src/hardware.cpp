@@ -306,7 +306,8 @@ const hardware_entry* hardware_registry::find(std::string_view key_or_alias) con
 }
 
 const hardware_entry* hardware_registry::match_device(std::string_view device_name,
-                                                      std::string_view compute_capability, int sm_count) const {
+                                                      std::string_view compute_capability,
+                                                      int sm_count) const {
     // An exact CUDA name first ("Orin"), told apart by the SM count when the device gives one.
     for (const auto& e : m_entries) {
         if (e.compute_capability != compute_capability) {
@@ -314,7 +315,8 @@ const hardware_entry* hardware_registry::match_device(std::string_view device_na
         }
         const bool named = std::ranges::any_of(e.cuda_device_names,
                                                [&](const auto& n) { return lower(n) == lower(device_name); });
-        const bool sms_agree = sm_count <= 0 || !e.sm_count.value || static_cast<int>(*e.sm_count.value) == sm_count;
+        const bool sms_agree =
+            sm_count <= 0 || !e.sm_count.value || static_cast<int>(*e.sm_count.value) == sm_count;
         if (named && sms_agree) {
             return &e;
         }

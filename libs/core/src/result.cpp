@@ -3,9 +3,9 @@
 #include "roofline/core/perf_model.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <stdexcept>
 
@@ -113,8 +113,9 @@ analysis_point predict(const hardware_entry& hw, const gemm_problem& p, sample_p
         return pt;
     case bound_kind::unknown: {
         const double fastest = fastest_roof(hw);
-        pt.message = pt.roof->roof.reason + "; no compute roof, so no attainable rate: the prediction uses the "
-                                            "memory roof and the launch floor";
+        pt.message = pt.roof->roof.reason +
+                     "; no compute roof, so no attainable rate: the prediction uses the "
+                     "memory roof and the launch floor";
         if (fastest > 0) {
             char buf[64];
             std::snprintf(buf, sizeof buf, "%.1f", fastest / 1e12);

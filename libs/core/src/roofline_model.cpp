@@ -57,8 +57,8 @@ roofline_estimate estimate(const hardware_entry& hw, const gemm_problem& p, cons
     }
     const auto& pk = hw.peak(e.roof.precision);
     if (pk.supported) {
-        // Peak unknown: no attainable rate (issue 12: a pair with no roof never gets one); the memory roof still
-        // bounds the time from below.
+        // Peak unknown: no attainable rate (issue 12: a pair with no roof never gets one); the memory roof
+        // still bounds the time from below.
         e.bound = bound_kind::unknown;
         e.predicted_time_s = memory_time;
     }

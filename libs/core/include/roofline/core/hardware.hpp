@@ -92,9 +92,8 @@ class hardware_registry {
     [[nodiscard]] std::string valid_keys() const;
     // The entry for a device as CUDA names it ("NVIDIA H100 80GB HBM3", "9.0"): same compute capability and
     // every token of its key or an alias found in the name; the most specific match wins. nullptr if none.
-    [[nodiscard]] const hardware_entry* match_device(std::string_view device_name,
-                                                     std::string_view compute_capability,
-                                                     int sm_count = 0) const;
+    [[nodiscard]] const hardware_entry*
+    match_device(std::string_view device_name, std::string_view compute_capability, int sm_count = 0) const;
 
   private:
     std::vector<hardware_entry> m_entries;
