@@ -13,7 +13,6 @@ namespace {
 
 constexpr float e2m1_max = 6.0f;
 constexpr float e4m3_max = 448.0f;
-constexpr std::uint8_t e4m3_max_code = 0x7E;
 constexpr std::array<float, 8> e2m1_values{0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f};
 
 std::int64_t round_up(std::int64_t v, std::int64_t to) {

@@ -87,7 +87,7 @@ struct parameter_map {
 
 // Nelder-Mead on f from x0 (standard coefficients), at most max_evals evaluations.
 std::vector<double> nelder_mead(const std::function<double(const std::vector<double>&)>& f,
-                                std::vector<double> x0, double step, std::size_t max_evals) {
+                                const std::vector<double>& x0, double step, std::size_t max_evals) {
     const std::size_t n = x0.size();
     std::vector<std::vector<double>> simplex{x0};
     for (std::size_t i = 0; i < n; ++i) {
@@ -231,7 +231,7 @@ std::vector<calibration_sample> samples_from_points(const std::vector<analysis_p
         if (p.measured->telemetry && p.measured->telemetry->sm_clock_mean_mhz) {
             s.clock_mhz = p.measured->telemetry->sm_clock_mean_mhz;
         }
-        out.push_back(std::move(s));
+        out.push_back(s);
     }
     return out;
 }

@@ -235,8 +235,9 @@ perf_params parse_perf_params(const json& j, const std::string& where, const per
         }
         for (const auto& [name, value] : it->items()) {
             if (!value.is_number() || !(value.get<double>() > 0.0)) {
-                throw std::invalid_argument(where + ": compute_efficiency." + name +
-                                            " must be a positive number");
+                std::string message = where;
+                message += ": compute_efficiency." + name + " must be a positive number";
+                throw std::invalid_argument(message);
             }
             if (name == "default") {
                 p.compute_efficiency_default = value.get<double>();

@@ -372,7 +372,6 @@ namespace roofline::workload {
 nlohmann::json batch_document(const hardware_entry& hw, const batch_input& input,
                               const std::vector<analysis_point>& predicted,
                               const std::vector<analysis_point>& measured, const std::string& backend) {
-    using json = nlohmann::json;
     json cases = json::array();
     for (std::size_t i = 0; i < input.cases.size(); ++i) {
         cases.push_back({{"index", i}, {"line", input.cases[i].line}, {"label", input.cases[i].label}});
