@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -60,7 +61,13 @@ int device_count(std::string& why) {
     const cudaError_t e = cudaGetDeviceCount(&n);
     if (e != cudaSuccess) {
         static_cast<void>(cudaGetLastError());
-        why = "no CUDA device: " + detail::error_text(e);
+        // Without the NVIDIA driver the runtime answers "driver version is insufficient", which reads as
+        // "upgrade your driver": say what is true instead.
+        if (e == cudaErrorInsufficientDriver && !std::filesystem::exists("/proc/driver/nvidia/version")) {
+            why = "no CUDA device: no NVIDIA driver found on this machine (cudaErrorInsufficientDriver)";
+        } else {
+            why = "no CUDA device: " + detail::error_text(e);
+        }
         return 0;
     }
     if (n == 0) {
