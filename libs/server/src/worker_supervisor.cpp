@@ -5,6 +5,7 @@
 #include "roofline/core/worker_protocol.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <system_error>
+#include <thread>
 #include <unistd.h>
 
 extern char** environ;
@@ -204,7 +206,15 @@ std::string worker_process::finish() {
         // needed, or hung), which is no crash and is not worded as one.
         int status = 0;
         pid_t done = 0;
-        while ((done = waitpid(m_pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+        // A worker that just crashed closes its pipe a moment before the kernel makes it reapable: give it up
+        // to 100 ms to be seen ending by itself, or its crash would read as a stop.
+        for (int i = 0; i < 100; ++i) {
+            while ((done = waitpid(m_pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+            }
+            if (done != 0) {
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         kill(-m_pid, SIGKILL); // the group: children the worker forked go too
         if (done == m_pid) {
