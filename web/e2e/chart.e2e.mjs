@@ -108,10 +108,11 @@ export const tests = [
     },
   },
   {
-    name: 'issue 17.3: coincident points (FP16 and INT8 on GB10) share one tooltip that lists both',
+    name: 'issue 17.3: coincident points (FP16 and BF16 on GB10) share one tooltip that lists both',
     async run({ page }) {
       await page.getByLabel('Hardware (roofs)').selectOption('b10');
-      await setPrecisions(page, ['FP16', 'INT8']);
+      // Same AI and the same predicted rate on GB10 (its FP16 and BF16 roofs are one derived figure).
+      await setPrecisions(page, ['FP16', 'BF16']);
       await analyze(page);
       await waitPoints(page, 2);
       await page.locator('[data-testid=point][data-precision=FP16]').hover({ force: true });
@@ -119,7 +120,7 @@ export const tests = [
       await tip.waitFor();
       const sections = await tip.getByTestId('tooltip-point').allInnerTexts();
       assert.equal(sections.length, 2, (await tip.innerText()));
-      assert.ok(sections.some((s) => s.includes('FP16')) && sections.some((s) => s.includes('INT8')), sections.join('\n---\n'));
+      assert.ok(sections.some((s) => s.includes('FP16')) && sections.some((s) => s.includes('BF16')), sections.join('\n---\n'));
       assert.match(await tip.innerText(), /2 points on this spot/);
       const labels = await page.locator('[data-testid=point-label]').allTextContents();
       assert.ok(labels.some((l) => l.endsWith('+1')), `the spot's label says there is more than one: ${labels}`);
@@ -163,7 +164,8 @@ export const tests = [
         const mark = document.querySelector('[data-testid=point] path').getBoundingClientRect();
         return (mark.top + mark.height / 2 - area.top) / area.height;
       });
-      assert.ok(where < 0.15, `the point sits ${(where * 100).toFixed(0)} % of the way down the plot`);
+      // The perf model predicts below the roof, so the roof above the point is part of the fit.
+      assert.ok(where < 0.2, `the point sits ${(where * 100).toFixed(0)} % of the way down the plot`);
       const d = await domainOf(page);
       // FP16 on H100 SXM5: the point sits at the 989.5 TFLOP/s roof, AI 1365; the ridge is at 295 FLOP/byte.
       assert.ok(d.y[1] > 989.5 && d.y[1] < 989.5 * 10 ** 0.4, `top of the view ${d.y[1]} TFLOP/s`);
