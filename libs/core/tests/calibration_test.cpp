@@ -21,7 +21,8 @@ TEST(registry_audit, b200_bandwidth_is_8_tb_per_s) {
 }
 
 TEST(registry_audit, int8_summary_agrees_with_b200s_roof) {
-    const auto& b200 = hardware_registry::builtin().at("b200");
+    const auto registry = hardware_registry::builtin(); // a value: a reference into a temporary would dangle
+    const auto& b200 = registry.at("b200");
     ASSERT_TRUE(b200.peak(precision_id::int8).flops_per_s);
     EXPECT_EQ(std::string(info(precision_id::int8).summary).find("not on"), std::string::npos);
 }
