@@ -187,7 +187,6 @@ export const tests = [
       );
       assert.equal(cli.status, 0, cli.stderr);
       // Same header, and the same rows (the app keeps all five, the not-supported INT4 included).
-      const sortLines = (t) => t.trim().split('\n').slice(1).sort();
       // The app writes the first 20 columns; the CLI's later prediction columns (pacing ... prediction_error)
       // are not in the app's export yet: compare the columns both have.
       const cols = (t) => t.trim().split('\n').map((l) => l.split(',').slice(0, 20).join(','));
