@@ -434,20 +434,11 @@ class reader_pool {
     std::size_t m_open = 0;
 };
 
-struct insert_op {
-    new_run run;
-    std::promise<std::int64_t> done;
-};
-struct remove_op {
-    std::int64_t id = 0;
-    std::promise<bool> done;
-};
-struct prune_op {
-    std::string before;
-    std::promise<std::size_t> done;
-};
-using write_op = std::variant<insert_op, remove_op, prune_op>;
-using write_result = std::variant<std::int64_t, bool, std::size_t>;
+using detail::insert_op;
+using detail::prune_op;
+using detail::remove_op;
+using detail::write_op;
+using detail::write_result;
 
 class pg_store final : public run_store {
   public:

@@ -4,10 +4,29 @@
 
 #include "roofline/store/run_store.hpp"
 
+#include <cstdint>
+#include <future>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace roofline::store::detail {
+
+// The writer thread's queue items, the same for both engines: each carries the promise its caller waits on.
+struct insert_op {
+    new_run run;
+    std::promise<std::int64_t> done;
+};
+struct remove_op {
+    std::int64_t id = 0;
+    std::promise<bool> done;
+};
+struct prune_op {
+    std::string before;
+    std::promise<std::size_t> done;
+};
+using write_op = std::variant<insert_op, remove_op, prune_op>;
+using write_result = std::variant<std::int64_t, bool, std::size_t>;
 
 struct table_shape {
     const char* table;
