@@ -1,15 +1,51 @@
 #include "local_backend.hpp"
 
 #ifdef ROOFLINE_HAVE_CUDA
+#include "paths.hpp"
 #include "roofline/cuda/backend.hpp"
 #include "roofline/cuda/device_info.hpp"
+
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
 #endif
 
 namespace roofline::cli {
 
+#ifdef ROOFLINE_HAVE_CUDA
+namespace {
+
+// The engine's settings from this process's environment: the engine itself reads none.
+cuda::engine_settings engine_settings_from_env() {
+    cuda::engine_settings s;
+    s.cache_dir = algorithm_cache_dir();
+    if (const char* layouts = std::getenv("ROOFLINE_LAYOUTS"); layouts != nullptr) {
+        std::istringstream in(layouts);
+        for (std::string l; std::getline(in, l, ',');) {
+            if (!l.empty()) {
+                s.only_layouts.push_back(l);
+            }
+        }
+    }
+    if (const char* w = std::getenv("ROOFLINE_WARMUP_SECONDS"); w != nullptr && *w != '\0') {
+        char* end = nullptr;
+        const double v = std::strtod(w, &end);
+        if (end != w && *end == '\0' && v >= 0.0 && v <= 10.0) {
+            s.warmup_s = v;
+        } else {
+            std::cerr << "warning: ROOFLINE_WARMUP_SECONDS='" << w
+                      << "' is not a number of seconds from 0 to 10; the pacing's default warm-up is used\n";
+        }
+    }
+    return s;
+}
+
+} // namespace
+#endif
+
 std::unique_ptr<gemm_backend> make_local_backend(std::string& why) {
 #ifdef ROOFLINE_HAVE_CUDA
-    return cuda::make_backend(why);
+    return cuda::make_backend(engine_settings_from_env(), why);
 #else
     why = "this build has no CUDA backend (built without nvcc); predictions only";
     return nullptr;

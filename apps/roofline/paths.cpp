@@ -39,6 +39,10 @@ std::filesystem::path calibration_dir() {
                     std::filesystem::path("roofline") / "calibration");
 }
 
+std::filesystem::path algorithm_cache_dir() {
+    return xdg_path("ROOFLINE_ALGO_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "roofline");
+}
+
 std::filesystem::path runs_db_path() {
     const auto p = xdg_path("ROOFLINE_DB", "XDG_DATA_HOME", ".local/share",
                             std::filesystem::path("roofline") / "runs.db");

@@ -14,6 +14,10 @@ namespace roofline::cli {
 // $XDG_DATA_HOME/roofline/calibration, else ~/.local/share/roofline/calibration; empty when none is set.
 [[nodiscard]] std::filesystem::path calibration_dir();
 
+// The engine's cuBLASLt algorithm cache: $XDG_CACHE_HOME/roofline, else ~/.cache/roofline; empty when neither
+// is set (choices are then kept in memory for the process only).
+[[nodiscard]] std::filesystem::path algorithm_cache_dir();
+
 // The run database: $ROOFLINE_DB, else $XDG_DATA_HOME/roofline/runs.db, else ~/.local/share/roofline/runs.db,
 // else roofline-runs.db in the working directory.
 [[nodiscard]] std::filesystem::path runs_db_path();

@@ -8,7 +8,8 @@ keep_node=""
 [[ -f .devcarry/node.xz ]] && keep_node=$(mktemp) && mv .devcarry/node.xz "$keep_node"
 rm -rf .devcarry/roofline .devcarry/cuda_gpu_tests .devcarry/lib .devcarry/web-dist
 mkdir -p .devcarry/lib
-cp build/sm90/apps/roofline/roofline build/sm90/libs/cuda/cuda_gpu_tests .devcarry/
+build=${BUILD_DIR:-build/sm90} # any build with CUDA for sm_90 (the ci preset too)
+cp "$build/apps/roofline/roofline" "$build/libs/cuda/cuda_gpu_tests" .devcarry/
 # The server's HTTP layer is Boost.Beast (header-only): the binary needs no library the GPU machine lacks.
 (cd web && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build >/dev/null)
 cp -r web/dist .devcarry/web-dist

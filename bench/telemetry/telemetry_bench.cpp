@@ -151,7 +151,7 @@ int overhead_copy(int rounds) {
 // by more than the effect looked for). The spread of the runs without the sampler is the noise floor.
 int overhead_gemm(int pairs) {
     std::string why;
-    auto backend = cuda::make_backend(why);
+    auto backend = cuda::make_backend({}, why);
     if (!backend) {
         std::cout << json{{"bench", "overhead_gemm"}, {"error", why}}.dump() << "\n";
         return 1;
@@ -192,7 +192,7 @@ int overhead_gemm(int pairs) {
 
 int gemm(double seconds) {
     std::string why;
-    auto backend = cuda::make_backend(why);
+    auto backend = cuda::make_backend({}, why);
     if (!backend) {
         std::cout << json{{"bench", "gemm"}, {"error", why}}.dump() << "\n";
         return 1;

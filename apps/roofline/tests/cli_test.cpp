@@ -1,10 +1,14 @@
 // Runs the real `roofline` binary and checks its outputs, exit codes and error messages.
+#include "paths.hpp"
+
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -312,4 +316,57 @@ TEST(cli, serve_without_a_gpu_says_so_plainly) {
                     contains(plain.out, "built without nvcc"))
             << plain.out;
     }
+}
+
+namespace {
+
+// Restores one environment variable when the test leaves.
+class scoped_env {
+  public:
+    scoped_env(const char* name, const char* value) : m_name(name) {
+        if (const char* old = std::getenv(name); old != nullptr) {
+            m_old = old;
+        }
+        if (value != nullptr) {
+            ::setenv(name, value, 1);
+        } else {
+            ::unsetenv(name);
+        }
+    }
+    scoped_env(const scoped_env&) = delete;
+    scoped_env& operator=(const scoped_env&) = delete;
+    ~scoped_env() {
+        if (m_old) {
+            ::setenv(m_name, m_old->c_str(), 1);
+        } else {
+            ::unsetenv(m_name);
+        }
+    }
+
+  private:
+    const char* m_name;
+    std::optional<std::string> m_old;
+};
+
+} // namespace
+
+// The engine reads no environment variable; the app resolves the algorithm cache's folder (issue 11).
+TEST(paths, algorithm_cache_dir_follows_the_xdg_rule) {
+    {
+        const scoped_env o("ROOFLINE_ALGO_CACHE_DIR", "/tmp/rl-algo");
+        EXPECT_EQ(roofline::cli::algorithm_cache_dir(), std::filesystem::path("/tmp/rl-algo"));
+    }
+    const scoped_env o("ROOFLINE_ALGO_CACHE_DIR", nullptr);
+    {
+        const scoped_env x("XDG_CACHE_HOME", "/tmp/rl-xdg");
+        EXPECT_EQ(roofline::cli::algorithm_cache_dir(), std::filesystem::path("/tmp/rl-xdg/roofline"));
+    }
+    const scoped_env x("XDG_CACHE_HOME", nullptr);
+    {
+        const scoped_env h("HOME", "/tmp/rl-home");
+        EXPECT_EQ(roofline::cli::algorithm_cache_dir(),
+                  std::filesystem::path("/tmp/rl-home/.cache/roofline"));
+    }
+    const scoped_env h("HOME", nullptr);
+    EXPECT_TRUE(roofline::cli::algorithm_cache_dir().empty());
 }

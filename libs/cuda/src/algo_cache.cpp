@@ -86,7 +86,9 @@ void algo_cache::erase(const std::string& key) {
 bool algo_cache::store(const std::string& key, const algo_record& record, std::string& why) {
     m_entries[key] = record;
     if (m_file.empty()) {
-        why = "no cache directory ($XDG_CACHE_HOME and $HOME unset)";
+        why = "no cache directory (the tool found neither $XDG_CACHE_HOME nor $HOME): the choice is kept for "
+              "this "
+              "process only";
         return false;
     }
     json entries = json::object();
@@ -128,19 +130,6 @@ bool algo_cache::store(const std::string& key, const algo_record& record, std::s
     }
     m_warning.clear();
     return true;
-}
-
-std::filesystem::path default_cache_dir(const std::filesystem::path& configured) {
-    if (!configured.empty()) {
-        return configured;
-    }
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
-        return std::filesystem::path(xdg) / "roofline";
-    }
-    if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-        return std::filesystem::path(home) / ".cache" / "roofline";
-    }
-    return {};
 }
 
 } // namespace roofline::cuda

@@ -44,8 +44,4 @@ class algo_cache {
     std::string m_warning;
 };
 
-// options.cache_dir when set, else $XDG_CACHE_HOME/roofline, else $HOME/.cache/roofline; empty when none is
-// known.
-[[nodiscard]] std::filesystem::path default_cache_dir(const std::filesystem::path& configured);
-
 } // namespace roofline::cuda

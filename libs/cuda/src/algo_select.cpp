@@ -130,14 +130,12 @@ std::vector<std::string> searched_layouts(const gemm_plan& plan, const gemm_prob
             all.push_back(l + transposed_suffix);
         }
     }
-    const char* env = std::getenv("ROOFLINE_LAYOUTS");
-    if (env == nullptr || *env == '\0') {
+    if (plan.only_layouts.empty()) {
         return all;
     }
     std::vector<std::string> out;
-    const std::string wanted = std::string(",") + env + ",";
     for (const auto& l : all) {
-        if (wanted.find("," + l + ",") != std::string::npos) {
+        if (std::find(plan.only_layouts.begin(), plan.only_layouts.end(), l) != plan.only_layouts.end()) {
             out.push_back(l);
         }
     }
@@ -247,7 +245,7 @@ algo_cache& algo_selector::cache_for(const std::filesystem::path& dir) {
 phase_outcome algo_selector::select(const selection_inputs& in, sampler& timer, algo_choice& out,
                                     measurement& m) {
     const auto key = cache_key(*in.problem, *in.plan, *in.device, in.options->mode);
-    algo_cache& cache = cache_for(default_cache_dir(in.options->cache_dir));
+    algo_cache& cache = cache_for(in.options->cache_dir);
     if (!cache.load_warning().empty()) {
         m.notes.push_back(cache.load_warning());
     }

@@ -31,8 +31,9 @@ inline constexpr std::size_t scalar_slot = 256;
 [[nodiscard]] std::string operand_layout(const std::string& layout); // "TN+Dt" -> "TN"
 
 // The layouts to search for this problem: the plan's, and with M < N their D-transposed twins; narrowed by
-// $ROOFLINE_LAYOUTS ("TN,TT+Dt": tests force each layout through the verification; anything not offered is
-// ignored, and an empty result falls back to the full list).
+// plan.only_layouts (engine_settings; the app reads $ROOFLINE_LAYOUTS, "TN,TT+Dt": tests force each layout
+// through the verification; anything not offered is ignored, and an empty result falls back to the full
+// list).
 [[nodiscard]] std::vector<std::string> searched_layouts(const gemm_plan& plan, const gemm_problem& p);
 
 // Device pointers a launch reads and writes; the scale tensors only for block-scaled plans.

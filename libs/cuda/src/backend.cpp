@@ -36,11 +36,11 @@ std::string cublaslt_version_text() {
 
 class cublaslt_backend final : public gemm_backend {
   public:
-    explicit cublaslt_backend(int device)
-        : m_device(device), m_props(properties(device)), m_identity(identity(device)),
-          m_stream(make_stream()), m_handle(make_handle()), m_workspace(workspace_bytes),
-          m_scalars(scalar_slot * m_host_scalars.size()),
-          m_sampler(m_stream.get(), static_cast<std::size_t>(m_props.l2CacheSize)) {}
+    cublaslt_backend(int device, engine_settings settings)
+        : m_settings(std::move(settings)), m_device(device), m_props(properties(device)),
+          m_identity(identity(device)), m_stream(make_stream()), m_handle(make_handle()),
+          m_workspace(workspace_bytes), m_scalars(scalar_slot * m_host_scalars.size()),
+          m_sampler(m_stream.get(), static_cast<std::size_t>(m_props.l2CacheSize), m_settings.warmup_s) {}
 
     [[nodiscard]] device_identity device() const override { return m_identity; }
 
@@ -71,8 +71,12 @@ class cublaslt_backend final : public gemm_backend {
             pt.measured = std::move(m);
             return pt;
         }
+        measure_options o = options;
+        if (o.cache_dir.empty()) {
+            o.cache_dir = m_settings.cache_dir;
+        }
         try {
-            (this->*path_for(problem))(problem, options, pt, m);
+            (this->*path_for(problem))(problem, o, pt, m);
         } catch (const cuda_error& e) {
             fail(pt, e.what(), e.code() == static_cast<int>(cudaErrorMemoryAllocation));
         } catch (const std::exception& e) {
@@ -161,6 +165,7 @@ class cublaslt_backend final : public gemm_backend {
             }
             return;
         }
+        planned.plan->only_layouts = m_settings.only_layouts;
         const gemm_plan& plan = *planned.plan;
         m.layout = plan.layouts.front();
         m.notes = plan.notes;
@@ -280,6 +285,7 @@ class cublaslt_backend final : public gemm_backend {
         std::int32_t i32 = 1;
     };
 
+    engine_settings m_settings;
     int m_device;
     cudaDeviceProp m_props;
     device_identity m_identity;
@@ -303,12 +309,12 @@ bool context_lost() noexcept {
     return g_context_lost.load();
 }
 
-std::unique_ptr<gemm_backend> make_backend(std::string& why) {
+std::unique_ptr<gemm_backend> make_backend(const engine_settings& settings, std::string& why) {
     if (device_count(why) == 0) {
         return nullptr;
     }
     try {
-        return std::make_unique<cublaslt_backend>(0);
+        return std::make_unique<cublaslt_backend>(0, settings);
     } catch (const std::exception& e) {
         why = std::string("the CUDA engine could not start: ") + e.what();
         return nullptr;

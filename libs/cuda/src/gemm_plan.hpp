@@ -40,6 +40,7 @@ struct gemm_plan {
     // row-major A @ B), "NN" = A contiguous along M, "NT" = both contiguous along M/N. The fastest is kept
     // and reported.
     std::vector<std::string> layouts{"TN"};
+    std::vector<std::string> only_layouts; // engine_settings::only_layouts: the search is limited to these
     std::vector<std::string> notes;
 };
 

@@ -18,11 +18,13 @@ constexpr std::uint64_t block_timeout_ns = 5'000'000'000ull;
 // is enough: it loads the chosen kernel and fills the launch queue. Continuous sampling measures the clocks
 // the GPU sustains under its power limit (700 W on H100/H200 SXM pulls a large GEMM from 1980 to 1100-1600
 // MHz within about a second), so it first keeps the GPU busy for 1 s, counting the search and the
-// measurements just before. $ROOFLINE_WARMUP_SECONDS (0 to 10) overrides either.
+// measurements just before. engine_settings::warmup_s (the app reads $ROOFLINE_WARMUP_SECONDS, 0 to 10)
+// overrides either.
 constexpr double paced_warmup_seconds = 0.02;
 constexpr double continuous_warmup_seconds = 1.0;
 // The minimum warm-up even when the GPU is already warm: loads the chosen kernel and fills the launch queue.
 constexpr double min_warmup_seconds = 0.02;
+constexpr double max_warmup_seconds = 10.0;
 // An idle gap longer than this ends a busy period (the power controller relaxes within a few hundred ms).
 constexpr double idle_gap_seconds = 0.25;
 // Paced sampling: no single rest longer than this, whatever the sample took.
@@ -40,16 +42,11 @@ double seconds_since(clock::time_point t) {
     return std::chrono::duration<double>(clock::now() - t).count();
 }
 
-double warmup_seconds(sample_pacing pacing) {
-    const double fallback = pacing == sample_pacing::paced ? paced_warmup_seconds : continuous_warmup_seconds;
-    if (const char* env = std::getenv("ROOFLINE_WARMUP_SECONDS"); env != nullptr && *env != '\0') {
-        try {
-            return std::clamp(std::stod(env), 0.0, 10.0);
-        } catch (const std::exception&) {
-            return fallback;
-        }
+double warmup_seconds(sample_pacing pacing, std::optional<double> configured) {
+    if (configured) {
+        return std::clamp(*configured, 0.0, max_warmup_seconds);
     }
-    return fallback;
+    return pacing == sample_pacing::paced ? paced_warmup_seconds : continuous_warmup_seconds;
 }
 
 // Brackets a region for the telemetry probe (none when null). A probe that fails leaves the point measured
@@ -101,8 +98,9 @@ class release_guard {
 
 } // namespace
 
-sampler::sampler(cudaStream_t stream, std::size_t l2_bytes)
-    : m_stream(stream), m_flush(std::max<std::size_t>(l2_bytes, mib)), m_stamp(sizeof(std::uint64_t)) {
+sampler::sampler(cudaStream_t stream, std::size_t l2_bytes, std::optional<double> warmup_s)
+    : m_warmup_s(warmup_s), m_stream(stream), m_flush(std::max<std::size_t>(l2_bytes, mib)),
+      m_stamp(sizeof(std::uint64_t)) {
     int* host = nullptr;
     ROOFLINE_CUDA_CALL(cudaHostAlloc(reinterpret_cast<void**>(&host), 2 * sizeof(int), cudaHostAllocMapped));
     m_host_flags.reset(host);
@@ -192,7 +190,7 @@ std::vector<double> sampler::time_samples(const launch_fn& launch, std::size_t c
 warmup_report sampler::warm_up(const launch_fn& launch, const measure_options& o, double idle_ratio) {
     warmup_report w;
     const bool paced = o.pacing == sample_pacing::paced;
-    w.target = warmup_seconds(o.pacing);
+    w.target = warmup_seconds(o.pacing, m_warmup_s);
     w.busy_before = seconds_since(m_busy_since);
     const double warm_s = std::max(std::min(min_warmup_seconds, w.target), w.target - w.busy_before);
     const auto warm = time_samples(launch, 3, timing_mode::hot, 0.0);

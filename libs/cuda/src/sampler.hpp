@@ -37,7 +37,8 @@ class sampler {
   public:
     using clock = std::chrono::steady_clock;
 
-    sampler(cudaStream_t stream, std::size_t l2_bytes);
+    // warmup_s: engine_settings::warmup_s (the pacing's default when empty).
+    sampler(cudaStream_t stream, std::size_t l2_bytes, std::optional<double> warmup_s);
     sampler(const sampler&) = delete;
     sampler& operator=(const sampler&) = delete;
     ~sampler() = default;
@@ -79,6 +80,7 @@ class sampler {
   private:
     std::optional<double> rest_power_w(measurement_probe& probe, std::vector<std::string>& notes);
 
+    std::optional<double> m_warmup_s;
     cudaStream_t m_stream;
     // One buffer of the L2's size, allocated once: a memset over it before each cold sample evicts the
     // operands (nvbench's l2flush). Re-allocating it per sample would cost more than the GEMMs we time.

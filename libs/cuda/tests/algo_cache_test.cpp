@@ -77,19 +77,5 @@ TEST(AlgoCache, WrongShapeOfEntryCountsAsCorrupt) {
     std::filesystem::remove_all(dir);
 }
 
-TEST(AlgoCache, DefaultDirectoryPrefersTheConfiguredOne) {
-    EXPECT_EQ(default_cache_dir("/tmp/x"), std::filesystem::path("/tmp/x"));
-    const char* xdg = std::getenv("XDG_CACHE_HOME");
-    const char* home = std::getenv("HOME");
-    const auto d = default_cache_dir({});
-    if (xdg != nullptr && *xdg != '\0') {
-        EXPECT_EQ(d, std::filesystem::path(xdg) / "roofline");
-    } else if (home != nullptr && *home != '\0') {
-        EXPECT_EQ(d, std::filesystem::path(home) / ".cache" / "roofline");
-    } else {
-        EXPECT_TRUE(d.empty());
-    }
-}
-
 } // namespace
 } // namespace roofline::cuda

@@ -18,7 +18,7 @@ using pid = precision_id;
 class CudaBackend : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        s_backend = cuda::make_backend(s_why).release();
+        s_backend = cuda::make_backend({}, s_why).release();
         if (s_backend != nullptr) {
             const auto d = s_backend->device();
             std::cout << "[ device   ] " << d.name << " sm_" << d.compute_capability << ", " << d.sm_count
@@ -51,7 +51,20 @@ class CudaBackend : public ::testing::Test {
         const auto cc = s_backend->device().compute_capability;
         return cc_major() >= 9 || cc == "8.9";
     }
-    analysis_point measure(const gemm_problem& p) { return s_backend->measure(p, m_options); }
+    analysis_point measure(const gemm_problem& p) {
+        return (m_forced ? m_forced.get() : s_backend)->measure(p, m_options);
+    }
+    // Later measure() calls search only this layout (engine_settings::only_layouts); nullptr: every layout.
+    void force_layout(const char* layout) {
+        m_forced.reset();
+        if (layout != nullptr) {
+            std::string why;
+            cuda::engine_settings settings;
+            settings.only_layouts = {layout};
+            m_forced = cuda::make_backend(settings, why);
+            ASSERT_TRUE(m_forced) << why;
+        }
+    }
     static std::string describe(const analysis_point& pt) {
         std::string s = pt.label() + ": " + std::string(to_string(pt.status)) + " — " + pt.message;
         if (pt.measured && pt.measured->error) {
@@ -86,6 +99,7 @@ class CudaBackend : public ::testing::Test {
     static inline std::string s_why;
     std::filesystem::path m_dir;
     measure_options m_options;
+    std::unique_ptr<gemm_backend> m_forced;
 };
 
 TEST_F(CudaBackend, W4a16ThroughOurKernelAtDecodeAndLargeM) {
@@ -169,10 +183,10 @@ TEST_F(CudaBackend, MixedOutputsWhereCublasLtHasThem) {
 }
 
 TEST_F(CudaBackend, EveryLayoutVerifies) {
-    // Forces each layout in turn ($ROOFLINE_LAYOUTS), so the reference's indexing is checked for all four,
-    // and the corruption hook must still be caught in each.
+    // Forces each layout in turn (engine_settings::only_layouts), so the reference's indexing is checked for
+    // all four, and the corruption hook must still be caught in each.
     for (const char* layout : {"TN", "TT", "NN", "NT"}) {
-        ::setenv("ROOFLINE_LAYOUTS", layout, 1);
+        force_layout(layout);
         const auto pt = measure(make_problem(384, 256, 512, pid::fp16, {}, {}, {}, 0.25));
         expect_passed(pt);
         EXPECT_EQ(pt.measured->layout, layout);
@@ -180,14 +194,14 @@ TEST_F(CudaBackend, EveryLayoutVerifies) {
         EXPECT_EQ(measure(make_problem(384, 256, 512, pid::bf16)).status, disposition::incorrect) << layout;
         m_options.corrupt_result_for_test = false;
     }
-    ::unsetenv("ROOFLINE_LAYOUTS");
+    force_layout(nullptr);
 }
 
 TEST_F(CudaBackend, DTransposedLayoutsVerify) {
     // M < N adds the problem with M and N exchanged (D row-major) to the search. Forced here, in 16-bit and
     // FP8 inputs, with beta (C read in the exchanged layout too); the corruption hook must still be caught.
     for (const char* layout : {"TN+Dt", "TT+Dt", "NN+Dt", "NT+Dt"}) {
-        ::setenv("ROOFLINE_LAYOUTS", layout, 1);
+        force_layout(layout);
         const auto pt = measure(make_problem(64, 384, 512, pid::fp16, {}, {}, {}, 0.25));
         expect_passed(pt);
         EXPECT_EQ(pt.measured->layout, layout);
@@ -195,7 +209,7 @@ TEST_F(CudaBackend, DTransposedLayoutsVerify) {
         EXPECT_EQ(measure(make_problem(64, 384, 512, pid::bf16)).status, disposition::incorrect) << layout;
         m_options.corrupt_result_for_test = false;
     }
-    ::setenv("ROOFLINE_LAYOUTS", "TN+Dt", 1);
+    force_layout("TN+Dt");
     if (has_fp8()) {
         const auto fp8 = measure(make_problem(16, 512, 256, pid::fp8_e4m3));
         expect_passed(fp8);
@@ -206,7 +220,7 @@ TEST_F(CudaBackend, DTransposedLayoutsVerify) {
         expect_passed(int8);
         EXPECT_EQ(int8.measured->layout, "TN+Dt");
     }
-    ::unsetenv("ROOFLINE_LAYOUTS");
+    force_layout(nullptr);
     // Not forced: a small-M FP8 problem searches both, and square problems only the plan's layouts.
     if (has_fp8()) {
         const auto small = measure(make_problem(16, 1024, 512, pid::fp8_e4m3));
