@@ -15,20 +15,61 @@ namespace {
 using roofline::w4a16::position;
 
 TEST(W4a16Layout, HandWorkedPositions) {
-    // (n, k) -> lane 4g + t, word k%64/16, nibble hi + 2·half + 4·odd, byte lane·16 + word·4 + nibble/2.
+    // (n, k) -> lane 4g + t (t = k%64/16), word k%16/4, nibble hi + 2·half + 4·odd (half = k%4/2, odd = k%2),
+    // byte lane·16 + word·4 + nibble/2.
     EXPECT_EQ(position(0, 0, 64).byte, 0);
     EXPECT_EQ(position(0, 0, 64).shift, 0);
     EXPECT_EQ(position(0, 1, 64).byte, 2); // odd column: nibble 4
     EXPECT_EQ(position(0, 1, 64).shift, 0);
     EXPECT_EQ(position(8, 0, 64).byte, 0); // row g + 8: nibble 1, the high half of byte 0
     EXPECT_EQ(position(8, 0, 64).shift, 4);
-    EXPECT_EQ(position(0, 8, 64).byte, 1);          // column + 8: nibble 2
-    EXPECT_EQ(position(9, 9, 64).byte, 4 * 16 + 3); // g 1, t 0 -> lane 4; nibble 1 + 2 + 4 = 7
+    EXPECT_EQ(position(0, 2, 64).byte, 1);           // column + 2: half 1, nibble 2
+    EXPECT_EQ(position(0, 4, 64).byte, 4);           // column + 4: the next k-tile's word
+    EXPECT_EQ(position(0, 8, 64).byte, 8);           // word 2
+    EXPECT_EQ(position(0, 16, 64).byte, 16);         // column 16: t 1, lane 1
+    EXPECT_EQ(position(9, 9, 64).byte, 4 * 16 + 10); // g 1, t 0 -> lane 4; word 2; nibble 1 + 4 = 5
     EXPECT_EQ(position(9, 9, 64).shift, 4);
-    EXPECT_EQ(position(3, 6, 64).byte, 15 * 16); // g 3, t 3 -> lane 15
-    EXPECT_EQ(position(0, 16, 64).byte, 4);      // second k-tile: word 1
-    EXPECT_EQ(position(0, 64, 128).byte, 512);   // second chunk along K
-    EXPECT_EQ(position(16, 0, 128).byte, 1024);  // second row tile: after K/64 = 2 chunks
+    EXPECT_EQ(position(3, 6, 64).byte, 12 * 16 + 5); // g 3, t 0 -> lane 12; word 1; nibble 2
+    EXPECT_EQ(position(3, 6, 64).shift, 0);
+    EXPECT_EQ(position(5, 63, 64).byte, 23 * 16 + 15); // g 5, t 3 -> lane 23; word 3; nibble 2 + 4 = 6
+    EXPECT_EQ(position(5, 63, 64).shift, 0);
+    EXPECT_EQ(position(0, 64, 128).byte, 512);  // second chunk along K
+    EXPECT_EQ(position(16, 0, 128).byte, 1024); // second row tile: after K/64 = 2 chunks
+}
+
+TEST(W4a16Layout, ElementOfInvertsPosition) {
+    for (int lane = 0; lane < 32; ++lane) {
+        for (int word = 0; word < 4; ++word) {
+            for (int nibble = 0; nibble < 8; ++nibble) {
+                const auto e = roofline::w4a16::element_of(lane, word, nibble);
+                const auto p = position(e.row, e.col, 64);
+                ASSERT_EQ(p.byte, lane * 16 + word * 4 + nibble / 2) << lane << " " << word << " " << nibble;
+                ASSERT_EQ(p.shift, 4 * (nibble % 2));
+            }
+        }
+    }
+}
+
+TEST(W4a16Layout, LaneFragmentsFollowTheMmaAndItsActivationRun) {
+    // The m16n8k16 A fragment (PTX ISA): register r of lane (g, t) holds rows g + 8·(r%2), logical columns
+    // 2t + 8·(r/2) and +1 of the k-tile, the lower column in the lower half. dequant turns word j's nibbles
+    // {r, r + 4} into register r. B register h of the same lane holds logical rows 2t + 8h, +1, column g.
+    // Logical column c of k-tile j must be the same physical column for A and for B: physical
+    // 16t + 4j + 2h + e for logical 8h + 2t + e, i.e. the lane's B fragments are columns 16t .. 16t + 15.
+    for (int lane = 0; lane < 32; ++lane) {
+        const int g = lane / 4;
+        const int t = lane % 4;
+        for (int j = 0; j < 4; ++j) {
+            for (int r = 0; r < 4; ++r) {
+                for (int e = 0; e < 2; ++e) {
+                    const auto el = roofline::w4a16::element_of(lane, j, r + 4 * e);
+                    EXPECT_EQ(el.row, g + 8 * (r % 2));
+                    const int h = r / 2; // A's column half = the B register holding the same logical k
+                    EXPECT_EQ(el.col, 16 * t + 4 * j + 2 * h + e);
+                }
+            }
+        }
+    }
 }
 
 TEST(W4a16Layout, EveryNibbleUsedOnce) {
