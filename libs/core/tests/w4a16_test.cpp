@@ -176,6 +176,139 @@ TEST(Int4Gemm, FragmentWordsHandWorked) {
     EXPECT_EQ(roofline::int4_gemm::c_col(6, 3), 5);
 }
 
+// The PTX ISA's fragment tables ("Matrix Fragments for mma.m16n8k64" and "mma.m8n8k32", .s4/.u4), written
+// here in the ISA's own terms (element index i, groupID, threadID_in_group) and independently of
+// int4_layout.hpp, so a wrong assumption shared by the kernel and emulate_kernel fails here.
+struct isa_element {
+    int row;
+    int col;
+};
+isa_element isa_m16n8k64_a(int lane, int i) { // a0..a31, 8 per .b32 register, a0 in the low bits
+    const int group_id = lane >> 2;
+    const int tig = lane % 4;
+    const int row = (i < 8 || (i >= 16 && i < 24)) ? group_id : group_id + 8;
+    const int col = i < 16 ? tig * 8 + (i & 0x7) : tig * 8 + (i & 0x7) + 32;
+    return {row, col};
+}
+isa_element isa_m16n8k64_b(int lane, int i) { // b0..b15: row = k, col = n
+    const int group_id = lane >> 2;
+    const int tig = lane % 4;
+    return {i < 8 ? tig * 8 + (i & 0x7) : tig * 8 + (i & 0x7) + 32, group_id};
+}
+isa_element isa_m16n8k64_c(int lane, int i) { // c0..c3
+    const int group_id = lane >> 2;
+    const int tig = lane % 4;
+    return {i < 2 ? group_id : group_id + 8, tig * 2 + (i & 0x1)};
+}
+isa_element isa_m8n8k32_a(int lane, int i) { // a0..a7 in one register
+    return {lane >> 2, (lane % 4) * 8 + i};
+}
+isa_element isa_m8n8k32_b(int lane, int i) { // b0..b7: row = k, col = n
+    return {(lane % 4) * 8 + i, lane >> 2};
+}
+isa_element isa_m8n8k32_c(int lane, int i) { // c0, c1
+    return {lane >> 2, (lane % 4) * 2 + i};
+}
+
+TEST(Int4Gemm, FragmentAddressingFollowsThePtxIsaTables) {
+    namespace ig = roofline::int4_gemm;
+    const std::int64_t k = 128; // A and B K-contiguous, two s4 per byte
+    const auto storage = [&](std::int64_t row, std::int64_t col) { return row * k + col; }; // nibble index
+    for (int lane = 0; lane < 32; ++lane) {
+        for (int reg = 0; reg < 4; ++reg) {
+            for (int e = 0; e < 8; ++e) { // element e of the register: bits 4e..4e+3, a_{8·reg + e}
+                const auto want = isa_m16n8k64_a(lane, 8 * reg + e);
+                EXPECT_EQ(2 * ig::a_word(0, 0, lane, reg, k) + e, storage(want.row, want.col))
+                    << "A lane " << lane << " reg " << reg << " element " << e;
+            }
+        }
+        for (int reg = 0; reg < 2; ++reg) {
+            for (int e = 0; e < 8; ++e) {
+                const auto want = isa_m16n8k64_b(lane, 8 * reg + e);
+                // B is stored N×K: column n of the mma's K×N operand is row n of storage.
+                EXPECT_EQ(2 * ig::b_word(0, 0, lane, reg, k) + e, storage(want.col, want.row))
+                    << "B lane " << lane << " reg " << reg << " element " << e;
+            }
+        }
+        for (int reg = 0; reg < 4; ++reg) {
+            const auto want = isa_m16n8k64_c(lane, reg);
+            EXPECT_EQ(ig::c_row(lane, reg), want.row);
+            EXPECT_EQ(ig::c_col(lane, reg), want.col);
+        }
+    }
+}
+
+TEST(Int4Gemm, TuringPiecesComposeTheM16n8k64Tile) {
+    // On random registers, the four m8n8k32 products of the kernel's sm_75 path (each evaluated by the ISA's
+    // m8n8k32 tables) must equal one m16n8k64 (evaluated by its tables).
+    namespace ig = roofline::int4_gemm;
+    std::mt19937 gen(5);
+    std::uint32_t ra[32][4];
+    std::uint32_t rb[32][2];
+    for (int l = 0; l < 32; ++l) {
+        for (auto& r : ra[l]) {
+            r = static_cast<std::uint32_t>(gen());
+        }
+        for (auto& r : rb[l]) {
+            r = static_cast<std::uint32_t>(gen());
+        }
+    }
+    const auto s4 = [](std::uint32_t w, int e) {
+        const int v = static_cast<int>((w >> (4 * e)) & 0xFu);
+        return v >= 8 ? v - 16 : v;
+    };
+    // The operands as matrices, read back through the m16n8k64 tables.
+    int a[16][64] = {};
+    int b[64][8] = {};
+    for (int l = 0; l < 32; ++l) {
+        for (int i = 0; i < 32; ++i) {
+            const auto el = isa_m16n8k64_a(l, i);
+            a[el.row][el.col] = s4(ra[l][i / 8], i % 8);
+        }
+        for (int i = 0; i < 16; ++i) {
+            const auto el = isa_m16n8k64_b(l, i);
+            b[el.row][el.col] = s4(rb[l][i / 8], i % 8);
+        }
+    }
+    for (int l = 0; l < 32; ++l) {
+        int d[4] = {0, 0, 0, 0};
+        for (int p = 0; p < ig::turing_piece_count; ++p) {
+            const auto piece = ig::turing_piece_at(p);
+            // m8n8k32 on registers a_reg (all lanes) and b_reg: C(i, j) = Σ_kk A8(i, kk)·B8(kk, j).
+            for (int ci = 0; ci < 2; ++ci) {
+                const auto c_el = isa_m8n8k32_c(l, ci);
+                int sum = 0;
+                for (int kk = 0; kk < 32; ++kk) {
+                    int av = 0;
+                    int bv = 0;
+                    for (int src = 0; src < 32; ++src) {
+                        for (int e = 0; e < 8; ++e) {
+                            const auto ae = isa_m8n8k32_a(src, e);
+                            if (ae.row == c_el.row && ae.col == kk) {
+                                av = s4(ra[src][piece.a_reg], e);
+                            }
+                            const auto be = isa_m8n8k32_b(src, e);
+                            if (be.row == kk && be.col == c_el.col) {
+                                bv = s4(rb[src][piece.b_reg], e);
+                            }
+                        }
+                    }
+                    sum += av * bv;
+                }
+                d[2 * piece.c_half + ci] += sum;
+            }
+        }
+        for (int ci = 0; ci < 4; ++ci) {
+            const auto el = isa_m16n8k64_c(l, ci);
+            int want = 0;
+            for (int kk = 0; kk < 64; ++kk) {
+                want += a[el.row][kk] * b[kk][el.col];
+            }
+            ASSERT_EQ(d[ci], want) << "lane " << l << " c" << ci;
+        }
+    }
+}
+
 TEST(Int4Gemm, KernelEmulationMatchesReference) {
     const std::int64_t m = 32, n = 16, k = 128;
     std::mt19937 gen(11);

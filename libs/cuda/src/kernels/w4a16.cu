@@ -21,6 +21,8 @@
 //   chunk instead of a multiply per weight, and no rounding of the scaled weight to 16 bits.
 // - tiles > 1 reuses each activation fragment for several row tiles: at M = 16 one tile would read four
 //   times the weight's bytes of activations from L2.
+// Three ways of getting the bytes in are compiled (config::stages, config::bulk): registers (the default, the
+// fastest measured), a per-warp cp.async ring, and the copy engine; docs/THEORY.md ("W4A16") has the numbers.
 #include "cuda_call.hpp"
 #include "kernels/w4a16.hpp"
 #include "roofline/core/w4a16_layout.hpp"
@@ -245,8 +247,9 @@ struct stage {
 };
 
 // MT: m-subtiles of 8 per block (1 or 2); TW: row tiles per block; D: chunks per tile per warp per step.
-// Two blocks per SM (128 registers) where one step is 4 chunks per warp; one where it is 8, whose two stages
-// need more than 128 registers without spilling. Either way ~32-64 KB per SM are in flight.
+// Two blocks per SM (128 registers, no spills at tiles·depth = 4, the compiled set): ~32 KB per SM in flight.
+// A step of 8 chunks per warp needs more than 128 registers for its two stages; it was never faster (run 3
+// predecessor sweeps in bench/w4a16/results/iterations), so it is not compiled.
 template <typename T, int MT, int TW, int D>
 __global__ void __launch_bounds__(block_threads, (TW * D >= 8 ? 1 : 2)) stream_kernel(params p) {
     constexpr int MROWS = 8 * MT;
@@ -300,7 +303,8 @@ __global__ void __launch_bounds__(block_threads, (TW * D >= 8 ? 1 : 2)) stream_k
                 for (int tw = 0; tw < TW; ++tw) {
                     if (tw < tiles_here) {
                         st.w[d][tw] = load_stream(
-                            wbase + (static_cast<std::int64_t>(tw) * chunks_k + i * block_warps) * 32, policy);
+                            wbase + (static_cast<std::int64_t>(tw) * chunks_k + i * block_warps) * 32,
+                            policy);
                         st.s[d][tw] = load_scale_pair(sbase + srow + tw * 16);
                     }
                 }
@@ -372,9 +376,10 @@ __global__ void __launch_bounds__(block_threads, (TW * D >= 8 ? 1 : 2)) stream_k
     finish<T, MT, TW>(p, acc, red, am_last);
 }
 
-// ---- the ring kernel: the same work split, the loads through cp.async into a per-warp shared-memory ring ----
-// Registers hold one step in flight at most (the register kernel's measured ceiling was ~2.1 TB/s, ~32 KB per
-// SM in flight); a ring of S stages keeps S - 1 steps in flight per warp without registers. Every lane reads
+// ---- the ring kernel: the same work split, the loads through cp.async into a per-warp shared-memory ring
+// ---- Written to test whether the register kernel's ~2.1 TB/s plateau is a bytes-in-flight limit: a ring of
+// S stages keeps S - 1 steps in flight per warp without registers. Measured (run 3): slower than the register
+// kernel everywhere, more stages no help, so the engine never picks it; kept for the sweep. Every lane reads
 // back exactly the weight and activation bytes it copied, so those need no barrier; the scales of a chunk (16
 // halves of one row tile) are copied by lanes 0..7 and read by all, hence one __syncwarp per step.
 template <int MT, int TW, int D>
@@ -458,7 +463,8 @@ __global__ void __launch_bounds__(block_threads, 1) ring_kernel(params p) {
                 for (int tw = 0; tw < TW; ++tw) {
                     if (tw < tiles_here) {
                         cp_async16_hint(st + static_cast<std::uint32_t>((d * TW + tw) * 512 + lane * 16),
-                                        wbase + (static_cast<std::int64_t>(tw) * chunks_k + i * block_warps) * 32,
+                                        wbase +
+                                            (static_cast<std::int64_t>(tw) * chunks_k + i * block_warps) * 32,
                                         policy);
                         if (lane < 8) {
                             cp_async4(st + static_cast<std::uint32_t>(L::w_bytes + L::x_bytes +
@@ -571,19 +577,20 @@ void ring_one(const params& p, dim3 grid, cudaStream_t stream) {
 }
 
 // ---- the bulk kernel: each step's weights, scales and activations arrive by the copy engine ----
-// The register and ring kernels stall near 2.1-2.3 TB/s on the H200 whatever their depth (3 to 6 stages
-// measured the same): per-thread loads are bounded by what one SM can keep outstanding, not by registers.
-// Here one thread per block asks the copy engine (cp.async.bulk, plain sm_90) for a whole step: 8 consecutive
+// The second test of the bytes-in-flight hypothesis, with no per-thread load limits at all: one thread per
+// block asks the copy engine (cp.async.bulk, plain sm_90) for a whole step: 8 consecutive
 // chunks of each of the block's row tiles (4 KB contiguous per tile), the scale rows they touch and the
-// activation rows, completing on one mbarrier per stage; the 8 warps then take one chunk each.
+// activation rows, completing on one mbarrier per stage; the 8 warps then take one chunk each. Measured (run
+// 3, 48-96 KB per SM in flight): verified, slower than the register kernel everywhere; kept for the sweep and
+// as the base of a copy-engine design once the plateau's cause is known.
 template <int MT, int TW>
 struct bulk_layout {
-    static constexpr int chunks = block_warps;                  // per tile per stage: one per warp
-    static constexpr int w_bytes = TW * chunks * 512;           // [tw][chunk][lane] uint4
-    static constexpr int x_row = chunks * 64 * 2 + 16;          // one activation row, padded: no bank conflicts
-    static constexpr int x_bytes = 8 * MT * x_row;              // rows 0 .. 8·MT - 1
-    static constexpr int max_groups = chunks + 1;               // scale rows a 512-wide step can touch
-    static constexpr int s_bytes = max_groups * TW * 32;        // [group - first][tw][16 halves]
+    static constexpr int chunks = block_warps;           // per tile per stage: one per warp
+    static constexpr int w_bytes = TW * chunks * 512;    // [tw][chunk][lane] uint4
+    static constexpr int x_row = chunks * 64 * 2 + 16;   // one activation row, padded: no bank conflicts
+    static constexpr int x_bytes = 8 * MT * x_row;       // rows 0 .. 8·MT - 1
+    static constexpr int max_groups = chunks + 1;        // scale rows a 512-wide step can touch
+    static constexpr int s_bytes = max_groups * TW * 32; // [group - first][tw][16 halves]
     static constexpr int stage_bytes = w_bytes + x_bytes + s_bytes;
     static_assert(stage_bytes % 16 == 0, "bulk copies land on 16-byte boundaries");
 };
@@ -597,28 +604,29 @@ __device__ __forceinline__ void mbar_expect_tx(std::uint32_t bar, unsigned bytes
 __device__ __forceinline__ void mbar_wait(std::uint32_t bar, unsigned parity) {
     unsigned done = 0;
     for (long long spin = 0; done == 0; ++spin) {
-        asm volatile("{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
-                     : "=r"(done)
-                     : "r"(bar), "r"(parity)
-                     : "memory");
+        asm volatile(
+            "{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
+            : "=r"(done)
+            : "r"(bar), "r"(parity)
+            : "memory");
         if (spin > (1ll << 26)) {
             __trap(); // a copy that never lands is a bug: fail the launch rather than hang the GPU
         }
     }
 }
-__device__ __forceinline__ void bulk_copy(std::uint32_t dst, const void* src, unsigned bytes, std::uint32_t bar) {
-    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
-                     dst),
-                 "l"(src), "r"(bytes), "r"(bar)
-                 : "memory");
+__device__ __forceinline__ void bulk_copy(std::uint32_t dst, const void* src, unsigned bytes,
+                                          std::uint32_t bar) {
+    asm volatile(
+        "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(dst),
+        "l"(src), "r"(bytes), "r"(bar)
+        : "memory");
 }
 __device__ __forceinline__ void bulk_copy_hint(std::uint32_t dst, const void* src, unsigned bytes,
                                                std::uint32_t bar, std::uint64_t policy) {
-    asm volatile(
-        "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint [%0], [%1], %2, [%3], %4;" ::
-            "r"(dst),
-        "l"(src), "r"(bytes), "r"(bar), "l"(policy)
-        : "memory");
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint [%0], "
+                 "[%1], %2, [%3], %4;" ::"r"(dst),
+                 "l"(src), "r"(bytes), "r"(bar), "l"(policy)
+                 : "memory");
 }
 
 template <typename T, int MT, int TW, int S>
@@ -656,7 +664,8 @@ __global__ void __launch_bounds__(block_threads, 1) bulk_kernel(params p) {
     __syncthreads();
 
     // The stage's chunks [kc0, kc0 + n_chunks) and the scale rows [g_first, g_last] they touch.
-    auto stage_chunks = [&](int step, std::int64_t& kc0, int& n_chunks, std::int64_t& g_first, int& n_groups) {
+    auto stage_chunks = [&](int step, std::int64_t& kc0, int& n_chunks, std::int64_t& g_first,
+                            int& n_groups) {
         kc0 = kc_begin + static_cast<std::int64_t>(step) * L::chunks;
         n_chunks = static_cast<int>(kc_end - kc0 < L::chunks ? kc_end - kc0 : L::chunks);
         g_first = kc0 * 64 / p.group;
@@ -687,18 +696,19 @@ __global__ void __launch_bounds__(block_threads, 1) bulk_kernel(params p) {
         const auto* wbytes = reinterpret_cast<const char*>(p.w);
         for (int tw = 0; tw < tiles_here; ++tw) {
             bulk_copy_hint(base + static_cast<std::uint32_t>(tw * L::chunks * 512),
-                           wbytes + ((tile0 + tw) * chunks_k + kc0) * 512, static_cast<unsigned>(n_chunks * 512),
-                           bar, policy);
+                           wbytes + ((tile0 + tw) * chunks_k + kc0) * 512,
+                           static_cast<unsigned>(n_chunks * 512), bar, policy);
         }
         const T* x = static_cast<const T*>(p.x);
         for (int r = 0; r < mrows; ++r) {
-            bulk_copy(base + static_cast<std::uint32_t>(L::w_bytes + r * L::x_row), x + (m0 + r) * p.k + kc0 * 64,
-                      static_cast<unsigned>(n_chunks * 128), bar);
+            bulk_copy(base + static_cast<std::uint32_t>(L::w_bytes + r * L::x_row),
+                      x + (m0 + r) * p.k + kc0 * 64, static_cast<unsigned>(n_chunks * 128), bar);
         }
         const T* scales = static_cast<const T*>(p.scales);
         for (int gi = 0; gi < n_groups; ++gi) {
             bulk_copy(base + static_cast<std::uint32_t>(L::w_bytes + L::x_bytes + gi * TW * 32),
-                      scales + (g_first + gi) * p.n + tile0 * 16, static_cast<unsigned>(tiles_here * 32), bar);
+                      scales + (g_first + gi) * p.n + tile0 * 16, static_cast<unsigned>(tiles_here * 32),
+                      bar);
         }
     };
 
@@ -785,8 +795,8 @@ void bulk_one(const params& p, dim3 grid, cudaStream_t stream) {
     constexpr int bytes = bulk_smem_bytes<MT, TW, S>();
     static_assert(bytes <= 227 * 1024, "over the H100/H200 shared-memory limit of one block");
     static const bool configured = [] {
-        ROOFLINE_CUDA_CALL(
-            cudaFuncSetAttribute(bulk_kernel<T, MT, TW, S>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(bulk_kernel<T, MT, TW, S>,
+                                                cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
         return true;
     }();
     (void)configured;
@@ -845,9 +855,9 @@ void launch_stream(const params& p, const config& cfg, dim3 grid, cudaStream_t s
     case 401:
         return stream_one<T, MT, 4, 1>(p, grid, s);
     default:
-        throw std::invalid_argument("W4A16: tiles = " + std::to_string(cfg.tiles) + ", depth = " +
-                                    std::to_string(cfg.depth) + ", stages = " + std::to_string(cfg.stages) +
-                                    " is not compiled (see launch_stream)");
+        throw std::invalid_argument(
+            "W4A16: tiles = " + std::to_string(cfg.tiles) + ", depth = " + std::to_string(cfg.depth) +
+            ", stages = " + std::to_string(cfg.stages) + " is not compiled (see launch_stream)");
     }
 }
 
@@ -903,7 +913,8 @@ __global__ void pack_kernel(const std::uint8_t* codes, std::uint32_t* w, std::in
         std::uint32_t q = 0;
         for (int nib = 0; nib < 8; ++nib) {
             const auto e = layout::element_of(lane, word, nib);
-            q |= static_cast<std::uint32_t>(codes[(tile * 16 + e.row) * k + kc * 64 + e.col] & 0xFu) << (4 * nib);
+            q |= static_cast<std::uint32_t>(codes[(tile * 16 + e.row) * k + kc * 64 + e.col] & 0xFu)
+                 << (4 * nib);
         }
         w[i] = q;
     }
@@ -961,8 +972,9 @@ int grid_for(std::int64_t work) {
 } // namespace
 
 config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count) {
-    // The register kernel with four row tiles per block: the best of the H200 sweep of run 3's predecessor
-    // (bench/w4a16/README.md) at every point but M > 4 on 4096², where one tile per block (256 blocks) won.
+    // The register kernel with four row tiles per block: the best of the H200 sweeps (bench/w4a16/results,
+    // run 3 and the iterations before it) at every point but M > 4 on 4096², where one tile per block (256
+    // blocks) won. The ring and bulk kernels lost everywhere; they are reached only through a forced config.
     config c;
     const std::int64_t mrows = std::min<std::int64_t>(m, 16);
     const std::int64_t n_tiles = n / 16;
@@ -1019,7 +1031,8 @@ void gemm(const gemm_args& a, const config& cfg, cudaStream_t stream) {
     const dim3 grid(static_cast<unsigned>(m_chunks), static_cast<unsigned>(n_blocks),
                     static_cast<unsigned>(p.splits));
     if (a.type == CUDA_R_16F) {
-        mt == 1 ? launch_stream<__half, 1>(p, cfg, grid, stream) : launch_stream<__half, 2>(p, cfg, grid, stream);
+        mt == 1 ? launch_stream<__half, 1>(p, cfg, grid, stream)
+                : launch_stream<__half, 2>(p, cfg, grid, stream);
     } else {
         mt == 1 ? launch_stream<__nv_bfloat16, 1>(p, cfg, grid, stream)
                 : launch_stream<__nv_bfloat16, 2>(p, cfg, grid, stream);
