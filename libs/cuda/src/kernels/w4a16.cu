@@ -595,13 +595,43 @@ struct bulk_layout {
     static_assert(stage_bytes % 16 == 0, "bulk copies land on 16-byte boundaries");
 };
 
+// The copy engine, mbarrier transactions and the async-proxy fence are sm_90 features: on the older targets
+// of a multi-arch build the helpers trap (bulk_one refuses such a GPU before launching).
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+#define ROOFLINE_W4A16_BULK 1
+#else
+#define ROOFLINE_W4A16_BULK 0
+#endif
+
 __device__ __forceinline__ void mbar_init(std::uint32_t bar, unsigned count) {
+#if ROOFLINE_W4A16_BULK
     asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(bar), "r"(count) : "memory");
+#else
+    (void)bar, (void)count;
+    __trap();
+#endif
+}
+__device__ __forceinline__ void mbar_init_fence() {
+#if ROOFLINE_W4A16_BULK
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+#endif
+}
+// The slot was last read by ordinary loads; order those before the copy engine's writes.
+__device__ __forceinline__ void async_proxy_fence() {
+#if ROOFLINE_W4A16_BULK
+    asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+#endif
 }
 __device__ __forceinline__ void mbar_expect_tx(std::uint32_t bar, unsigned bytes) {
+#if ROOFLINE_W4A16_BULK
     asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(bytes) : "memory");
+#else
+    (void)bar, (void)bytes;
+    __trap();
+#endif
 }
 __device__ __forceinline__ void mbar_wait(std::uint32_t bar, unsigned parity) {
+#if ROOFLINE_W4A16_BULK
     unsigned done = 0;
     for (long long spin = 0; done == 0; ++spin) {
         asm volatile(
@@ -613,20 +643,34 @@ __device__ __forceinline__ void mbar_wait(std::uint32_t bar, unsigned parity) {
             __trap(); // a copy that never lands is a bug: fail the launch rather than hang the GPU
         }
     }
+#else
+    (void)bar, (void)parity;
+    __trap();
+#endif
 }
 __device__ __forceinline__ void bulk_copy(std::uint32_t dst, const void* src, unsigned bytes,
                                           std::uint32_t bar) {
+#if ROOFLINE_W4A16_BULK
     asm volatile(
         "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(dst),
         "l"(src), "r"(bytes), "r"(bar)
         : "memory");
+#else
+    (void)dst, (void)src, (void)bytes, (void)bar;
+    __trap();
+#endif
 }
 __device__ __forceinline__ void bulk_copy_hint(std::uint32_t dst, const void* src, unsigned bytes,
                                                std::uint32_t bar, std::uint64_t policy) {
+#if ROOFLINE_W4A16_BULK
     asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint [%0], "
                  "[%1], %2, [%3], %4;" ::"r"(dst),
                  "l"(src), "r"(bytes), "r"(bar), "l"(policy)
                  : "memory");
+#else
+    (void)dst, (void)src, (void)bytes, (void)bar, (void)policy;
+    __trap();
+#endif
 }
 
 template <typename T, int MT, int TW, int S>
@@ -659,7 +703,7 @@ __global__ void __launch_bounds__(block_threads, 1) bulk_kernel(params p) {
         for (int s = 0; s < S; ++s) {
             mbar_init(bar0 + 8 * s, 1);
         }
-        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+        mbar_init_fence();
     }
     __syncthreads();
 
@@ -690,8 +734,7 @@ __global__ void __launch_bounds__(block_threads, 1) bulk_kernel(params p) {
         const std::uint32_t bar = bar0 + 8 * slot;
         const unsigned bytes = static_cast<unsigned>(tiles_here * n_chunks * 512 + mrows * n_chunks * 128 +
                                                      n_groups * tiles_here * 32);
-        // The slot was last read by ordinary loads; order those before the copy engine's writes.
-        asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+        async_proxy_fence();
         mbar_expect_tx(bar, bytes);
         const auto* wbytes = reinterpret_cast<const char*>(p.w);
         for (int tw = 0; tw < tiles_here; ++tw) {
@@ -794,6 +837,16 @@ template <typename T, int MT, int TW, int S>
 void bulk_one(const params& p, dim3 grid, cudaStream_t stream) {
     constexpr int bytes = bulk_smem_bytes<MT, TW, S>();
     static_assert(bytes <= 227 * 1024, "over the H100/H200 shared-memory limit of one block");
+    int dev = 0;
+    int major = 0;
+    ROOFLINE_CUDA_CALL(cudaGetDevice(&dev));
+    ROOFLINE_CUDA_CALL(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev));
+    if (major < 9) {
+        throw std::invalid_argument(
+            "W4A16: the bulk kernel (config::bulk) needs the copy engine of sm_90 or newer; "
+            "this GPU is sm_" +
+            std::to_string(major) + "x");
+    }
     static const bool configured = [] {
         ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(bulk_kernel<T, MT, TW, S>,
                                                 cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
