@@ -20,6 +20,11 @@ ROOF_TBS = 4.8  # H200 datasheet HBM3e bandwidth
 SHAPES = [(4096, 4096), (14336, 4096), (4096, 14336), (28672, 8192), (8192, 28672)]
 SMALL_M = [1, 2, 4, 8, 16]
 LARGE_M = [1024, 4096]
+# (row tiles, depth, stages, bulk) compiled in w4a16.cu: stages 0 is the register kernel, bulk 0 with stages
+# > 0 the cp.async ring, bulk 1 the copy-engine kernel (--bulk 1 adds those).
+CONFIGS = [(4, 1, 0, 0), (2, 2, 0, 0), (1, 4, 0, 0), (4, 1, 3, 0), (4, 1, 4, 0), (4, 1, 6, 0), (2, 2, 3, 0),
+           (2, 2, 4, 0)]
+BULK_CONFIGS = [(4, 0, 4, 1), (4, 0, 3, 1), (2, 0, 4, 1), (2, 0, 6, 1), (1, 0, 8, 1)]
 
 
 def load(lib_dir):
@@ -28,7 +33,7 @@ def load(lib_dir):
     lib.rl_last_error.restype = ctypes.c_char_p
     lib.rl_w4a16_workspace_bytes.restype = ctypes.c_ulonglong
     lib.rl_w4a16_workspace_bytes.argtypes = [ll, ll]
-    lib.rl_w4a16_gemm.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, i, i, vp, vp]
+    lib.rl_w4a16_gemm.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, i, i, i, vp, vp]
     lib.rl_w4a16_pack.argtypes = [vp, vp, ll, ll, vp]
     lib.rl_w4a16_dequantize.argtypes = [vp, vp, vp, i, ll, ll, ll, vp]
     lib.rl_w4a16_check.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, vp]
@@ -62,15 +67,15 @@ class Problem:
         self.ws = torch.zeros(lib.rl_w4a16_workspace_bytes(m, n), dtype=torch.uint8, device="cuda")
         self.bf16 = 1 if dtype == torch.bfloat16 else 0
 
-        self.used = (ctypes.c_int * 3)()
+        self.used = (ctypes.c_int * 5)()
         self.args = (self.x.data_ptr(), self.w.data_ptr(), self.scales.data_ptr(), self.out.data_ptr(), self.bf16,
                      m, n, k, group, n, 1, self.ws.data_ptr())
         self.stream = stream()
 
-    def run(self, cfg=None, pipelined=False):
-        """cfg (warps_n, chunks, splits) or None for the kernel's own choice; pipelined picks the second kernel."""
-        wn, ch, sp = cfg if cfg else (0, 0, 0)
-        ok(self.lib, self.lib.rl_w4a16_gemm(*self.args, wn, ch, sp, int(pipelined), self.used, self.stream))
+    def run(self, cfg=None):
+        """cfg (tiles, depth, splits, stages, bulk) or None for the kernel's own choice (choose_config)."""
+        tw, d, sp, st, bk = cfg if cfg else (0, 0, 0, 0, 0)
+        ok(self.lib, self.lib.rl_w4a16_gemm(*self.args, tw, d, sp, st, bk, self.used, self.stream))
         return tuple(self.used)
 
     def dequantized(self):
@@ -92,13 +97,13 @@ def rel_error(out, ref):
 def host_position(n, k, K):
     """roofline/core/w4a16_layout.hpp's position(), vectorised: the check that the GPU pack matches it."""
     chunk = (n // 16) * (K // 64) + k // 64
-    row, col, word = n % 16, k % 16, (k % 64) // 16
-    g, hi, half, t, odd = row % 8, row // 8, col // 8, (col % 8) // 2, col % 2
+    row, col = n % 16, k % 64
+    g, hi, t, word, half, odd = row % 8, row // 8, col // 16, (col % 16) // 4, (col % 4) // 2, col % 2
     nib = hi + 2 * half + 4 * odd
     return chunk * 512 + (4 * g + t) * 16 + word * 4 + nib // 2, 4 * (nib % 2)
 
 
-def verify(lib, log):
+def verify(lib, log, configs):
     failures = 0
     # 1. GPU packing == the host layout formula.
     n, k = 48, 256
@@ -117,14 +122,13 @@ def verify(lib, log):
             p = Problem(lib, m, n, k, gsz, dtype, seed=m + n + k)
             ref = p.reference()
             worst = 0.0
-            cfgs = [(None, False), (None, True)]
+            cfgs = [None]
             if n == 256:
-                cfgs += [((wn, ch, sp), False) for wn in (8, 4, 2) for ch in (4, 8) for sp in (1, 3)]
-                cfgs += [((wn, ch, sp), True) for wn in (8, 4, 2) for ch in (2, 4) for sp in (1, 3)]
-            for cfg, pipelined in cfgs:
+                cfgs += [(tw, d, sp, st, bk) for (tw, d, st, bk) in configs for sp in (1, 3)]
+            for cfg in cfgs:
                 p.out.fill_(float("nan"))
-                p.run(cfg, pipelined)
-                p.run(cfg, pipelined)  # twice: the workspace and counters must come back clean
+                p.run(cfg)
+                p.run(cfg)  # twice: the workspace and counters must come back clean
                 e = rel_error(p.out, ref)
                 worst = max(worst, e if e == e else 1.0)
             tol = 4e-3 if dtype == torch.float16 else 2e-2
@@ -150,7 +154,12 @@ def verify(lib, log):
     b = torch.randint(-8, 8, (n, k), dtype=torch.int8, device="cuda")
     pk = lambda v: (((v[:, 0::2].int() & 0xF) | ((v[:, 1::2].int() & 0xF) << 4)) & 0xFF).to(torch.uint8).contiguous()
     c = torch.empty((m, n), dtype=torch.int32, device="cuda")
-    ok(lib, lib.rl_int4_gemm(pk(a).data_ptr(), pk(b).data_ptr(), c.data_ptr(), m, n, k, stream()))
+    # The packed operands are named so they live until the kernel has run: a temporary's memory returns to
+    # PyTorch's caching allocator as soon as data_ptr() has been read, and the next temporary (the other
+    # operand, or pk's own intermediates) is carved from it before the kernel runs. Runs 1 and 2 passed
+    # temporaries, which is why this check printed WRONG there.
+    pa, pb = pk(a), pk(b)
+    ok(lib, lib.rl_int4_gemm(pa.data_ptr(), pb.data_ptr(), c.data_ptr(), m, n, k, stream()))
     ref = (a.double() @ b.double().t()).to(torch.int32)
     same = bool((c == ref).all())
     failures += not same
@@ -162,6 +171,38 @@ def verify(lib, log):
             f" a-only-swapped={(swap(a).double() @ b.double().t())[0, :4].tolist()}")
     torch.cuda.synchronize()
     return failures
+
+
+def name(c):
+    tw, d, sp, st, bk = c
+    kind = "bulk" if bk else ("ring" if st else "register")
+    return f"{kind} tiles {tw}" + ("" if bk else f" depth {d}") + (f" stages {st}" if st else "") + f" splits {sp}"
+
+
+def probe_bulk(lib):
+    """The copy-engine kernel alone, every config, small and large shapes, FP16 and BF16: 0 when all pass."""
+    failures = 0
+    cases = [(m, 256, 1024, g) for m in (1, 9, 16, 33) for g in (64, 128, 1024)]
+    cases += [(m, 4096, 14336, 128) for m in (1, 16)] + [(m, 28672, 8192, 128) for m in (1, 8)]
+    for dtype in (torch.float16, torch.bfloat16):
+        for (m, n, k, g) in cases:
+            p = Problem(lib, m, n, k, g, dtype, seed=m + n + k + g)
+            ref = p.reference()
+            worst = 0.0
+            for (tw, d, st, bk) in BULK_CONFIGS:
+                for sp in (1, 3):
+                    p.out.fill_(float("nan"))
+                    p.run((tw, d, sp, st, bk))
+                    p.run((tw, d, sp, st, bk))
+                    e = rel_error(p.out, ref)
+                    worst = max(worst, e if e == e else 1.0)
+            tol = 4e-3 if dtype == torch.float16 else 2e-2
+            failures += worst > tol
+            print(f"probe bulk {str(dtype)[6:]:8s} m={m:3d} n={n:5d} k={k:5d} group={g:5d} "
+                  f"max|err|/max|ref| = {worst:.2e} {'ok' if worst <= tol else 'FAIL'}", flush=True)
+    torch.cuda.synchronize()
+    print(f"probe bulk failures: {failures}")
+    return 1 if failures else 0
 
 
 class Timer:
@@ -227,20 +268,28 @@ def main():
     ap.add_argument("--tune", action="store_true", help="also sweep every compiled config and report the best")
     ap.add_argument("--samples", type=int, default=30)
     ap.add_argument("--json")
+    ap.add_argument("--small-m-only", action="store_true", help="skip M >= 1024 (quick iterations)")
+    ap.add_argument("--no-verify", action="store_true", help="skip the checks (quick iterations only)")
+    ap.add_argument("--bulk", type=int, default=1, help="1: include the copy-engine kernel's configs")
+    ap.add_argument("--probe-bulk", action="store_true",
+                    help="only verify the copy-engine kernel (a process of its own: a trap ends the process)")
     args = ap.parse_args()
     lib = load(args.lib_dir)
+    configs = CONFIGS + (BULK_CONFIGS if args.bulk else [])
+    if args.probe_bulk:
+        return probe_bulk(lib)
     dev = torch.cuda.get_device_properties(0)
     print(f"# device {dev.name}, {dev.multi_processor_count} SMs, L2 {dev.L2_cache_size >> 20} MiB; torch "
           f"{torch.__version__}, CUDA {torch.version.cuda}; roof {ROOF_TBS} TB/s; cold L2; median of {args.samples}")
     out = {"device": dev.name, "torch": torch.__version__, "rows": [], "verify_failures": 0}
-    failures = verify(lib, print)
+    failures = 0 if args.no_verify else verify(lib, print, configs)
     out["verify_failures"] = failures
     out["mma_tops"] = probe_mma(lib, print)
     timer = Timer()
     rows = []
     for (n, k) in SHAPES:
         w16 = None
-        for m in SMALL_M + LARGE_M:
+        for m in SMALL_M + ([] if args.small_m_only else LARGE_M):
             p = Problem(lib, m, n, k, 128, torch.float16, seed=7)
             if w16 is None:
                 w16 = p.dequantized()
@@ -249,20 +298,18 @@ def main():
             tg = tinygemm(m, n, k, p.codes, x)
             tiny = timer.median_us(tg, args.samples) if tg else float("nan")
             if m <= 64:
-                sweep = lambda pipelined, chunks: min(
-                    (timer.median_us(lambda: p.run((wn, ch, sp), pipelined), 7), (wn, ch, sp))
-                    for wn in (8, 4, 2) for ch in chunks for sp in (1, 2, 3, 4, 6, 8, 12, 16))
                 cfg = p.run()
                 ours = timer.median_us(lambda: p.run(), args.samples)
-                label = f"slab {cfg[0]}x{cfg[1]}x{cfg[2]}"
-                cfg2 = p.run(None, True)
-                ours2 = timer.median_us(lambda: p.run(None, True), args.samples)
-                label += f"; pipelined {cfg2[0]}x{cfg2[1]}x{cfg2[2]} {ours2:.1f}us"
+                auto = ours
+                label = f"auto {name(cfg)} {auto:.1f}us"
                 if args.tune:
-                    t, c = sweep(False, (4, 8))
-                    label += f"; sweep best slab {c[0]}x{c[1]}x{c[2]} {t:.1f}us"
-                    t, c = sweep(True, (2, 4))
-                    label += f", pipelined {c[0]}x{c[1]}x{c[2]} {t:.1f}us"
+                    tried = sorted((timer.median_us(lambda: p.run((tw, d, sp, st, bk)), 7), (tw, d, sp, st, bk))
+                                   for (tw, d, st, bk) in configs for sp in (1, 2, 3, 4, 6, 8))
+                    best = tried[0][1]
+                    # The sweep's fastest, timed again with the full sample count: what `ours` reports.
+                    ours = timer.median_us(lambda: p.run(best), args.samples)
+                    label = f"tuned {name(best)}; " + label
+                    tune = [list(c) + [t] for t, c in tried]
             else:
                 wbuf = torch.empty((n, k), dtype=torch.float16, device="cuda")
 
@@ -277,18 +324,23 @@ def main():
             flops = 2.0 * m * n * k
             r = {"m": m, "n": n, "k": k, "ours_us": ours, "fp16_us": fp16, "tinygemm_us": tiny, "label": label,
                  "w4a16_bytes": bytes_, "flops": flops}
+            if m <= 64:
+                r["auto_us"] = auto
+                if args.tune:
+                    r["sweep"] = tune
             rows.append(r)
             tbs = bytes_ / ours / 1e6
             print(f"{m:5d} {n:6d} {k:6d} ours {ours:8.1f}us fp16 {fp16:8.1f}us tiny {tiny:8.1f}us "
                   f"x{fp16 / ours:5.2f} vs fp16 x{tiny / ours:5.2f} vs tiny {tbs:5.2f} TB/s "
                   f"{100 * tbs / ROOF_TBS:5.1f}% roof {flops / ours / 1e6:7.1f} TFLOP/s  {label}", flush=True)
     out["rows"] = rows
-    print("\n| M | N | K | ours µs | FP16 µs | tinygemm µs | × FP16 | × tinygemm | TB/s | % of 4.8 TB/s | ours TFLOP/s"
-          " | FP16 TFLOP/s | path |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| M | N | K | ours µs | auto µs | FP16 µs | tinygemm µs | × FP16 | × tinygemm | TB/s | % of 4.8 TB/s |"
+          " ours TFLOP/s | FP16 TFLOP/s | path |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         tbs = r["w4a16_bytes"] / r["ours_us"] / 1e6
-        print(f"| {r['m']} | {r['n']} | {r['k']} | {r['ours_us']:.1f} | {r['fp16_us']:.1f} | {r['tinygemm_us']:.1f} |"
+        auto = f"{r['auto_us']:.1f}" if "auto_us" in r else "-"
+        print(f"| {r['m']} | {r['n']} | {r['k']} | {r['ours_us']:.1f} | {auto} | {r['fp16_us']:.1f} | {r['tinygemm_us']:.1f} |"
               f" {r['fp16_us'] / r['ours_us']:.2f} | {r['tinygemm_us'] / r['ours_us']:.2f} | {tbs:.2f} |"
               f" {100 * tbs / ROOF_TBS:.1f} | {r['flops'] / r['ours_us'] / 1e6:.1f} |"
               f" {r['flops'] / r['fp16_us'] / 1e6:.1f} | {r['label']} |")

@@ -46,29 +46,32 @@ const char* rl_last_error() {
 unsigned long long rl_w4a16_workspace_bytes(long long m, long long n) {
     return w::workspace_bytes(m, n);
 }
-// warps_n <= 0: choose_config's (or choose_pipelined_config's) pick. Writes the config used to cfg_out[3]
+// tiles <= 0: choose_config's pick. Writes the config used (tiles, depth, splits, stages, bulk) to cfg_out[5]
 // when not null.
 int rl_w4a16_gemm(const void* x, const void* wq, const void* s, void* out, int bf16, long long m, long long n,
-                  long long k, long long group, long long sm, long long sn, void* ws, int warps_n, int chunks,
-                  int splits, int pipelined, int* cfg_out, void* stream) {
+                  long long k, long long group, long long sm, long long sn, void* ws, int tiles, int depth,
+                  int splits, int stages, int bulk, int* cfg_out, void* stream) {
     return guarded([&] {
         w::config c;
-        if (warps_n <= 0) {
+        if (tiles <= 0) {
             int dev = 0;
             int sms = 0;
             cudaGetDevice(&dev);
             cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-            c = pipelined != 0 ? w::choose_pipelined_config(m, n, k, sms) : w::choose_config(m, n, k, sms);
+            c = w::choose_config(m, n, k, sms);
         } else {
-            c.warps_n = warps_n;
-            c.chunks = chunks;
+            c.tiles = tiles;
+            c.depth = depth;
             c.splits = splits;
-            c.pipelined = pipelined != 0;
+            c.stages = stages;
+            c.bulk = bulk != 0;
         }
         if (cfg_out != nullptr) {
-            cfg_out[0] = c.warps_n;
-            cfg_out[1] = c.chunks;
+            cfg_out[0] = c.tiles;
+            cfg_out[1] = c.depth;
             cfg_out[2] = c.splits;
+            cfg_out[3] = c.stages;
+            cfg_out[4] = c.bulk ? 1 : 0;
         }
         w::gemm(make(x, wq, s, out, bf16, m, n, k, group, sm, sn, ws), c, static_cast<cudaStream_t>(stream));
     });

@@ -15,20 +15,61 @@ namespace {
 using roofline::w4a16::position;
 
 TEST(W4a16Layout, HandWorkedPositions) {
-    // (n, k) -> lane 4g + t, word k%64/16, nibble hi + 2·half + 4·odd, byte lane·16 + word·4 + nibble/2.
+    // (n, k) -> lane 4g + t (t = k%64/16), word k%16/4, nibble hi + 2·half + 4·odd (half = k%4/2, odd = k%2),
+    // byte lane·16 + word·4 + nibble/2.
     EXPECT_EQ(position(0, 0, 64).byte, 0);
     EXPECT_EQ(position(0, 0, 64).shift, 0);
     EXPECT_EQ(position(0, 1, 64).byte, 2); // odd column: nibble 4
     EXPECT_EQ(position(0, 1, 64).shift, 0);
     EXPECT_EQ(position(8, 0, 64).byte, 0); // row g + 8: nibble 1, the high half of byte 0
     EXPECT_EQ(position(8, 0, 64).shift, 4);
-    EXPECT_EQ(position(0, 8, 64).byte, 1);          // column + 8: nibble 2
-    EXPECT_EQ(position(9, 9, 64).byte, 4 * 16 + 3); // g 1, t 0 -> lane 4; nibble 1 + 2 + 4 = 7
+    EXPECT_EQ(position(0, 2, 64).byte, 1);           // column + 2: half 1, nibble 2
+    EXPECT_EQ(position(0, 4, 64).byte, 4);           // column + 4: the next k-tile's word
+    EXPECT_EQ(position(0, 8, 64).byte, 8);           // word 2
+    EXPECT_EQ(position(0, 16, 64).byte, 16);         // column 16: t 1, lane 1
+    EXPECT_EQ(position(9, 9, 64).byte, 4 * 16 + 10); // g 1, t 0 -> lane 4; word 2; nibble 1 + 4 = 5
     EXPECT_EQ(position(9, 9, 64).shift, 4);
-    EXPECT_EQ(position(3, 6, 64).byte, 15 * 16); // g 3, t 3 -> lane 15
-    EXPECT_EQ(position(0, 16, 64).byte, 4);      // second k-tile: word 1
-    EXPECT_EQ(position(0, 64, 128).byte, 512);   // second chunk along K
-    EXPECT_EQ(position(16, 0, 128).byte, 1024);  // second row tile: after K/64 = 2 chunks
+    EXPECT_EQ(position(3, 6, 64).byte, 12 * 16 + 5); // g 3, t 0 -> lane 12; word 1; nibble 2
+    EXPECT_EQ(position(3, 6, 64).shift, 0);
+    EXPECT_EQ(position(5, 63, 64).byte, 23 * 16 + 15); // g 5, t 3 -> lane 23; word 3; nibble 2 + 4 = 6
+    EXPECT_EQ(position(5, 63, 64).shift, 0);
+    EXPECT_EQ(position(0, 64, 128).byte, 512);  // second chunk along K
+    EXPECT_EQ(position(16, 0, 128).byte, 1024); // second row tile: after K/64 = 2 chunks
+}
+
+TEST(W4a16Layout, ElementOfInvertsPosition) {
+    for (int lane = 0; lane < 32; ++lane) {
+        for (int word = 0; word < 4; ++word) {
+            for (int nibble = 0; nibble < 8; ++nibble) {
+                const auto e = roofline::w4a16::element_of(lane, word, nibble);
+                const auto p = position(e.row, e.col, 64);
+                ASSERT_EQ(p.byte, lane * 16 + word * 4 + nibble / 2) << lane << " " << word << " " << nibble;
+                ASSERT_EQ(p.shift, 4 * (nibble % 2));
+            }
+        }
+    }
+}
+
+TEST(W4a16Layout, LaneFragmentsFollowTheMmaAndItsActivationRun) {
+    // The m16n8k16 A fragment (PTX ISA): register r of lane (g, t) holds rows g + 8·(r%2), logical columns
+    // 2t + 8·(r/2) and +1 of the k-tile, the lower column in the lower half. dequant turns word j's nibbles
+    // {r, r + 4} into register r. B register h of the same lane holds logical rows 2t + 8h, +1, column g.
+    // Logical column c of k-tile j must be the same physical column for A and for B: physical
+    // 16t + 4j + 2h + e for logical 8h + 2t + e, i.e. the lane's B fragments are columns 16t .. 16t + 15.
+    for (int lane = 0; lane < 32; ++lane) {
+        const int g = lane / 4;
+        const int t = lane % 4;
+        for (int j = 0; j < 4; ++j) {
+            for (int r = 0; r < 4; ++r) {
+                for (int e = 0; e < 2; ++e) {
+                    const auto el = roofline::w4a16::element_of(lane, j, r + 4 * e);
+                    EXPECT_EQ(el.row, g + 8 * (r % 2));
+                    const int h = r / 2; // A's column half = the B register holding the same logical k
+                    EXPECT_EQ(el.col, 16 * t + 4 * j + 2 * h + e);
+                }
+            }
+        }
+    }
 }
 
 TEST(W4a16Layout, EveryNibbleUsedOnce) {
@@ -133,6 +174,139 @@ TEST(Int4Gemm, FragmentWordsHandWorked) {
     EXPECT_EQ(roofline::int4_gemm::b_word(0, 0, 6, 1, 128), 64 + 24);
     EXPECT_EQ(roofline::int4_gemm::c_row(6, 2), 9);
     EXPECT_EQ(roofline::int4_gemm::c_col(6, 3), 5);
+}
+
+// The PTX ISA's fragment tables ("Matrix Fragments for mma.m16n8k64" and "mma.m8n8k32", .s4/.u4), written
+// here in the ISA's own terms (element index i, groupID, threadID_in_group) and independently of
+// int4_layout.hpp, so a wrong assumption shared by the kernel and emulate_kernel fails here.
+struct isa_element {
+    int row;
+    int col;
+};
+isa_element isa_m16n8k64_a(int lane, int i) { // a0..a31, 8 per .b32 register, a0 in the low bits
+    const int group_id = lane >> 2;
+    const int tig = lane % 4;
+    const int row = (i < 8 || (i >= 16 && i < 24)) ? group_id : group_id + 8;
+    const int col = i < 16 ? tig * 8 + (i & 0x7) : tig * 8 + (i & 0x7) + 32;
+    return {row, col};
+}
+isa_element isa_m16n8k64_b(int lane, int i) { // b0..b15: row = k, col = n
+    const int group_id = lane >> 2;
+    const int tig = lane % 4;
+    return {i < 8 ? tig * 8 + (i & 0x7) : tig * 8 + (i & 0x7) + 32, group_id};
+}
+isa_element isa_m16n8k64_c(int lane, int i) { // c0..c3
+    const int group_id = lane >> 2;
+    const int tig = lane % 4;
+    return {i < 2 ? group_id : group_id + 8, tig * 2 + (i & 0x1)};
+}
+isa_element isa_m8n8k32_a(int lane, int i) { // a0..a7 in one register
+    return {lane >> 2, (lane % 4) * 8 + i};
+}
+isa_element isa_m8n8k32_b(int lane, int i) { // b0..b7: row = k, col = n
+    return {(lane % 4) * 8 + i, lane >> 2};
+}
+isa_element isa_m8n8k32_c(int lane, int i) { // c0, c1
+    return {lane >> 2, (lane % 4) * 2 + i};
+}
+
+TEST(Int4Gemm, FragmentAddressingFollowsThePtxIsaTables) {
+    namespace ig = roofline::int4_gemm;
+    const std::int64_t k = 128; // A and B K-contiguous, two s4 per byte
+    const auto storage = [&](std::int64_t row, std::int64_t col) { return row * k + col; }; // nibble index
+    for (int lane = 0; lane < 32; ++lane) {
+        for (int reg = 0; reg < 4; ++reg) {
+            for (int e = 0; e < 8; ++e) { // element e of the register: bits 4e..4e+3, a_{8·reg + e}
+                const auto want = isa_m16n8k64_a(lane, 8 * reg + e);
+                EXPECT_EQ(2 * ig::a_word(0, 0, lane, reg, k) + e, storage(want.row, want.col))
+                    << "A lane " << lane << " reg " << reg << " element " << e;
+            }
+        }
+        for (int reg = 0; reg < 2; ++reg) {
+            for (int e = 0; e < 8; ++e) {
+                const auto want = isa_m16n8k64_b(lane, 8 * reg + e);
+                // B is stored N×K: column n of the mma's K×N operand is row n of storage.
+                EXPECT_EQ(2 * ig::b_word(0, 0, lane, reg, k) + e, storage(want.col, want.row))
+                    << "B lane " << lane << " reg " << reg << " element " << e;
+            }
+        }
+        for (int reg = 0; reg < 4; ++reg) {
+            const auto want = isa_m16n8k64_c(lane, reg);
+            EXPECT_EQ(ig::c_row(lane, reg), want.row);
+            EXPECT_EQ(ig::c_col(lane, reg), want.col);
+        }
+    }
+}
+
+TEST(Int4Gemm, TuringPiecesComposeTheM16n8k64Tile) {
+    // On random registers, the four m8n8k32 products of the kernel's sm_75 path (each evaluated by the ISA's
+    // m8n8k32 tables) must equal one m16n8k64 (evaluated by its tables).
+    namespace ig = roofline::int4_gemm;
+    std::mt19937 gen(5);
+    std::uint32_t ra[32][4];
+    std::uint32_t rb[32][2];
+    for (int l = 0; l < 32; ++l) {
+        for (auto& r : ra[l]) {
+            r = static_cast<std::uint32_t>(gen());
+        }
+        for (auto& r : rb[l]) {
+            r = static_cast<std::uint32_t>(gen());
+        }
+    }
+    const auto s4 = [](std::uint32_t w, int e) {
+        const int v = static_cast<int>((w >> (4 * e)) & 0xFu);
+        return v >= 8 ? v - 16 : v;
+    };
+    // The operands as matrices, read back through the m16n8k64 tables.
+    int a[16][64] = {};
+    int b[64][8] = {};
+    for (int l = 0; l < 32; ++l) {
+        for (int i = 0; i < 32; ++i) {
+            const auto el = isa_m16n8k64_a(l, i);
+            a[el.row][el.col] = s4(ra[l][i / 8], i % 8);
+        }
+        for (int i = 0; i < 16; ++i) {
+            const auto el = isa_m16n8k64_b(l, i);
+            b[el.row][el.col] = s4(rb[l][i / 8], i % 8);
+        }
+    }
+    for (int l = 0; l < 32; ++l) {
+        int d[4] = {0, 0, 0, 0};
+        for (int p = 0; p < ig::turing_piece_count; ++p) {
+            const auto piece = ig::turing_piece_at(p);
+            // m8n8k32 on registers a_reg (all lanes) and b_reg: C(i, j) = Σ_kk A8(i, kk)·B8(kk, j).
+            for (int ci = 0; ci < 2; ++ci) {
+                const auto c_el = isa_m8n8k32_c(l, ci);
+                int sum = 0;
+                for (int kk = 0; kk < 32; ++kk) {
+                    int av = 0;
+                    int bv = 0;
+                    for (int src = 0; src < 32; ++src) {
+                        for (int e = 0; e < 8; ++e) {
+                            const auto ae = isa_m8n8k32_a(src, e);
+                            if (ae.row == c_el.row && ae.col == kk) {
+                                av = s4(ra[src][piece.a_reg], e);
+                            }
+                            const auto be = isa_m8n8k32_b(src, e);
+                            if (be.row == kk && be.col == c_el.col) {
+                                bv = s4(rb[src][piece.b_reg], e);
+                            }
+                        }
+                    }
+                    sum += av * bv;
+                }
+                d[2 * piece.c_half + ci] += sum;
+            }
+        }
+        for (int ci = 0; ci < 4; ++ci) {
+            const auto el = isa_m16n8k64_c(l, ci);
+            int want = 0;
+            for (int kk = 0; kk < 64; ++kk) {
+                want += a[el.row][kk] * b[kk][el.col];
+            }
+            ASSERT_EQ(d[ci], want) << "lane " << l << " c" << ci;
+        }
+    }
 }
 
 TEST(Int4Gemm, KernelEmulationMatchesReference) {

@@ -205,7 +205,7 @@ void measure_w4a16(const gemm_problem& p, const measure_options& o, int device, 
         launch = [&, cfg] { w4a16::gemm(args, cfg, stream); };
         m.kernel_path = "own kernel: W4A16 mixed-input mma.sync (INT4 weights upcast in registers, group " +
                         std::to_string(group) + ")";
-        m.algorithm = "warps_n " + std::to_string(cfg.warps_n) + ", chunks " + std::to_string(cfg.chunks) +
+        m.algorithm = "row tiles " + std::to_string(cfg.tiles) + ", depth " + std::to_string(cfg.depth) +
                       ", K splits " + std::to_string(cfg.splits);
     }
     m.layout = "TN";

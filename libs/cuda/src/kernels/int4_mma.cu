@@ -16,20 +16,15 @@ namespace ref = roofline::int4_gemm;
 __device__ __forceinline__ void mma_s4(int (&d)[4], const std::uint32_t (&a)[4],
                                        const std::uint32_t (&b)[2]) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
-    // Turing has only m8n8k32 for s4: the m16n8k64 tile is four of them, rows g and g+8, k halves 0 and 1
-    // (the m16n8k64 fragments are exactly those of the four m8n8k32 tiles side by side).
-    asm volatile("mma.sync.aligned.m8n8k32.row.col.s32.s4.s4.s32 {%0,%1}, {%2}, {%3}, {%0,%1};"
-                 : "+r"(d[0]), "+r"(d[1])
-                 : "r"(a[0]), "r"(b[0]));
-    asm volatile("mma.sync.aligned.m8n8k32.row.col.s32.s4.s4.s32 {%0,%1}, {%2}, {%3}, {%0,%1};"
-                 : "+r"(d[0]), "+r"(d[1])
-                 : "r"(a[2]), "r"(b[1]));
-    asm volatile("mma.sync.aligned.m8n8k32.row.col.s32.s4.s4.s32 {%0,%1}, {%2}, {%3}, {%0,%1};"
-                 : "+r"(d[2]), "+r"(d[3])
-                 : "r"(a[1]), "r"(b[0]));
-    asm volatile("mma.sync.aligned.m8n8k32.row.col.s32.s4.s4.s32 {%0,%1}, {%2}, {%3}, {%0,%1};"
-                 : "+r"(d[2]), "+r"(d[3])
-                 : "r"(a[3]), "r"(b[1]));
+    // Turing has only m8n8k32 for s4: the m16n8k64 tile is four of them (ref::turing_piece_at, which the
+    // host test checks against the PTX ISA's m8n8k32 and m16n8k64 fragment tables).
+#pragma unroll
+    for (int p = 0; p < ref::turing_piece_count; ++p) {
+        const ref::turing_piece piece = ref::turing_piece_at(p);
+        asm volatile("mma.sync.aligned.m8n8k32.row.col.s32.s4.s4.s32 {%0,%1}, {%2}, {%3}, {%0,%1};"
+                     : "+r"(d[2 * piece.c_half]), "+r"(d[2 * piece.c_half + 1])
+                     : "r"(a[piece.a_reg]), "r"(b[piece.b_reg]));
+    }
 #else
     asm volatile("mma.sync.aligned.m16n8k64.row.col.s32.s4.s4.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
                  "{%0,%1,%2,%3};"

@@ -1,22 +1,28 @@
 // Our W4A16 GEMM for decode and small batches (M up to 16 per block, more by stacking M chunks).
 //
 // Shape of the kernel (why each choice):
+// - Decode is a stream of weights: every byte is read once, so the kernel is built to keep enough bytes in
+//   flight (HBM3e needs ~3.4 MB chip-wide, ~26 KB per SM) and every SM busy. A block is 8 warps on the same
+//   1, 2 or 4 row tiles (16 rows of N each); the warps take turns along K (warp w: chunks w, w + 8, ...), so
+//   the block reads 8·depth consecutive 512-byte chunks per tile per step, and each warp has the next step's
+//   weights in flight while it multiplies the current one. K is split over blocks only when N alone gives
+//   too few blocks; the partial sums then meet in an FP32 workspace (atomics, the last block writes).
 // - The weight is the mma's A operand (16 rows of N × 16 of K) and the activations the B operand (8 columns
 //   of M): at M = 1..8 one m16n8k16 wastes at most 7/8 of the tensor core instead of 15/16, and the weight,
 //   which is the whole of the traffic, maps onto the fragment that holds the most values per lane.
 // - The weight is packed offline (roofline/core/w4a16_layout.hpp) so that each lane's 16-byte load is its A
-// fragment
-//   of four k-tiles; loads go straight to registers with an L2 evict-first hint and no L1 allocation (each
-//   byte is read once), issued for the whole slab before anything waits on them.
+//   fragment of four k-tiles, and so that its B fragments are one contiguous 32-byte run of its activation
+//   row: two 16-byte loads from L1/L2 per chunk, no shared memory, no barrier until the end. Weight loads go
+//   straight to registers with an L2 evict-first hint and no L1 allocation (each byte is read once), which
+//   leaves L1 to the activations that every block of the SM re-reads.
 // - Codes become FP16/BF16 with the "magic number" trick: OR the nibbles into the mantissa of 1024 (FP16) or
 //   128 (BF16) and subtract the offset, two to four integer and one half2 operation per four values.
 // - The group scale is applied to each 64-wide chunk's FP32 partial sum, not to the weights: four FMAs per
 //   chunk instead of a multiply per weight, and no rounding of the scaled weight to 16 bits.
-// - Activations of the slab are staged once per block in shared memory and read with ldmatrix by every warp
-//   of the block, so their L2 traffic stays well below the weight's DRAM traffic.
-// - K is split over blocks when N alone gives too few blocks to keep every SM's loads in flight; the partial
-//   sums meet in an FP32 workspace through atomics, and the last block of an output tile converts and clears
-//   it, so one launch does the whole GEMM.
+// - tiles > 1 reuses each activation fragment for several row tiles: at M = 16 one tile would read four
+//   times the weight's bytes of activations from L2.
+// Three ways of getting the bytes in are compiled (config::stages, config::bulk): registers (the default, the
+// fastest measured), a per-warp cp.async ring, and the copy engine; docs/THEORY.md ("W4A16") has the numbers.
 #include "cuda_call.hpp"
 #include "kernels/w4a16.hpp"
 #include "roofline/core/w4a16_layout.hpp"
@@ -119,50 +125,41 @@ __device__ __forceinline__ uint4 load_stream(const uint4* p, std::uint64_t polic
     return v;
 }
 
-__device__ __forceinline__ void ldmatrix_x4(std::uint32_t* r, std::uint32_t addr) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(addr));
-}
-
-// The end of both kernels: the WK warps of one row tile meet in shared memory (x's space, no longer
-// needed), then the block writes its outputs, or adds them into the workspace when K is split.
-template <typename T, int MT, int WN>
-__device__ __forceinline__ void finish(const params& p, const float (&acc)[MT][4], uint4* smem_raw,
+// The 8 warps of a block hold partial sums of the same outputs: they meet in shared memory, then the block
+// writes its outputs, or adds them into the workspace when K is split (the last block writes and clears).
+template <typename T, int MT, int TW>
+__device__ __forceinline__ void finish(const params& p, const float (&acc)[TW][MT][4], float* red,
                                        int& am_last) {
-    constexpr int WK = block_warps / WN;
     constexpr int MROWS = 8 * MT;
+    constexpr int NB = TW * 16; // outputs along N per block
     const int warp = static_cast<int>(threadIdx.x) >> 5;
     const int lane = static_cast<int>(threadIdx.x) & 31;
-    const int wn = warp % WN;
-    const int wk = warp / WN;
     const int g = lane >> 2;
     const int t = lane & 3;
     const std::int64_t m0 = static_cast<std::int64_t>(blockIdx.x) * MROWS;
     const int mrows = static_cast<int>(p.m - m0 < MROWS ? p.m - m0 : MROWS);
-    __syncthreads();
-    float* red = reinterpret_cast<float*>(smem_raw);
-    {
-        const int base = (wk * WN + wn) * 16;
+#pragma unroll
+    for (int tw = 0; tw < TW; ++tw) {
+        const int base = (warp * NB + tw * 16) * MROWS;
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
-            red[(base + g) * MROWS + mt * 8 + 2 * t] = acc[mt][0];
-            red[(base + g) * MROWS + mt * 8 + 2 * t + 1] = acc[mt][1];
-            red[(base + g + 8) * MROWS + mt * 8 + 2 * t] = acc[mt][2];
-            red[(base + g + 8) * MROWS + mt * 8 + 2 * t + 1] = acc[mt][3];
+            red[base + g * MROWS + mt * 8 + 2 * t] = acc[tw][mt][0];
+            red[base + g * MROWS + mt * 8 + 2 * t + 1] = acc[tw][mt][1];
+            red[base + (g + 8) * MROWS + mt * 8 + 2 * t] = acc[tw][mt][2];
+            red[base + (g + 8) * MROWS + mt * 8 + 2 * t + 1] = acc[tw][mt][3];
         }
     }
     __syncthreads();
     T* out = static_cast<T*>(p.out);
-    const int outputs = WN * 16 * mrows;
-    const std::int64_t n0 = static_cast<std::int64_t>(blockIdx.y) * WN * 16;
+    const int outputs = NB * mrows;
+    const std::int64_t n0 = static_cast<std::int64_t>(blockIdx.y) * NB;
     for (int i = static_cast<int>(threadIdx.x); i < outputs; i += block_threads) {
         const int nl = i / mrows;
         const int ml = i % mrows;
         float v = 0.0f;
 #pragma unroll
-        for (int w = 0; w < WK; ++w) {
-            v += red[(w * WN * 16 + nl) * MROWS + ml];
+        for (int w = 0; w < block_warps; ++w) {
+            v += red[(w * NB + nl) * MROWS + ml];
         }
         const std::int64_t n = n0 + nl;
         const std::int64_t m = m0 + ml;
@@ -208,103 +205,321 @@ __device__ __forceinline__ void finish(const params& p, const float (&acc)[MT][4
     }
 }
 
-// ---- the slab kernel: the one measured on the H200 (bench/w4a16/results), the engine's default ----
-// MT: m-subtiles of 8 per block (1 or 2); WN: warps along N; KW: chunks per warp per slab. Each slab: every
-// warp requests its KW chunks, the block stages the slab's x, then converts and multiplies.
-template <int MT, int KW>
-constexpr int slab_smem_bytes(int warps_n) {
-    return 8 * MT * ((block_warps / warps_n) * KW * 64 + 8) * 2;
+// Activations: read-only and re-read by every block of the SM, so through the non-coherent path into L1;
+// not volatile, so the compiler may issue them ahead of the mma that waits on them.
+__device__ __forceinline__ uint4 load_x(const uint4* p) {
+    return __ldg(p);
 }
 
-template <typename T, int MT, int WN, int KW>
-__global__ void __launch_bounds__(block_threads) slab_kernel(params p) {
-    constexpr int WK = block_warps / WN;
+template <typename T>
+__device__ __forceinline__ std::uint32_t load_scale_pair(const T* s) {
+    const auto lo = static_cast<std::uint32_t>(__ldg(reinterpret_cast<const unsigned short*>(s)));
+    const auto hi = static_cast<std::uint32_t>(__ldg(reinterpret_cast<const unsigned short*>(s + 8)));
+    return lo | (hi << 16);
+}
+
+template <typename T>
+__device__ __forceinline__ float scale_lo(std::uint32_t pair);
+template <>
+__device__ __forceinline__ float scale_lo<__half>(std::uint32_t pair) {
+    return __low2float(as_h2(pair));
+}
+template <>
+__device__ __forceinline__ float scale_lo<__nv_bfloat16>(std::uint32_t pair) {
+    return __low2float(as_b2(pair));
+}
+template <typename T>
+__device__ __forceinline__ float scale_hi(std::uint32_t pair);
+template <>
+__device__ __forceinline__ float scale_hi<__half>(std::uint32_t pair) {
+    return __high2float(as_h2(pair));
+}
+template <>
+__device__ __forceinline__ float scale_hi<__nv_bfloat16>(std::uint32_t pair) {
+    return __high2float(as_b2(pair));
+}
+
+// One step's registers of one warp: D chunks × TW tiles of weights and their scale pairs.
+template <int TW, int D>
+struct stage {
+    uint4 w[D][TW];
+    std::uint32_t s[D][TW];
+};
+
+// MT: m-subtiles of 8 per block (1 or 2); TW: row tiles per block; D: chunks per tile per warp per step.
+// Two blocks per SM (128 registers, no spills at tiles·depth = 4, the compiled set): ~32 KB per SM in flight.
+// A step of 8 chunks per warp needs more than 128 registers for its two stages; it was never faster (run 3
+// predecessor sweeps in bench/w4a16/results/iterations), so it is not compiled.
+template <typename T, int MT, int TW, int D>
+__global__ void __launch_bounds__(block_threads, (TW * D >= 8 ? 1 : 2)) stream_kernel(params p) {
     constexpr int MROWS = 8 * MT;
-    constexpr int SLAB_CHUNKS = WK * KW;
-    constexpr int SLAB = SLAB_CHUNKS * 64;
-    constexpr int XS = SLAB + 8; // padded row: ldmatrix's eight row addresses fall in distinct banks
-    extern __shared__ uint4 smem_raw[];
-    T* sx = reinterpret_cast<T*>(smem_raw);
+    extern __shared__ float red[];
     __shared__ int am_last;
 
     const int warp = static_cast<int>(threadIdx.x) >> 5;
     const int lane = static_cast<int>(threadIdx.x) & 31;
-    const int wn = warp % WN;
-    const int wk = warp / WN;
     const int g = lane >> 2;
+    const int t = lane & 3;
     const std::int64_t m0 = static_cast<std::int64_t>(blockIdx.x) * MROWS;
     const int mrows = static_cast<int>(p.m - m0 < MROWS ? p.m - m0 : MROWS);
-    const std::int64_t tile = static_cast<std::int64_t>(blockIdx.y) * WN + wn;
-    const bool tile_valid = tile * 16 < p.n;
+    const std::int64_t tile0 = static_cast<std::int64_t>(blockIdx.y) * TW;
+    const std::int64_t n_tiles = p.n / 16;
+    const int tiles_here = static_cast<int>(n_tiles - tile0 < TW ? n_tiles - tile0 : TW);
     const std::int64_t chunks_k = p.k / 64;
     const std::int64_t kc_begin = static_cast<std::int64_t>(blockIdx.z) * p.chunks_per_split;
     const std::int64_t kc_end =
         kc_begin + p.chunks_per_split < chunks_k ? kc_begin + p.chunks_per_split : chunks_k;
-    const T* x = static_cast<const T*>(p.x);
+    // This warp's chunks: kc_begin + warp + 8·i for i < mine.
+    const std::int64_t span = kc_end - kc_begin - warp;
+    const int mine = span > 0 ? static_cast<int>((span + block_warps - 1) / block_warps) : 0;
+    const int steps = (mine + D - 1) / D;
     const T* scales = static_cast<const T*>(p.scales);
+    const int group_chunks = static_cast<int>(p.group / 64);
 
     std::uint64_t policy;
     asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
 
-    // Rows of M beyond the problem stay zero for the whole kernel (the mma reads all eight columns).
-    for (int i = static_cast<int>(threadIdx.x); i < (MROWS - mrows) * XS; i += block_threads) {
-        sx[mrows * XS + i] = ops<T>::from_float(0.0f);
+    const uint4* wbase = p.w + (tile0 * chunks_k + kc_begin + warp) * 32 + lane;
+    const T* sbase = scales + tile0 * 16 + g;
+    // Lane (g, t)'s activation run of chunk kc: row m0 + 8·mt + g, columns 64·kc + 16t .. + 15.
+    const uint4* xbase[MT];
+    bool xvalid[MT];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+        xvalid[mt] = mt * 8 + g < mrows;
+        xbase[mt] = static_cast<const uint4*>(p.x) +
+                    ((m0 + (xvalid[mt] ? mt * 8 + g : 0)) * p.k + (kc_begin + warp) * 64 + 16 * t) / 8;
     }
-    const auto sx_base = static_cast<std::uint32_t>(__cvta_generic_to_shared(sx));
 
-    float acc[MT][4] = {};
-    for (std::int64_t kc0 = kc_begin; kc0 < kc_end; kc0 += SLAB_CHUNKS) {
-        const std::int64_t my_kc = kc0 + static_cast<std::int64_t>(wk) * KW;
-        uint4 wq[KW];
-        float s_lo[KW];
-        float s_hi[KW];
-        if (tile_valid) {
-            const uint4* wp = p.w + (tile * chunks_k + my_kc) * 32 + lane;
+    auto fetch = [&](int step, stage<TW, D>& st) {
 #pragma unroll
-            for (int j = 0; j < KW; ++j) {
-                if (my_kc + j < kc_end) {
-                    wq[j] = load_stream(wp + j * 32, policy);
-                }
-            }
+        for (int d = 0; d < D; ++d) {
+            const int i = step * D + d;
+            if (i < mine) {
+                // 32-bit division: a chunk index fits (K < 2^37), and this runs once per chunk.
+                const int kc = static_cast<int>(kc_begin) + warp + i * block_warps;
+                const std::int64_t srow = static_cast<std::int64_t>(kc / group_chunks) * p.n;
 #pragma unroll
-            for (int j = 0; j < KW; ++j) {
-                if (my_kc + j < kc_end) {
-                    const T* sp = scales + ((my_kc + j) * 64 / p.group) * p.n + tile * 16 + g;
-                    s_lo[j] = ops<T>::to_float(sp[0]);
-                    s_hi[j] = ops<T>::to_float(sp[8]);
+                for (int tw = 0; tw < TW; ++tw) {
+                    if (tw < tiles_here) {
+                        st.w[d][tw] = load_stream(
+                            wbase + (static_cast<std::int64_t>(tw) * chunks_k + i * block_warps) * 32,
+                            policy);
+                        st.s[d][tw] = load_scale_pair(sbase + srow + tw * 16);
+                    }
                 }
             }
         }
-        __syncthreads(); // every warp is done reading the previous slab of x
-        const std::int64_t kbase = kc0 * 64;
-        for (int i = static_cast<int>(threadIdx.x); i < mrows * (SLAB / 8); i += block_threads) {
-            const int r = i / (SLAB / 8);
-            const int c = (i % (SLAB / 8)) * 8;
-            uint4 v = make_uint4(0, 0, 0, 0);
-            if (kbase + c < p.k) {
-                v = *reinterpret_cast<const uint4*>(x + (m0 + r) * p.k + kbase + c);
-            }
-            *reinterpret_cast<uint4*>(sx + r * XS + c) = v;
-        }
-        __syncthreads();
-        if (tile_valid) {
+    };
+
+    float acc[TW][MT][4] = {};
+    auto compute = [&](int step, const stage<TW, D>& st) {
 #pragma unroll
-            for (int j = 0; j < KW; ++j) {
-                if (my_kc + j >= kc_end) {
+        for (int d = 0; d < D; ++d) {
+            const int i = step * D + d;
+            if (i >= mine) {
+                break;
+            }
+            std::uint32_t b[MT][8];
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+                uint4 lo = make_uint4(0, 0, 0, 0);
+                uint4 hi = lo;
+                if (xvalid[mt]) {
+                    const uint4* xp = xbase[mt] + static_cast<std::int64_t>(i) * block_warps * 8;
+                    lo = load_x(xp);
+                    hi = load_x(xp + 1);
+                }
+                b[mt][0] = lo.x, b[mt][1] = lo.y, b[mt][2] = lo.z, b[mt][3] = lo.w;
+                b[mt][4] = hi.x, b[mt][5] = hi.y, b[mt][6] = hi.z, b[mt][7] = hi.w;
+            }
+#pragma unroll
+            for (int tw = 0; tw < TW; ++tw) {
+                if (tw >= tiles_here) {
                     break;
                 }
-                const int kl = (wk * KW + j) * 64;
-                std::uint32_t b[MT][8];
+                const std::uint32_t words[4] = {st.w[d][tw].x, st.w[d][tw].y, st.w[d][tw].z, st.w[d][tw].w};
+                float part[MT][4] = {};
+#pragma unroll
+                for (int kt = 0; kt < 4; ++kt) {
+                    std::uint32_t a[4];
+                    ops<T>::dequant(words[kt], a);
+#pragma unroll
+                    for (int mt = 0; mt < MT; ++mt) {
+                        ops<T>::mma(part[mt], a, b[mt][2 * kt], b[mt][2 * kt + 1]);
+                    }
+                }
+                const float s_lo = scale_lo<T>(st.s[d][tw]);
+                const float s_hi = scale_hi<T>(st.s[d][tw]);
 #pragma unroll
                 for (int mt = 0; mt < MT; ++mt) {
-                    const std::uint32_t addr =
-                        sx_base +
-                        static_cast<std::uint32_t>(((mt * 8 + (lane & 7)) * XS + kl + (lane >> 3) * 8) *
-                                                   static_cast<int>(sizeof(T)));
-                    ldmatrix_x4(&b[mt][0], addr);
-                    ldmatrix_x4(&b[mt][4], addr + 32 * sizeof(T));
+                    acc[tw][mt][0] = fmaf(s_lo, part[mt][0], acc[tw][mt][0]);
+                    acc[tw][mt][1] = fmaf(s_lo, part[mt][1], acc[tw][mt][1]);
+                    acc[tw][mt][2] = fmaf(s_hi, part[mt][2], acc[tw][mt][2]);
+                    acc[tw][mt][3] = fmaf(s_hi, part[mt][3], acc[tw][mt][3]);
                 }
-                const std::uint32_t words[4] = {wq[j].x, wq[j].y, wq[j].z, wq[j].w};
+            }
+        }
+    };
+
+    // Two register stages: the next step's loads are in flight while the current step is multiplied.
+    stage<TW, D> s0;
+    stage<TW, D> s1;
+    fetch(0, s0);
+    for (int step = 0; step < steps; step += 2) {
+        fetch(step + 1, s1);
+        compute(step, s0);
+        fetch(step + 2, s0);
+        compute(step + 1, s1);
+    }
+
+    finish<T, MT, TW>(p, acc, red, am_last);
+}
+
+// ---- the ring kernel: the same work split, the loads through cp.async into a per-warp shared-memory ring
+// ---- Written to test whether the register kernel's ~2.1 TB/s plateau is a bytes-in-flight limit: a ring of
+// S stages keeps S - 1 steps in flight per warp without registers. Measured (run 3): slower than the register
+// kernel everywhere, more stages no help, so the engine never picks it; kept for the sweep. Every lane reads
+// back exactly the weight and activation bytes it copied, so those need no barrier; the scales of a chunk (16
+// halves of one row tile) are copied by lanes 0..7 and read by all, hence one __syncwarp per step.
+template <int MT, int TW, int D>
+struct ring_layout {
+    static constexpr int w_bytes = TW * D * 512;  // [d·TW + tw][lane] uint4
+    static constexpr int x_bytes = D * MT * 1024; // [d·MT + mt][half][lane] uint4
+    static constexpr int s_bytes = TW * D * 32;   // [d·TW + tw][16 halves]
+    static constexpr int stage_bytes = w_bytes + x_bytes + s_bytes;
+};
+
+__device__ __forceinline__ void cp_async16_hint(std::uint32_t dst, const void* src, std::uint64_t policy) {
+    asm volatile("cp.async.cg.shared.global.L2::cache_hint [%0], [%1], 16, %2;" ::"r"(dst), "l"(src),
+                 "l"(policy));
+}
+__device__ __forceinline__ void cp_async16(std::uint32_t dst, const void* src) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(src));
+}
+__device__ __forceinline__ void cp_async4(std::uint32_t dst, const void* src) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"(dst), "l"(src));
+}
+__device__ __forceinline__ void cp_async_commit() {
+    asm volatile("cp.async.commit_group;" ::);
+}
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+    asm volatile("cp.async.wait_group %0;" ::"n"(N));
+}
+
+template <typename T, int MT, int TW, int D, int S>
+__global__ void __launch_bounds__(block_threads, 1) ring_kernel(params p) {
+    using L = ring_layout<MT, TW, D>;
+    constexpr int MROWS = 8 * MT;
+    extern __shared__ uint4 ring_smem[];
+    __shared__ int am_last;
+
+    const int warp = static_cast<int>(threadIdx.x) >> 5;
+    const int lane = static_cast<int>(threadIdx.x) & 31;
+    const int g = lane >> 2;
+    const int t = lane & 3;
+    const std::int64_t m0 = static_cast<std::int64_t>(blockIdx.x) * MROWS;
+    const int mrows = static_cast<int>(p.m - m0 < MROWS ? p.m - m0 : MROWS);
+    const std::int64_t tile0 = static_cast<std::int64_t>(blockIdx.y) * TW;
+    const std::int64_t n_tiles = p.n / 16;
+    const int tiles_here = static_cast<int>(n_tiles - tile0 < TW ? n_tiles - tile0 : TW);
+    const std::int64_t chunks_k = p.k / 64;
+    const std::int64_t kc_begin = static_cast<std::int64_t>(blockIdx.z) * p.chunks_per_split;
+    const std::int64_t kc_end =
+        kc_begin + p.chunks_per_split < chunks_k ? kc_begin + p.chunks_per_split : chunks_k;
+    const std::int64_t span = kc_end - kc_begin - warp;
+    const int mine = span > 0 ? static_cast<int>((span + block_warps - 1) / block_warps) : 0;
+    const int steps = (mine + D - 1) / D;
+    const T* scales = static_cast<const T*>(p.scales);
+    const int group_chunks = static_cast<int>(p.group / 64);
+
+    std::uint64_t policy;
+    asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+
+    const uint4* wbase = p.w + (tile0 * chunks_k + kc_begin + warp) * 32 + lane;
+    const T* sbase = scales + tile0 * 16 + 2 * (lane & 7); // lanes 0..7: two halves each
+    const uint4* xbase[MT];
+    bool xvalid[MT];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+        xvalid[mt] = mt * 8 + g < mrows;
+        xbase[mt] = static_cast<const uint4*>(p.x) +
+                    ((m0 + (xvalid[mt] ? mt * 8 + g : 0)) * p.k + (kc_begin + warp) * 64 + 16 * t) / 8;
+    }
+    char* my_ring = reinterpret_cast<char*>(ring_smem) + warp * S * L::stage_bytes;
+    const auto ring_addr = static_cast<std::uint32_t>(__cvta_generic_to_shared(my_ring));
+
+    auto issue = [&](int step) {
+        const int slot = step % S;
+        const std::uint32_t st = ring_addr + static_cast<std::uint32_t>(slot * L::stage_bytes);
+#pragma unroll
+        for (int d = 0; d < D; ++d) {
+            const int i = step * D + d;
+            if (i < mine) {
+                const int kc = static_cast<int>(kc_begin) + warp + i * block_warps;
+                const std::int64_t srow = static_cast<std::int64_t>(kc / group_chunks) * p.n;
+#pragma unroll
+                for (int tw = 0; tw < TW; ++tw) {
+                    if (tw < tiles_here) {
+                        cp_async16_hint(st + static_cast<std::uint32_t>((d * TW + tw) * 512 + lane * 16),
+                                        wbase +
+                                            (static_cast<std::int64_t>(tw) * chunks_k + i * block_warps) * 32,
+                                        policy);
+                        if (lane < 8) {
+                            cp_async4(st + static_cast<std::uint32_t>(L::w_bytes + L::x_bytes +
+                                                                      (d * TW + tw) * 32 + lane * 4),
+                                      sbase + srow + tw * 16);
+                        }
+                    }
+                }
+#pragma unroll
+                for (int mt = 0; mt < MT; ++mt) {
+                    if (xvalid[mt]) {
+                        const uint4* xp = xbase[mt] + static_cast<std::int64_t>(i) * block_warps * 8;
+                        const std::uint32_t xd =
+                            st + static_cast<std::uint32_t>(L::w_bytes + (d * MT + mt) * 1024 + lane * 16);
+                        cp_async16(xd, xp);
+                        cp_async16(xd + 512, xp + 1);
+                    }
+                }
+            }
+        }
+        cp_async_commit(); // empty groups too: the wait below counts groups
+    };
+
+    float acc[TW][MT][4] = {};
+    auto compute = [&](int step) {
+        const char* st = my_ring + (step % S) * L::stage_bytes;
+#pragma unroll
+        for (int d = 0; d < D; ++d) {
+            const int i = step * D + d;
+            if (i >= mine) {
+                break;
+            }
+            std::uint32_t b[MT][8];
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+                uint4 lo = make_uint4(0, 0, 0, 0);
+                uint4 hi = lo;
+                if (xvalid[mt]) {
+                    const char* xs = st + L::w_bytes + (d * MT + mt) * 1024 + lane * 16;
+                    lo = *reinterpret_cast<const uint4*>(xs);
+                    hi = *reinterpret_cast<const uint4*>(xs + 512);
+                }
+                b[mt][0] = lo.x, b[mt][1] = lo.y, b[mt][2] = lo.z, b[mt][3] = lo.w;
+                b[mt][4] = hi.x, b[mt][5] = hi.y, b[mt][6] = hi.z, b[mt][7] = hi.w;
+            }
+#pragma unroll
+            for (int tw = 0; tw < TW; ++tw) {
+                if (tw >= tiles_here) {
+                    break;
+                }
+                const uint4 wv = *reinterpret_cast<const uint4*>(st + (d * TW + tw) * 512 + lane * 16);
+                const T* sv = reinterpret_cast<const T*>(st + L::w_bytes + L::x_bytes + (d * TW + tw) * 32);
+                const float s_lo = ops<T>::to_float(sv[g]);
+                const float s_hi = ops<T>::to_float(sv[g + 8]);
+                const std::uint32_t words[4] = {wv.x, wv.y, wv.z, wv.w};
                 float part[MT][4] = {};
 #pragma unroll
                 for (int kt = 0; kt < 4; ++kt) {
@@ -317,163 +532,264 @@ __global__ void __launch_bounds__(block_threads) slab_kernel(params p) {
                 }
 #pragma unroll
                 for (int mt = 0; mt < MT; ++mt) {
-                    acc[mt][0] = fmaf(s_lo[j], part[mt][0], acc[mt][0]);
-                    acc[mt][1] = fmaf(s_lo[j], part[mt][1], acc[mt][1]);
-                    acc[mt][2] = fmaf(s_hi[j], part[mt][2], acc[mt][2]);
-                    acc[mt][3] = fmaf(s_hi[j], part[mt][3], acc[mt][3]);
+                    acc[tw][mt][0] = fmaf(s_lo, part[mt][0], acc[tw][mt][0]);
+                    acc[tw][mt][1] = fmaf(s_lo, part[mt][1], acc[tw][mt][1]);
+                    acc[tw][mt][2] = fmaf(s_hi, part[mt][2], acc[tw][mt][2]);
+                    acc[tw][mt][3] = fmaf(s_hi, part[mt][3], acc[tw][mt][3]);
                 }
             }
         }
+    };
+
+#pragma unroll
+    for (int s = 0; s < S - 1; ++s) {
+        issue(s);
     }
-    finish<T, MT, WN>(p, acc, smem_raw, am_last);
+    for (int step = 0; step < steps; ++step) {
+        cp_async_wait<S - 2>(); // this thread's copies of `step` have landed
+        __syncwarp();           // and so have lanes 0..7's scales; every lane is done with step - 1's slot
+        issue(step + S - 1);
+        compute(step);
+    }
+    cp_async_wait<0>();
+    __syncthreads(); // the reduction below reuses the rings
+    finish<T, MT, TW>(p, acc, reinterpret_cast<float*>(ring_smem), am_last);
 }
 
-template <typename T, int MT, int WN, int KW>
-void slab_one(const params& p, dim3 grid, cudaStream_t stream) {
-    constexpr int bytes = slab_smem_bytes<MT, KW>(WN);
+template <int MT, int TW, int D, int S>
+constexpr int ring_smem_bytes() {
+    constexpr int ring = block_warps * S * ring_layout<MT, TW, D>::stage_bytes;
+    constexpr int red = block_warps * TW * 16 * 8 * MT * static_cast<int>(sizeof(float));
+    return ring > red ? ring : red;
+}
+
+template <typename T, int MT, int TW, int D, int S>
+void ring_one(const params& p, dim3 grid, cudaStream_t stream) {
+    constexpr int bytes = ring_smem_bytes<MT, TW, D, S>();
     static const bool configured = [] {
-        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(slab_kernel<T, MT, WN, KW>,
+        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(ring_kernel<T, MT, TW, D, S>,
                                                 cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
         return true;
     }();
     (void)configured;
-    slab_kernel<T, MT, WN, KW><<<grid, block_threads, bytes, stream>>>(p);
+    ring_kernel<T, MT, TW, D, S><<<grid, block_threads, bytes, stream>>>(p);
     ROOFLINE_CUDA_CALL(cudaGetLastError());
 }
 
-template <typename T, int MT, int KW>
-void slab_wn(const params& p, int warps_n, dim3 grid, cudaStream_t s) {
-    switch (warps_n) {
-    case 8:
-        return slab_one<T, MT, 8, KW>(p, grid, s);
-    case 4:
-        return slab_one<T, MT, 4, KW>(p, grid, s);
-    case 2:
-        return slab_one<T, MT, 2, KW>(p, grid, s);
-    default:
-        throw std::invalid_argument("W4A16: warps_n = " + std::to_string(warps_n) + " must be 8, 4 or 2");
+// ---- the bulk kernel: each step's weights, scales and activations arrive by the copy engine ----
+// The second test of the bytes-in-flight hypothesis, with no per-thread load limits at all: one thread per
+// block asks the copy engine (cp.async.bulk, plain sm_90) for a whole step: 8 consecutive
+// chunks of each of the block's row tiles (4 KB contiguous per tile), the scale rows they touch and the
+// activation rows, completing on one mbarrier per stage; the 8 warps then take one chunk each. Measured (run
+// 3, 48-96 KB per SM in flight): verified, slower than the register kernel everywhere; kept for the sweep and
+// as the base of a copy-engine design once the plateau's cause is known.
+template <int MT, int TW>
+struct bulk_layout {
+    static constexpr int chunks = block_warps;           // per tile per stage: one per warp
+    static constexpr int w_bytes = TW * chunks * 512;    // [tw][chunk][lane] uint4
+    static constexpr int x_row = chunks * 64 * 2 + 16;   // one activation row, padded: no bank conflicts
+    static constexpr int x_bytes = 8 * MT * x_row;       // rows 0 .. 8·MT - 1
+    static constexpr int max_groups = chunks + 1;        // scale rows a 512-wide step can touch
+    static constexpr int s_bytes = max_groups * TW * 32; // [group - first][tw][16 halves]
+    static constexpr int stage_bytes = w_bytes + x_bytes + s_bytes;
+    static_assert(stage_bytes % 16 == 0, "bulk copies land on 16-byte boundaries");
+};
+
+// The copy engine, mbarrier transactions and the async-proxy fence are sm_90 features: on the older targets
+// of a multi-arch build the helpers trap (bulk_one refuses such a GPU before launching).
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+#define ROOFLINE_W4A16_BULK 1
+#else
+#define ROOFLINE_W4A16_BULK 0
+#endif
+
+__device__ __forceinline__ void mbar_init(std::uint32_t bar, unsigned count) {
+#if ROOFLINE_W4A16_BULK
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(bar), "r"(count) : "memory");
+#else
+    (void)bar, (void)count;
+    __trap();
+#endif
+}
+__device__ __forceinline__ void mbar_init_fence() {
+#if ROOFLINE_W4A16_BULK
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+#endif
+}
+// The slot was last read by ordinary loads; order those before the copy engine's writes.
+__device__ __forceinline__ void async_proxy_fence() {
+#if ROOFLINE_W4A16_BULK
+    asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void mbar_expect_tx(std::uint32_t bar, unsigned bytes) {
+#if ROOFLINE_W4A16_BULK
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(bytes) : "memory");
+#else
+    (void)bar, (void)bytes;
+    __trap();
+#endif
+}
+__device__ __forceinline__ void mbar_wait(std::uint32_t bar, unsigned parity) {
+#if ROOFLINE_W4A16_BULK
+    unsigned done = 0;
+    for (long long spin = 0; done == 0; ++spin) {
+        asm volatile(
+            "{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
+            : "=r"(done)
+            : "r"(bar), "r"(parity)
+            : "memory");
+        if (spin > (1ll << 26)) {
+            __trap(); // a copy that never lands is a bug: fail the launch rather than hang the GPU
+        }
     }
+#else
+    (void)bar, (void)parity;
+    __trap();
+#endif
+}
+__device__ __forceinline__ void bulk_copy(std::uint32_t dst, const void* src, unsigned bytes,
+                                          std::uint32_t bar) {
+#if ROOFLINE_W4A16_BULK
+    asm volatile(
+        "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(dst),
+        "l"(src), "r"(bytes), "r"(bar)
+        : "memory");
+#else
+    (void)dst, (void)src, (void)bytes, (void)bar;
+    __trap();
+#endif
+}
+__device__ __forceinline__ void bulk_copy_hint(std::uint32_t dst, const void* src, unsigned bytes,
+                                               std::uint32_t bar, std::uint64_t policy) {
+#if ROOFLINE_W4A16_BULK
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint [%0], "
+                 "[%1], %2, [%3], %4;" ::"r"(dst),
+                 "l"(src), "r"(bytes), "r"(bar), "l"(policy)
+                 : "memory");
+#else
+    (void)dst, (void)src, (void)bytes, (void)bar, (void)policy;
+    __trap();
+#endif
 }
 
-template <typename T>
-void launch_slab(const params& p, int mt, const config& cfg, dim3 grid, cudaStream_t s) {
-    if (cfg.chunks != 4 && cfg.chunks != 8) {
-        throw std::invalid_argument("W4A16: chunks = " + std::to_string(cfg.chunks) + " must be 4 or 8");
-    }
-    if (mt == 1) {
-        return cfg.chunks == 4 ? slab_wn<T, 1, 4>(p, cfg.warps_n, grid, s)
-                               : slab_wn<T, 1, 8>(p, cfg.warps_n, grid, s);
-    }
-    return cfg.chunks == 4 ? slab_wn<T, 2, 4>(p, cfg.warps_n, grid, s)
-                           : slab_wn<T, 2, 8>(p, cfg.warps_n, grid, s);
-}
-
-// ---- the pipelined kernel (config::pipelined): not yet measured on a GPU, see bench/w4a16/README.md ----
-// MT: m-subtiles of 8 per block (1 or 2); WN: warps along N; KW: chunks per warp per step. The block's whole
-// slice of x (its rows of M × its K range) is staged once; then every warp streams its weight chunks with the
-// next step's loads in flight while it converts and multiplies the current one, with no barrier in the loop.
-template <typename T, int MT, int WN, int KW>
-__global__ void __launch_bounds__(block_threads, 2) pipelined_kernel(params p) {
-    constexpr int WK = block_warps / WN;
+template <typename T, int MT, int TW, int S>
+__global__ void __launch_bounds__(block_threads, 1) bulk_kernel(params p) {
+    using L = bulk_layout<MT, TW>;
     constexpr int MROWS = 8 * MT;
-    constexpr int STEP = WK * KW; // chunks the block's warps take per step along K
-    extern __shared__ uint4 smem_raw[];
-    __shared__ uint4 zero_row; // ldmatrix rows past the problem's M point here
+    extern __shared__ uint4 bulk_smem[];
+    __shared__ std::uint64_t full[S];
     __shared__ int am_last;
 
     const int warp = static_cast<int>(threadIdx.x) >> 5;
     const int lane = static_cast<int>(threadIdx.x) & 31;
-    const int wn = warp % WN;
-    const int wk = warp / WN;
     const int g = lane >> 2;
+    const int t = lane & 3;
     const std::int64_t m0 = static_cast<std::int64_t>(blockIdx.x) * MROWS;
     const int mrows = static_cast<int>(p.m - m0 < MROWS ? p.m - m0 : MROWS);
-    const std::int64_t tile = static_cast<std::int64_t>(blockIdx.y) * WN + wn;
-    const bool tile_valid = tile * 16 < p.n;
+    const std::int64_t tile0 = static_cast<std::int64_t>(blockIdx.y) * TW;
+    const std::int64_t n_tiles = p.n / 16;
+    const int tiles_here = static_cast<int>(n_tiles - tile0 < TW ? n_tiles - tile0 : TW);
     const std::int64_t chunks_k = p.k / 64;
     const std::int64_t kc_begin = static_cast<std::int64_t>(blockIdx.z) * p.chunks_per_split;
     const std::int64_t kc_end =
         kc_begin + p.chunks_per_split < chunks_k ? kc_begin + p.chunks_per_split : chunks_k;
-    const int span_k = static_cast<int>(kc_end - kc_begin) * 64;
-    const int xs = span_k + 8; // padded row: ldmatrix's eight row addresses fall in distinct banks
-    const T* x = static_cast<const T*>(p.x);
-    const T* scales = static_cast<const T*>(p.scales);
-    T* sx = reinterpret_cast<T*>(smem_raw);
+    const int steps = static_cast<int>((kc_end - kc_begin + L::chunks - 1) / L::chunks);
+    const auto smem = static_cast<std::uint32_t>(__cvta_generic_to_shared(bulk_smem));
+    const auto bar0 = static_cast<std::uint32_t>(__cvta_generic_to_shared(full));
+    const char* smem_c = reinterpret_cast<const char*>(bulk_smem);
 
-    std::uint64_t policy;
-    asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
-
-    const uint4* wp = p.w + (tile * chunks_k + kc_begin + static_cast<std::int64_t>(wk) * KW) * 32 + lane;
-    const T* sp = scales + tile * 16 + g;
-    uint4 wq[KW];
-    T s_lo[KW];
-    T s_hi[KW];
-    // The first step's weights are requested before x is staged, so the two latencies overlap.
-    auto fetch = [&](std::int64_t step, uint4(&w)[KW], T(&lo)[KW], T(&hi)[KW]) {
-#pragma unroll
-        for (int j = 0; j < KW; ++j) {
-            const std::int64_t kc = kc_begin + step * STEP + wk * KW + j;
-            if (tile_valid && kc < kc_end) {
-                w[j] = load_stream(wp + (step * STEP + j) * 32, policy);
-                const T* s = sp + (kc * 64 / p.group) * p.n;
-                lo[j] = s[0];
-                hi[j] = s[8];
-            }
-        }
-    };
-    fetch(0, wq, s_lo, s_hi);
-
-    for (int i = static_cast<int>(threadIdx.x); i < mrows * (span_k / 8); i += block_threads) {
-        const int r = i / (span_k / 8);
-        const int c = (i % (span_k / 8)) * 8;
-        *reinterpret_cast<uint4*>(sx + r * xs + c) =
-            *reinterpret_cast<const uint4*>(x + (m0 + r) * p.k + kc_begin * 64 + c);
-    }
     if (threadIdx.x == 0) {
-        zero_row = make_uint4(0, 0, 0, 0);
+        for (int s = 0; s < S; ++s) {
+            mbar_init(bar0 + 8 * s, 1);
+        }
+        mbar_init_fence();
     }
     __syncthreads();
 
-    const auto sx_base = static_cast<std::uint32_t>(__cvta_generic_to_shared(sx));
-    const auto zero_addr = static_cast<std::uint32_t>(__cvta_generic_to_shared(&zero_row));
-    std::uint32_t row_addr[MT];
-#pragma unroll
-    for (int mt = 0; mt < MT; ++mt) {
-        const int r = mt * 8 + (lane & 7);
-        row_addr[mt] =
-            r < mrows ? sx_base + static_cast<std::uint32_t>((r * xs + (lane >> 3) * 8) * 2) : zero_addr;
-    }
-    // A lane whose row is zero reads the same 16 bytes whatever the column: its column step is 0.
-    std::uint32_t col_bytes[MT];
-#pragma unroll
-    for (int mt = 0; mt < MT; ++mt) {
-        col_bytes[mt] = mt * 8 + (lane & 7) < mrows ? 2u : 0u;
-    }
+    // The stage's chunks [kc0, kc0 + n_chunks) and the scale rows [g_first, g_last] they touch.
+    auto stage_chunks = [&](int step, std::int64_t& kc0, int& n_chunks, std::int64_t& g_first,
+                            int& n_groups) {
+        kc0 = kc_begin + static_cast<std::int64_t>(step) * L::chunks;
+        n_chunks = static_cast<int>(kc_end - kc0 < L::chunks ? kc_end - kc0 : L::chunks);
+        g_first = kc0 * 64 / p.group;
+        n_groups = static_cast<int>(((kc0 + n_chunks) * 64 - 1) / p.group - g_first + 1);
+    };
 
-    float acc[MT][4] = {};
-    const std::int64_t steps = (kc_end - kc_begin + STEP - 1) / STEP;
-    for (std::int64_t step = 0; step < steps && tile_valid; ++step) {
-        uint4 nq[KW];
-        T n_lo[KW];
-        T n_hi[KW];
-        if (step + 1 < steps) {
-            fetch(step + 1, nq, n_lo, n_hi);
+    std::uint64_t policy = 0;
+    if (threadIdx.x == 0) {
+        asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+    }
+    auto issue = [&](int step) { // thread 0 only
+        if (step >= steps) {
+            return;
         }
+        std::int64_t kc0 = 0;
+        std::int64_t g_first = 0;
+        int n_chunks = 0;
+        int n_groups = 0;
+        stage_chunks(step, kc0, n_chunks, g_first, n_groups);
+        const int slot = step % S;
+        const std::uint32_t base = smem + static_cast<std::uint32_t>(slot * L::stage_bytes);
+        const std::uint32_t bar = bar0 + 8 * slot;
+        const unsigned bytes = static_cast<unsigned>(tiles_here * n_chunks * 512 + mrows * n_chunks * 128 +
+                                                     n_groups * tiles_here * 32);
+        async_proxy_fence();
+        mbar_expect_tx(bar, bytes);
+        const auto* wbytes = reinterpret_cast<const char*>(p.w);
+        for (int tw = 0; tw < tiles_here; ++tw) {
+            bulk_copy_hint(base + static_cast<std::uint32_t>(tw * L::chunks * 512),
+                           wbytes + ((tile0 + tw) * chunks_k + kc0) * 512,
+                           static_cast<unsigned>(n_chunks * 512), bar, policy);
+        }
+        const T* x = static_cast<const T*>(p.x);
+        for (int r = 0; r < mrows; ++r) {
+            bulk_copy(base + static_cast<std::uint32_t>(L::w_bytes + r * L::x_row),
+                      x + (m0 + r) * p.k + kc0 * 64, static_cast<unsigned>(n_chunks * 128), bar);
+        }
+        const T* scales = static_cast<const T*>(p.scales);
+        for (int gi = 0; gi < n_groups; ++gi) {
+            bulk_copy(base + static_cast<std::uint32_t>(L::w_bytes + L::x_bytes + gi * TW * 32),
+                      scales + (g_first + gi) * p.n + tile0 * 16, static_cast<unsigned>(tiles_here * 32),
+                      bar);
+        }
+    };
+
+    float acc[TW][MT][4] = {};
+    auto compute = [&](int step) {
+        std::int64_t kc0 = 0;
+        std::int64_t g_first = 0;
+        int n_chunks = 0;
+        int n_groups = 0;
+        stage_chunks(step, kc0, n_chunks, g_first, n_groups);
+        if (warp >= n_chunks) {
+            return;
+        }
+        const char* st = smem_c + (step % S) * L::stage_bytes;
+        std::uint32_t b[MT][8];
 #pragma unroll
-        for (int j = 0; j < KW; ++j) {
-            const int local = static_cast<int>(step) * STEP + wk * KW + j; // chunk within the block's range
-            if (kc_begin + local >= kc_end) {
+        for (int mt = 0; mt < MT; ++mt) {
+            uint4 lo = make_uint4(0, 0, 0, 0);
+            uint4 hi = lo;
+            if (mt * 8 + g < mrows) {
+                const char* xs = st + L::w_bytes + (mt * 8 + g) * L::x_row + warp * 128 + 32 * t;
+                lo = *reinterpret_cast<const uint4*>(xs);
+                hi = *reinterpret_cast<const uint4*>(xs + 16);
+            }
+            b[mt][0] = lo.x, b[mt][1] = lo.y, b[mt][2] = lo.z, b[mt][3] = lo.w;
+            b[mt][4] = hi.x, b[mt][5] = hi.y, b[mt][6] = hi.z, b[mt][7] = hi.w;
+        }
+        const int gi = static_cast<int>((kc0 + warp) * 64 / p.group - g_first);
+#pragma unroll
+        for (int tw = 0; tw < TW; ++tw) {
+            if (tw >= tiles_here) {
                 break;
             }
-            std::uint32_t b[MT][8];
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-                const std::uint32_t addr =
-                    row_addr[mt] + static_cast<std::uint32_t>(local * 64) * col_bytes[mt];
-                ldmatrix_x4(&b[mt][0], addr);
-                ldmatrix_x4(&b[mt][4], addr + 32 * col_bytes[mt]);
-            }
-            const std::uint32_t words[4] = {wq[j].x, wq[j].y, wq[j].z, wq[j].w};
+            const uint4 wv = *reinterpret_cast<const uint4*>(st + (tw * L::chunks + warp) * 512 + lane * 16);
+            const T* sv = reinterpret_cast<const T*>(st + L::w_bytes + L::x_bytes + (gi * TW + tw) * 32);
+            const float s_lo = ops<T>::to_float(sv[g]);
+            const float s_hi = ops<T>::to_float(sv[g + 8]);
+            const std::uint32_t words[4] = {wv.x, wv.y, wv.z, wv.w};
             float part[MT][4] = {};
 #pragma unroll
             for (int kt = 0; kt < 4; ++kt) {
@@ -484,73 +800,118 @@ __global__ void __launch_bounds__(block_threads, 2) pipelined_kernel(params p) {
                     ops<T>::mma(part[mt], a, b[mt][2 * kt], b[mt][2 * kt + 1]);
                 }
             }
-            const float lo = ops<T>::to_float(s_lo[j]);
-            const float hi = ops<T>::to_float(s_hi[j]);
 #pragma unroll
             for (int mt = 0; mt < MT; ++mt) {
-                acc[mt][0] = fmaf(lo, part[mt][0], acc[mt][0]);
-                acc[mt][1] = fmaf(lo, part[mt][1], acc[mt][1]);
-                acc[mt][2] = fmaf(hi, part[mt][2], acc[mt][2]);
-                acc[mt][3] = fmaf(hi, part[mt][3], acc[mt][3]);
+                acc[tw][mt][0] = fmaf(s_lo, part[mt][0], acc[tw][mt][0]);
+                acc[tw][mt][1] = fmaf(s_lo, part[mt][1], acc[tw][mt][1]);
+                acc[tw][mt][2] = fmaf(s_hi, part[mt][2], acc[tw][mt][2]);
+                acc[tw][mt][3] = fmaf(s_hi, part[mt][3], acc[tw][mt][3]);
             }
         }
-#pragma unroll
-        for (int j = 0; j < KW; ++j) {
-            wq[j] = nq[j];
-            s_lo[j] = n_lo[j];
-            s_hi[j] = n_hi[j];
+    };
+
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < S; ++s) {
+            issue(s);
         }
     }
-
-    finish<T, MT, WN>(p, acc, smem_raw, am_last);
+    for (int step = 0; step < steps; ++step) {
+        mbar_wait(bar0 + 8 * (step % S), static_cast<unsigned>((step / S) & 1));
+        compute(step);
+        __syncthreads(); // every warp is done with this slot: refill it with step + S
+        if (threadIdx.x == 0) {
+            issue(step + S);
+        }
+    }
+    finish<T, MT, TW>(p, acc, reinterpret_cast<float*>(bulk_smem), am_last);
 }
 
-// Shared memory of one block: its x slice, or the WK-way reduction when that is larger.
-int smem_bytes(int mrows, std::int64_t chunks_per_split, int mt) {
-    const std::int64_t x_bytes = static_cast<std::int64_t>(mrows) * (chunks_per_split * 64 + 8) * 2;
-    const std::int64_t red_bytes = static_cast<std::int64_t>(block_warps) * 16 * 8 * mt * 4;
-    return static_cast<int>(std::max(x_bytes, red_bytes));
+template <int MT, int TW, int S>
+constexpr int bulk_smem_bytes() {
+    constexpr int ring = S * bulk_layout<MT, TW>::stage_bytes;
+    constexpr int red = block_warps * TW * 16 * 8 * MT * static_cast<int>(sizeof(float));
+    return ring > red ? ring : red;
 }
 
-constexpr int max_smem = 96 * 1024; // two blocks per SM (the register bound) fit in 228 KiB
-
-template <typename T, int MT, int WN, int KW>
-void pipelined_one(const params& p, dim3 grid, int smem, cudaStream_t stream) {
+template <typename T, int MT, int TW, int S>
+void bulk_one(const params& p, dim3 grid, cudaStream_t stream) {
+    constexpr int bytes = bulk_smem_bytes<MT, TW, S>();
+    static_assert(bytes <= 227 * 1024, "over the H100/H200 shared-memory limit of one block");
+    int dev = 0;
+    int major = 0;
+    ROOFLINE_CUDA_CALL(cudaGetDevice(&dev));
+    ROOFLINE_CUDA_CALL(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev));
+    if (major < 9) {
+        throw std::invalid_argument(
+            "W4A16: the bulk kernel (config::bulk) needs the copy engine of sm_90 or newer; "
+            "this GPU is sm_" +
+            std::to_string(major) + "x");
+    }
     static const bool configured = [] {
-        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(pipelined_kernel<T, MT, WN, KW>,
-                                                cudaFuncAttributeMaxDynamicSharedMemorySize, max_smem));
+        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(bulk_kernel<T, MT, TW, S>,
+                                                cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
         return true;
     }();
     (void)configured;
-    pipelined_kernel<T, MT, WN, KW><<<grid, block_threads, smem, stream>>>(p);
+    bulk_kernel<T, MT, TW, S><<<grid, block_threads, bytes, stream>>>(p);
     ROOFLINE_CUDA_CALL(cudaGetLastError());
 }
 
-template <typename T, int MT, int KW>
-void pipelined_wn(const params& p, int warps_n, dim3 grid, int smem, cudaStream_t s) {
-    switch (warps_n) {
-    case 8:
-        return pipelined_one<T, MT, 8, KW>(p, grid, smem, s);
-    case 4:
-        return pipelined_one<T, MT, 4, KW>(p, grid, smem, s);
-    case 2:
-        return pipelined_one<T, MT, 2, KW>(p, grid, smem, s);
-    default:
-        throw std::invalid_argument("W4A16: warps_n = " + std::to_string(warps_n) + " must be 8, 4 or 2");
-    }
+template <int MT, int TW>
+constexpr int stream_smem_bytes() {
+    return block_warps * TW * 16 * 8 * MT * static_cast<int>(sizeof(float));
 }
 
-template <typename T>
-void launch_pipelined(const params& p, int mt, const config& cfg, dim3 grid, int smem, cudaStream_t s) {
-    if (cfg.chunks != 2 && cfg.chunks != 4) {
-        throw std::invalid_argument("W4A16: chunks = " + std::to_string(cfg.chunks) + " must be 2 or 4");
+template <typename T, int MT, int TW, int D>
+void stream_one(const params& p, dim3 grid, cudaStream_t stream) {
+    constexpr int bytes = stream_smem_bytes<MT, TW>();
+    static const bool configured = [] {
+        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(stream_kernel<T, MT, TW, D>,
+                                                cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+        return true;
+    }();
+    (void)configured;
+    stream_kernel<T, MT, TW, D><<<grid, block_threads, bytes, stream>>>(p);
+    ROOFLINE_CUDA_CALL(cudaGetLastError());
+}
+
+template <typename T, int MT>
+void launch_stream(const params& p, const config& cfg, dim3 grid, cudaStream_t s) {
+    const int key = (cfg.bulk ? 100000 : 0) + cfg.stages * 1000 + cfg.tiles * 100 + cfg.depth;
+    switch (key) {
+    case 104400:
+        return bulk_one<T, MT, 4, 4>(p, grid, s);
+    case 103400:
+        return bulk_one<T, MT, 4, 3>(p, grid, s);
+    case 104200:
+        return bulk_one<T, MT, 2, 4>(p, grid, s);
+    case 106200:
+        return bulk_one<T, MT, 2, 6>(p, grid, s);
+    case 108100:
+        return bulk_one<T, MT, 1, 8>(p, grid, s);
+    case 4401:
+        return ring_one<T, MT, 4, 1, 4>(p, grid, s);
+    case 3401:
+        return ring_one<T, MT, 4, 1, 3>(p, grid, s);
+    case 6401:
+        return ring_one<T, MT, 4, 1, 6>(p, grid, s);
+    case 4202:
+        return ring_one<T, MT, 2, 2, 4>(p, grid, s);
+    case 4104:
+        return ring_one<T, MT, 1, 4, 4>(p, grid, s);
+    case 3202:
+        return ring_one<T, MT, 2, 2, 3>(p, grid, s);
+    case 104:
+        return stream_one<T, MT, 1, 4>(p, grid, s);
+    case 202:
+        return stream_one<T, MT, 2, 2>(p, grid, s);
+    case 401:
+        return stream_one<T, MT, 4, 1>(p, grid, s);
+    default:
+        throw std::invalid_argument(
+            "W4A16: tiles = " + std::to_string(cfg.tiles) + ", depth = " + std::to_string(cfg.depth) +
+            ", stages = " + std::to_string(cfg.stages) + " is not compiled (see launch_stream)");
     }
-    if (mt == 1) {
-        return cfg.chunks == 2 ? pipelined_wn<T, 1, 2>(p, cfg.warps_n, grid, smem, s)
-                               : pipelined_wn<T, 1, 4>(p, cfg.warps_n, grid, smem, s);
-    }
-    return cfg.chunks == 2 ? pipelined_wn<T, 2, 2>(p, cfg.warps_n, grid, smem, s)
-                           : pipelined_wn<T, 2, 4>(p, cfg.warps_n, grid, smem, s);
 }
 
 // ---- dequantise, pack, reference ----
@@ -569,19 +930,20 @@ __global__ void dequant_kernel(const std::uint32_t* w, const T* scales, T* out, 
         const std::int64_t tile = chunk / chunks_k;
         const std::int64_t kc = chunk % chunks_k;
         const int g = lane >> 2;
-        const int t = lane & 3;
         const std::uint32_t q = w[i];
-        const std::int64_t col0 = kc * 64 + word * 16 + 2 * t;
-        const float s_lo = ops<T>::to_float(scales[(col0 / group) * n + tile * 16 + g]);
-        const float s_hi = ops<T>::to_float(scales[(col0 / group) * n + tile * 16 + g + 8]);
+        const std::int64_t n0 = tile * 16;
+        const std::int64_t k0 = kc * 64;
+        // Groups are multiples of 64 along K: the 16 columns of a lane lie in one group.
+        const std::int64_t grp = (k0 + layout::element_of(lane, word, 0).col) / group;
+        const float s_lo = ops<T>::to_float(scales[grp * n + n0 + g]);
+        const float s_hi = ops<T>::to_float(scales[grp * n + n0 + g + 8]);
         // Nibbles i and i + 4 are neighbours along K (columns c and c + 1): one 32-bit store for the pair.
 #pragma unroll
         for (int nib = 0; nib < 4; ++nib) {
-            const int hi = nib & 1;
-            const int half = nib >> 1;
-            const std::int64_t row = tile * 16 + g + 8 * hi;
-            const std::int64_t col = col0 + 8 * half;
-            const float s = hi != 0 ? s_hi : s_lo;
+            const auto e = layout::element_of(lane, word, nib);
+            const std::int64_t row = n0 + e.row;
+            const std::int64_t col = k0 + e.col;
+            const float s = (nib & 1) != 0 ? s_hi : s_lo;
             const int c0 = static_cast<int>((q >> (4 * nib)) & 0xFu) - layout::zero_code;
             const int c1 = static_cast<int>((q >> (4 * nib + 16)) & 0xFu) - layout::zero_code;
             T pair[2] = {ops<T>::from_float(static_cast<float>(c0) * s),
@@ -601,13 +963,11 @@ __global__ void pack_kernel(const std::uint8_t* codes, std::uint32_t* w, std::in
         const int word = static_cast<int>(i % 4);
         const std::int64_t tile = chunk / chunks_k;
         const std::int64_t kc = chunk % chunks_k;
-        const int g = lane >> 2;
-        const int t = lane & 3;
         std::uint32_t q = 0;
         for (int nib = 0; nib < 8; ++nib) {
-            const std::int64_t row = tile * 16 + g + 8 * (nib & 1);
-            const std::int64_t col = kc * 64 + word * 16 + 2 * t + ((nib >> 2) & 1) + 8 * ((nib >> 1) & 1);
-            q |= static_cast<std::uint32_t>(codes[row * k + col] & 0xFu) << (4 * nib);
+            const auto e = layout::element_of(lane, word, nib);
+            q |= static_cast<std::uint32_t>(codes[(tile * 16 + e.row) * k + kc * 64 + e.col] & 0xFu)
+                 << (4 * nib);
         }
         w[i] = q;
     }
@@ -665,69 +1025,30 @@ int grid_for(std::int64_t work) {
 } // namespace
 
 config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count) {
-    // The fastest slab-kernel configuration of each point of the H200 sweep
-    // (bench/w4a16/results/h200_run1.log, "sweep best"); other problems take the nearest point in log M, log
-    // N, log K. sm_count is not used yet: the table is the H200's (132 SMs).
-    (void)sm_count;
-    struct tuned {
-        std::int64_t m, n, k;
-        config c;
-    };
-    static constexpr tuned table[] = {
-        {1, 4096, 4096, {8, 4, 8}},   {2, 4096, 4096, {4, 8, 4}},   {4, 4096, 4096, {2, 8, 2}},
-        {8, 4096, 4096, {2, 8, 2}},   {16, 4096, 4096, {2, 8, 1}},  {1, 14336, 4096, {8, 4, 3}},
-        {2, 14336, 4096, {8, 4, 3}},  {4, 14336, 4096, {4, 8, 1}},  {8, 14336, 4096, {4, 8, 1}},
-        {16, 14336, 4096, {4, 8, 1}}, {1, 4096, 14336, {2, 4, 3}},  {2, 4096, 14336, {2, 4, 3}},
-        {4, 4096, 14336, {2, 4, 3}},  {8, 4096, 14336, {2, 4, 3}},  {16, 4096, 14336, {2, 8, 2}},
-        {1, 28672, 8192, {8, 4, 6}},  {2, 28672, 8192, {8, 4, 6}},  {4, 28672, 8192, {8, 4, 6}},
-        {8, 28672, 8192, {8, 8, 1}},  {16, 28672, 8192, {8, 8, 1}}, {1, 8192, 28672, {2, 4, 3}},
-        {2, 8192, 28672, {4, 4, 3}},  {4, 8192, 28672, {4, 4, 6}},  {8, 8192, 28672, {8, 4, 6}},
-        {16, 8192, 28672, {8, 8, 4}},
-    };
-    const auto l = [](std::int64_t v) {
-        return std::log2(static_cast<double>(std::max<std::int64_t>(v, 1)));
-    };
-    const std::int64_t m_eff = std::min<std::int64_t>(m, 16); // larger M runs as stacked 16-row chunks
-    double best = 1e30;
+    // The register kernel with four row tiles per block: the best of the H200 sweeps (bench/w4a16/results,
+    // run 3 and the iterations before it) at every point but M > 4 on 4096², where one tile per block (256
+    // blocks) won. The ring and bulk kernels lost everywhere; they are reached only through a forced config.
     config c;
-    for (const auto& t : table) {
-        const double d =
-            std::pow(l(t.m) - l(m_eff), 2) + std::pow(l(t.n) - l(n), 2) + std::pow(l(t.k) - l(k), 2);
-        if (d < best) {
-            best = d;
-            c = t.c;
-        }
-    }
-    return c;
-}
-
-config choose_pipelined_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count) {
-    config c;
-    c.pipelined = true;
-    c.warps_n = n >= 8192 ? 4 : 2;
-    c.chunks = 4;
-    const std::int64_t m_chunks = (m + 15) / 16;
     const std::int64_t mrows = std::min<std::int64_t>(m, 16);
-    const std::int64_t n_blocks = (n + 16 * c.warps_n - 1) / (16 * c.warps_n) * m_chunks;
+    const std::int64_t n_tiles = n / 16;
     const std::int64_t chunks_k = k / 64;
-    const std::int64_t max_per = (max_smem / (2 * mrows) - 8) / 64;
-    const std::int64_t min_splits = (chunks_k + max_per - 1) / max_per;
-    // Two blocks fit per SM. Among split counts that fill every slot at least once, take the one whose last
-    // wave is fullest; each split beyond the first costs M·N FP32 atomics, hence the small penalty.
-    const double slots = 2.0 * sm_count;
-    double best = 1e30;
-    std::int64_t best_s = min_splits;
-    for (std::int64_t s = min_splits; s <= std::max<std::int64_t>(min_splits, chunks_k / 4); ++s) {
-        const double blocks = static_cast<double>(n_blocks * s);
-        const double waves = std::ceil(blocks / slots);
-        const double cost = waves / (blocks / slots) + 0.01 * static_cast<double>(s) +
-                            (blocks < slots ? slots / blocks : 0.0);
-        if (cost < best) {
-            best = cost;
-            best_s = s;
-        }
+    const std::int64_t sms = std::max(sm_count, 1);
+    if (mrows > 4 && chunks_k <= 64 && n_tiles <= 2 * sms) {
+        c.tiles = 1;
+        c.depth = 4;
+    } else {
+        c.tiles = 4;
+        c.depth = 1;
     }
-    c.splits = static_cast<int>(best_s);
+    const std::int64_t m_chunks = (m + 15) / 16;
+    const std::int64_t blocks = m_chunks * ((n_tiles + c.tiles - 1) / c.tiles);
+    // Split K by a power of two (even splits keep every warp's share equal; 3 measured slower than 2 and 4)
+    // until about 1.5 blocks per SM exist, never below one full step per warp.
+    c.splits = 1;
+    while (c.splits < 8 && 2 * blocks * c.splits < 3 * sms &&
+           chunks_k / (2 * c.splits) >= static_cast<std::int64_t>(block_warps) * c.depth) {
+        c.splits *= 2;
+    }
     return c;
 }
 
@@ -743,24 +1064,15 @@ void gemm(const gemm_args& a, const config& cfg, cudaStream_t stream) {
     if (a.m <= 0) {
         throw std::invalid_argument("W4A16: m = " + std::to_string(a.m) + " must be positive");
     }
-    if (cfg.warps_n != 8 && cfg.warps_n != 4 && cfg.warps_n != 2) {
-        throw std::invalid_argument("W4A16: warps_n = " + std::to_string(cfg.warps_n) + " must be 8, 4 or 2");
+    if (cfg.tiles != 1 && cfg.tiles != 2 && cfg.tiles != 4) {
+        throw std::invalid_argument("W4A16: tiles = " + std::to_string(cfg.tiles) + " must be 1, 2 or 4");
     }
     params p = make_params(a);
     const int mt = a.m <= 8 ? 1 : 2;
     const std::int64_t m_chunks = (a.m + 8 * mt - 1) / (8 * mt);
-    const int mrows = static_cast<int>(std::min<std::int64_t>(a.m, 8 * mt));
     const std::int64_t chunks_k = a.k / 64;
     const std::int64_t splits_wanted = std::clamp<std::int64_t>(cfg.splits, 1, chunks_k);
-    std::int64_t per = (chunks_k + splits_wanted - 1) / splits_wanted;
-    if (cfg.pipelined) {
-        // The block's x slice must fit in shared memory: split further where it does not.
-        per = std::min(per, static_cast<std::int64_t>(max_smem / (2 * mrows) - 8) / 64);
-    } else {
-        // Each split a whole number of slabs, so no warp idles inside one.
-        const std::int64_t slab = static_cast<std::int64_t>(block_warps / cfg.warps_n) * cfg.chunks;
-        per = (per + slab - 1) / slab * slab;
-    }
+    const std::int64_t per = (chunks_k + splits_wanted - 1) / splits_wanted;
     p.chunks_per_split = per;
     p.splits = static_cast<int>((chunks_k + per - 1) / per);
     p.partial = static_cast<float*>(a.workspace);
@@ -768,20 +1080,15 @@ void gemm(const gemm_args& a, const config& cfg, cudaStream_t stream) {
     if (p.splits > 1 && a.workspace == nullptr) {
         throw std::invalid_argument("W4A16: a split-K configuration needs the workspace");
     }
-    const std::int64_t n_blocks = (a.n + 16 * cfg.warps_n - 1) / (16 * cfg.warps_n);
+    const std::int64_t n_blocks = (a.n / 16 + cfg.tiles - 1) / cfg.tiles;
     const dim3 grid(static_cast<unsigned>(m_chunks), static_cast<unsigned>(n_blocks),
                     static_cast<unsigned>(p.splits));
-    if (cfg.pipelined) {
-        const int smem = smem_bytes(mrows, per, mt);
-        if (a.type == CUDA_R_16F) {
-            launch_pipelined<__half>(p, mt, cfg, grid, smem, stream);
-        } else {
-            launch_pipelined<__nv_bfloat16>(p, mt, cfg, grid, smem, stream);
-        }
-    } else if (a.type == CUDA_R_16F) {
-        launch_slab<__half>(p, mt, cfg, grid, stream);
+    if (a.type == CUDA_R_16F) {
+        mt == 1 ? launch_stream<__half, 1>(p, cfg, grid, stream)
+                : launch_stream<__half, 2>(p, cfg, grid, stream);
     } else {
-        launch_slab<__nv_bfloat16>(p, mt, cfg, grid, stream);
+        mt == 1 ? launch_stream<__nv_bfloat16, 1>(p, cfg, grid, stream)
+                : launch_stream<__nv_bfloat16, 2>(p, cfg, grid, stream);
     }
 }
 

@@ -11,15 +11,16 @@
 namespace roofline::cuda::w4a16 {
 
 // How the work is cut, chosen by choose_config() or forced by a tuning run. Values outside the compiled set
-// are refused with std::invalid_argument.
+// are refused with std::invalid_argument. A block is 8 warps on the same `tiles` row tiles (16 rows of N
+// each), the warps taking turns along K; each warp keeps two steps of `depth` chunks (64 wide) per tile in
+// flight.
 struct config {
-    int warps_n = 4; // warps side by side along N in a block (8, 4 or 2); the other 8/warps_n split K
-    int chunks = 4;  // 64-wide K chunks each warp loads per step: 4 or 8 (slab kernel), 2 or 4 (pipelined)
-    int splits = 1;  // blocks along K; > 1 reduces through the FP32 workspace (atomics, last block writes)
-    // false: the slab kernel, measured on the H200 (bench/w4a16/results). true: the pipelined kernel (x
-    // staged once per block, next weights in flight during the math), written after that run and not yet
-    // measured.
-    bool pipelined = false;
+    int tiles = 1;  // row tiles per warp and block: 1, 2 or 4 (x fragments reused across them)
+    int depth = 8;  // chunks per tile per step: tiles·depth is 4 or 8
+    int splits = 1; // blocks along K; > 1 reduces through the FP32 workspace (atomics, last block writes)
+    int stages = 0; // 0: the register kernel (one step in flight per warp); 3, 4 or 6: the cp.async ring
+    // The bulk kernel (copy engine, 8 chunks per tile per stage, depth unused; stages 3, 4, 6 or 8).
+    bool bulk = false;
 };
 
 struct gemm_args {
@@ -35,10 +36,9 @@ struct gemm_args {
         nullptr; // workspace_bytes(m, n); zeroed once before the first call, left zeroed after each
 };
 
-// The slab kernel's configuration: the H200 sweep's best for the nearest tuned point.
+// A wave-filling rule: tiles by M (x traffic from L2 against the weight's), splits along K until every SM
+// holds two blocks.
 [[nodiscard]] config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count);
-// The pipelined kernel's: a wave-filling rule (untuned; the kernel has not run on a GPU yet).
-[[nodiscard]] config choose_pipelined_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count);
 // FP32 partial sums for M×N plus one counter per output tile.
 [[nodiscard]] std::size_t workspace_bytes(std::int64_t m, std::int64_t n);
 void gemm(const gemm_args& args, const config& cfg, cudaStream_t stream);

@@ -31,6 +31,21 @@ inline constexpr int tile_k = 64;
     const std::int64_t row = k0 + 8 * (lane % 4) + 32 * reg;
     return col * (k / 2) + row / 2;
 }
+// Turing (sm_75) has only m8n8k32 for s4: the kernel builds the m16n8k64 tile from four of them. Piece p
+// adds A register a_reg times B register b_reg into C registers 2·c_half and 2·c_half + 1 (rows g +
+// 8·c_half). Defined here so the kernel and the host check compose the same way.
+struct turing_piece {
+    int c_half;
+    int a_reg;
+    int b_reg;
+};
+inline constexpr int turing_piece_count = 4;
+// A function, not an array: device code may call constexpr functions (--expt-relaxed-constexpr) but not
+// read host-side constexpr arrays.
+[[nodiscard]] constexpr turing_piece turing_piece_at(int p) noexcept {
+    return {p / 2, (p / 2) + 2 * (p % 2), p % 2};
+}
+
 // C registers 0..3 of lane l: (g, 2t), (g, 2t+1), (g+8, 2t), (g+8, 2t+1).
 [[nodiscard]] constexpr int c_row(int lane, int reg) noexcept {
     return lane / 4 + 8 * (reg >> 1);

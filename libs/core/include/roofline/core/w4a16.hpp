@@ -5,13 +5,7 @@
 // Logical weight W is N×K (one row per output channel, K contiguous). Each element is stored as an unsigned
 // code q in [0, 15] meaning (q - 8) · scale[k / group][n]; scales are [K/group][N], N contiguous.
 //
-// Packed layout (why: one 16-byte load per lane gives the A fragments of four mma.sync m16n8k16 tiles, and
-// the "magic number" conversion turns each 32-bit word into four half2 registers with two masks and a shift):
-//   the weight is cut into chunks of 16 rows (n) × 64 columns (k); chunk (n/16, k/64) sits at byte
-//   512·((n/16)·(K/64) + k/64), so one warp streams consecutive chunks of one row tile. Inside a chunk,
-//   lane l = 4·g + t (g = l/4, t = l%4) owns 16 bytes: four 32-bit words, word j for the k-tile of 16
-//   columns starting at 16·j. Word j holds the eight values the mma's A fragment gives lane l, nibble i at
-//   bits 4i..4i+3: i = hi + 2·half + 4·odd for row g + 8·hi and column 2t + odd + 8·half of the tile.
+// Packed layout: see roofline/core/w4a16_layout.hpp, its one definition.
 #pragma once
 
 #include "roofline/core/w4a16_layout.hpp"
