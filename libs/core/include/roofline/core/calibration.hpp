@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,16 @@ struct fit_options {
 [[nodiscard]] std::vector<double> log_residuals(const hardware_entry& hw,
                                                 const std::vector<calibration_sample>& samples,
                                                 const perf_params& params);
+
+// Log residuals grouped by precision, for the held-out tables of bench/prediction and `calibrate --evaluate`.
+using residuals_by_precision = std::map<precision_id, std::vector<double>>;
+[[nodiscard]] residuals_by_precision group_by_precision(const std::vector<calibration_sample>& samples,
+                                                        const std::vector<double>& log_ratios);
+
+// Per precision (and all together) the median and 90th percentile of |log(measured / predicted)| and the
+// share predicted faster than measured, for a calibrated and an uncalibrated model side by side.
+[[nodiscard]] std::string residual_table(const std::string& title, const residuals_by_precision& calibrated,
+                                         const residuals_by_precision& uncalibrated);
 
 // The built-in model plus every *.json profile in `dir` (a missing directory adds none; a bad file throws
 // std::invalid_argument naming it).
