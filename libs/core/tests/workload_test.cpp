@@ -477,3 +477,42 @@ TEST(ModelDocument, MeasuredGemmsCarryTheirPredictionError) {
     EXPECT_NEAR(m["prediction_error"].get<double>(), 1.5, 1e-6);
     EXPECT_TRUE(doc["precisions"][0]["gemms"][1]["measured"].is_null());
 }
+
+// The model CSV carries the same interval and measured / predicted as the JSON, one column each.
+TEST(ModelDocument, CsvHasTheIntervalAndPredictionErrorColumns) {
+    const auto reg = hardware_registry::builtin();
+    const auto& hw = reg.at("h200");
+    const auto w = derive_gemms(preset("llama-3.1-8b"), {phase::decode, 1, 2048});
+    auto e = estimate_model(w, parse_precision_scheme("BF16"), hw);
+    analysis_point measured = e.gemms.front().predicted;
+    measured.source = point_source::measured;
+    measured.prediction.reset();
+    measured.time_s = 2.0 * e.gemms.front().predicted.time_s;
+    e.gemms.front().measured = measured;
+    std::istringstream csv(model_csv({e}));
+    std::string header;
+    std::string first;
+    std::getline(csv, header);
+    std::getline(csv, first);
+    EXPECT_NE(header.find(",interval_low_s_per_layer,interval_high_s_per_layer,calibrated,prediction_error"),
+              std::string::npos);
+    const auto columns = [](const std::string& line) {
+        std::vector<std::string> out;
+        std::stringstream ss(line);
+        for (std::string c; std::getline(ss, c, ',');) {
+            out.push_back(c);
+        }
+        if (!line.empty() && line.back() == ',') {
+            out.emplace_back();
+        }
+        return out;
+    };
+    const auto h = columns(header);
+    const auto r = columns(first);
+    ASSERT_EQ(h.size(), r.size()) << first;
+    const auto at = [&](const char* name) { return r[std::ranges::find(h, name) - h.begin()]; };
+    EXPECT_LT(std::stod(at("interval_low_s_per_layer")), std::stod(at("predicted_s_per_layer")));
+    EXPECT_GT(std::stod(at("interval_high_s_per_layer")), std::stod(at("predicted_s_per_layer")));
+    EXPECT_EQ(at("calibrated"), "true");
+    EXPECT_NEAR(std::stod(at("prediction_error")), 2.0, 1e-5);
+}

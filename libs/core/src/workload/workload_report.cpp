@@ -284,7 +284,8 @@ std::string model_csv(const std::vector<model_estimate>& estimates) {
     std::ostringstream out;
     out << "scheme,gemm,role,layers,count,M,N,K,a_precision,b_precision,flops_per_layer,bytes_per_layer,ai,"
            "bound,"
-           "predicted_s_per_layer,measured_s_per_layer,status\n";
+           "predicted_s_per_layer,measured_s_per_layer,status,interval_low_s_per_layer,"
+           "interval_high_s_per_layer,calibrated,prediction_error\n";
     out << std::setprecision(9);
     for (const auto& e : estimates) {
         for (const auto& g : e.gemms) {
@@ -295,7 +296,17 @@ std::string model_csv(const std::vector<model_estimate>& estimates) {
                 << g.flops_per_layer << ',' << g.bytes_per_layer << ',' << g.ai() << ','
                 << (g.predicted.roof ? to_string(g.predicted.roof->bound) : "") << ','
                 << g.predicted_s_per_layer() << ',' << (m ? std::to_string(*m) : "") << ','
-                << to_string(g.predicted.status) << '\n';
+                << to_string(g.predicted.status) << ',';
+            // The interval and measured / predicted, as in the JSON (empty when there is none).
+            const auto iv = predicted_interval(g);
+            const auto err = g.measured ? measured_prediction_error(g) : json(nullptr);
+            if (iv.is_object()) {
+                out << iv["low_s_per_layer"].get<double>() << ',' << iv["high_s_per_layer"].get<double>()
+                    << ',' << (iv["calibrated"].get<bool>() ? "true" : "false");
+            } else {
+                out << ",,";
+            }
+            out << ',' << (err.is_number() ? std::to_string(err.get<double>()) : std::string()) << '\n';
         }
     }
     return out.str();
