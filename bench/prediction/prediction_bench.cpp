@@ -6,7 +6,7 @@
 // uncalibrated (family defaults) model, on the held-out shapes.
 //
 // Usage: prediction_bench ANSWERS.jsonl [--hardware KEY] [--profile-out FILE] [--provenance TEXT] [--worst N]
-//                         [--residuals FILE]
+//                         [--residuals FILE] [--starts N]
 // --residuals writes one tab-separated line per point (set, shape, precision, alignment, measured and
 // predicted times, log ratios, the model's tile and limiter), to look at the error by shape class.
 #include "roofline/core/calibration.hpp"
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     if (argc < 2) {
         std::cerr << "usage: prediction_bench ANSWERS.jsonl [--hardware KEY] [--profile-out FILE] "
                      "[--provenance TEXT]"
-                     " [--worst N] [--residuals FILE]\n";
+                     " [--worst N] [--residuals FILE] [--starts N]\n";
         return 2;
     }
     std::string hardware_key;
@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
     std::string provenance = "bench/prediction/prediction_bench";
     std::size_t worst = 12;
     std::string residuals_out;
+    std::size_t starts = fit_options{}.starts;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         if (flag == "--hardware") {
@@ -84,6 +85,8 @@ int main(int argc, char** argv) {
             provenance = argv[i + 1];
         } else if (flag == "--residuals") {
             residuals_out = argv[i + 1];
+        } else if (flag == "--starts") {
+            starts = std::stoul(argv[i + 1]);
         } else if (flag == "--worst") {
             worst = std::stoul(argv[i + 1]);
         } else {
@@ -112,6 +115,7 @@ int main(int argc, char** argv) {
                     run.points.size(), fit.size(), held.size());
         const auto& defaults = perf_model::builtin().family_defaults(hw.architecture);
         fit_options fo;
+        fo.starts = starts;
         const auto profile = fit_profile(hw, fit, defaults, fo);
 
         const auto rc = log_residuals(hw, held, profile.params);

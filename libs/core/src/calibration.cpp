@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <set>
 #include <stdexcept>
@@ -320,11 +321,28 @@ calibration_profile fit_profile(const hardware_entry& hw, const std::vector<cali
         }
         return sum;
     };
-    auto x = map.to_vector(start);
-    for (std::size_t r = 0; r < std::max<std::size_t>(options.restarts, 1); ++r) {
-        x = nelder_mead(objective, x, r == 0 ? 0.5 : 0.2, options.max_evaluations);
-        if (options.progress) {
-            options.progress(r + 1, options.restarts);
+    // The objective is piecewise (a minimum over tile shapes), so Nelder-Mead can stop in a local minimum
+    // that depends on where it starts: with starts > 1 the later chains start from the defaults moved by
+    // +-0.4 in log space, alternating by parameter, and the lowest objective wins.
+    const auto x0 = map.to_vector(start);
+    const std::size_t starts = std::max<std::size_t>(options.starts, 1);
+    const std::size_t restarts = std::max<std::size_t>(options.restarts, 1);
+    std::vector<double> x;
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k < starts; ++k) {
+        auto y = x0;
+        for (std::size_t d = 0; k > 0 && d < y.size(); ++d) {
+            y[d] += ((d + k) % 2 == 0 ? 0.4 : -0.4);
+        }
+        for (std::size_t r = 0; r < restarts; ++r) {
+            y = nelder_mead(objective, y, r == 0 ? 0.5 : 0.2, options.max_evaluations);
+            if (options.progress) {
+                options.progress(k * restarts + r + 1, starts * restarts);
+            }
+        }
+        if (const double v = objective(y); v < best) {
+            best = v;
+            x = std::move(y);
         }
     }
     calibration_profile c;

@@ -60,6 +60,10 @@ inline constexpr std::size_t min_points_for_own_interval = 40;
 struct fit_options {
     std::size_t max_evaluations = 4000; // Nelder-Mead evaluations per restart
     std::size_t restarts = 6;
+    // Independent Nelder-Mead chains (the first from `start`, the others from it moved in log space); the
+    // lowest objective wins. 1 = the start only; 3 finds the same minimum on the H200 grid from a start of
+    // misaligned_efficiency 0.3 or 0.65, where one chain from 0.3 stops in a worse one (bench/prediction).
+    std::size_t starts = 3;
     // Fit only the per-precision compute efficiencies, the rest kept from the start (few points, e.g. squares
     // only, cannot pin the floor, split-K or alignment terms).
     bool efficiencies_only = false;
