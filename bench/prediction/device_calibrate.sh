@@ -5,8 +5,9 @@
 #
 #     bench/prediction/device_calibrate.sh            # results under $OUT
 #
-# What it does (about 2 minutes of GPU time: the 2026-12-01 grid measured 605 points in 205 s and this is 290;
-# bounded by CALIBRATE_TIMEOUT_S, 230 s; CALIBRATE_FLAGS=--quick skips the largest shapes):
+# What it does (about 3 minutes on the machine: measuring ~2, as the 2026-12-01 grid measured 605 points in 205 s
+# and this is 290, bounded by CALIBRATE_TIMEOUT_S, 230 s; then under a minute of CPU for the fit's three chains
+# and the two judgements; CALIBRATE_FLAGS=--quick skips the largest shapes):
 #  1. `roofline calibrate` measures the fit share of benchmark_shapes() (calibration.cpp; the held-out
 #     third is not measured) x FP16, BF16, FP8_E4M3, INT8, TF32, paced and cold, with its progress lines in
 #     $OUT/calibrate.log and every measured answer in $OUT/calib_raw.jsonl, and writes $OUT/h200.json.
