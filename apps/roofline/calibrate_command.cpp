@@ -25,6 +25,7 @@ struct calibrate_options {
     std::string output;
     std::string raw_output;
     std::string start;
+    std::string evaluate;
     std::string precision = "FP16,BF16,FP8_E4M3,INT8,TF32";
     std::string pacing = "paced";
     std::size_t iterations = 30;
@@ -72,8 +73,53 @@ std::string utc_now() {
     return buf;
 }
 
+// --evaluate PROFILE --replay FILE: judge a profile (no fit) on the replayed points: the shapes the split
+// holds out (never fitted by any profile made with the default split) and, for reference, the others; the
+// family defaults beside it. bench/prediction/device_calibrate.sh judges a fresh GPU profile this way.
+void run_evaluate(const calibrate_options& o, const hardware_registry& registry) {
+    if (o.replay.empty()) {
+        throw usage_error(
+            "--evaluate needs --replay FILE.jsonl (the measured points to judge the profile on)");
+    }
+    std::ifstream in(o.evaluate);
+    if (!in) {
+        throw usage_error("--evaluate: cannot read '" + o.evaluate + "'");
+    }
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto profile = parse_calibration_profile(text, o.evaluate);
+    auto run = read_answers_jsonl(o.replay);
+    const auto& hw = registry.at(o.hardware.empty() ? profile.hardware_key : o.hardware, "--hardware");
+    std::vector<analysis_point> fit_points;
+    std::vector<analysis_point> held_points;
+    for (auto& p : run.points) {
+        (is_held_out(p.problem.m, p.problem.n, p.problem.k) ? held_points : fit_points)
+            .push_back(std::move(p));
+    }
+    const auto held = samples_from_points(held_points);
+    const auto fit = samples_from_points(fit_points);
+    if (held.empty() && fit.empty()) {
+        throw usage_error("--evaluate: no measured, passed points in '" + o.replay + "'");
+    }
+    const auto& defaults = perf_model::builtin().family_defaults(hw.architecture);
+    std::printf("profile %s (%s, %s, %s) judged on %s: %zu held-out and %zu fit-split points on %s\n",
+                o.evaluate.c_str(), profile.hardware_key.c_str(), profile.device.name.c_str(),
+                profile.date.c_str(), o.replay.c_str(), held.size(), fit.size(), hw.key.c_str());
+    const auto table = [&](const char* title, const std::vector<calibration_sample>& s) {
+        std::fputs(residual_table(title, group_by_precision(s, log_residuals(hw, s, profile.params)),
+                                  group_by_precision(s, log_residuals(hw, s, defaults)))
+                       .c_str(),
+                   stdout);
+    };
+    table("HELD-OUT shapes (never fitted): |log(measured/predicted)|", held);
+    table("fit-split shapes (the profile may have been fitted on these)", fit);
+}
+
 void run_calibrate(const calibrate_options& o, const global_options& global) {
     const auto registry = load_registry(global.data_dir);
+    if (!o.evaluate.empty()) {
+        run_evaluate(o, registry);
+        return;
+    }
     std::vector<precision_id> precisions;
     try {
         precisions = parse_precision_list(o.precision);
@@ -139,7 +185,9 @@ void run_calibrate(const calibrate_options& o, const global_options& global) {
                 if (raw) {
                     auto doc = analysis_document(*choice.entry, {pt});
                     annotate_hardware_choice(doc, choice);
-                    *raw << doc.dump() << '\n';
+                    // Flushed per answer: a run stopped part-way (a time limit) keeps what it measured,
+                    // and `calibrate --replay` can fit that.
+                    *raw << doc.dump() << '\n' << std::flush;
                 }
                 bar.step(std::string(to_string(p)) + " " + pt.problem.shape_label() + " " +
                          std::string(to_string(pt.status)));
@@ -250,6 +298,9 @@ void add_calibrate_command(CLI::App& app, const global_options& global) {
         "--start", opts->start,
         "Start the fit from this calibration profile's parameters (e.g. a sibling GPU's) instead of "
         "the family defaults: useful when only a few points were measured");
+    cmd->add_option("--evaluate", opts->evaluate,
+                    "Judge this calibration profile on the --replay points instead of fitting: |log(measured/"
+                    "predicted)| per precision on the held-out shapes (and the fit-split ones)");
     cmd->add_option("-p,--precision", opts->precision,
                     "Precisions to calibrate (default FP16,BF16,FP8_E4M3,INT8,TF32)");
     cmd->add_option("--pacing", opts->pacing, "paced (default) or continuous");

@@ -5,9 +5,13 @@
 // |log(measured / predicted)| and the share predicted faster than measured, for the calibrated and the
 // uncalibrated (family defaults) model, on the held-out shapes.
 //
-// Usage: prediction_bench ANSWERS.jsonl [--hardware KEY] [--profile-out FILE] [--provenance TEXT]
+// Usage: prediction_bench ANSWERS.jsonl [--hardware KEY] [--profile-out FILE] [--provenance TEXT] [--worst N]
+//                         [--residuals FILE] [--starts N]
+// --residuals writes one tab-separated line per point (set, shape, precision, alignment, measured and
+// predicted times, log ratios, the model's tile and limiter), to look at the error by shape class.
 #include "roofline/core/calibration.hpp"
 #include "roofline/core/device_match.hpp"
+#include "roofline/core/gap.hpp"
 #include "roofline/core/report.hpp"
 
 #include <algorithm>
@@ -17,34 +21,43 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 using namespace roofline;
 
 namespace {
 
-void print_table(const char* title, const std::map<precision_id, std::vector<double>>& cal,
-                 const std::map<precision_id, std::vector<double>>& uncal) {
-    std::printf("\n%s\n", title);
-    std::printf("%-10s %6s | %-30s | %-30s\n", "", "", "calibrated", "uncalibrated (defaults)");
-    std::printf("%-10s %6s | %9s %9s %10s | %9s %9s %10s\n", "precision", "points", "median", "p90",
-                "pred<meas", "median", "p90", "pred<meas");
-    std::vector<double> all_c;
-    std::vector<double> all_u;
-    for (const auto& [id, v] : cal) {
-        const auto c = summarize_residuals(v);
-        const auto u = summarize_residuals(uncal.at(id));
-        all_c.insert(all_c.end(), v.begin(), v.end());
-        all_u.insert(all_u.end(), uncal.at(id).begin(), uncal.at(id).end());
-        std::printf("%-10s %6zu | %9.3f %9.3f %9.0f%% | %9.3f %9.3f %9.0f%%\n",
-                    std::string(to_string(id)).c_str(), c.count, c.median_abs, c.p90_abs,
-                    100 * c.share_predicted_faster, u.median_abs, u.p90_abs, 100 * u.share_predicted_faster);
+void write_residual_lines(std::ofstream& f, const char* set, const hardware_entry& hw,
+                          const std::vector<calibration_sample>& samples, const perf_params& cal,
+                          const perf_params& uncal) {
+    const auto rc = log_residuals(hw, samples, cal);
+    const auto ru = log_residuals(hw, samples, uncal);
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        const auto& s = samples[i];
+        const auto roof_clock = datasheet_roof_clock_mhz(hw);
+        const auto clock = run_clock_mhz(hw, cal, s.pacing);
+        const double clock_ratio = roof_clock && clock && *roof_clock > 0 ? *clock / *roof_clock : 1.0;
+        const auto terms = evaluate_model(cal, hw, s.problem, s.traffic, clock_ratio).terms;
+        f << set << '\t' << s.problem.shape_label() << '\t' << to_string(s.problem.a) << '\t'
+          << (misaligned(s.problem) ? "misaligned" : "aligned") << '\t' << s.measured_s * 1e6 << '\t'
+          << s.measured_s / std::exp(rc[i]) * 1e6 << '\t' << rc[i] << '\t'
+          << s.measured_s / std::exp(ru[i]) * 1e6 << '\t' << ru[i] << '\t' << terms.limiter << '\t'
+          << terms.tile_m << 'x' << terms.tile_n << '\t' << terms.split_k << '\t' << terms.waves << '\n';
     }
-    const auto c = summarize_residuals(all_c);
-    const auto u = summarize_residuals(all_u);
-    std::printf("%-10s %6zu | %9.3f %9.3f %9.0f%% | %9.3f %9.3f %9.0f%%\n", "all", c.count, c.median_abs,
-                c.p90_abs, 100 * c.share_predicted_faster, u.median_abs, u.p90_abs,
-                100 * u.share_predicted_faster);
+}
+
+void write_residuals(const std::string& file, const hardware_entry& hw,
+                     const std::vector<calibration_sample>& fit, const std::vector<calibration_sample>& held,
+                     const perf_params& cal, const perf_params& uncal) {
+    std::ofstream f(file);
+    if (!f) {
+        throw std::runtime_error("--residuals: cannot write '" + file + "'");
+    }
+    f << "set\tshape\tprecision\talignment\tmeasured_us\tpredicted_us\tlog_ratio\tuncalibrated_us\t"
+         "uncalibrated_log_ratio\tlimiter\ttile\tsplit_k\twaves\n";
+    write_residual_lines(f, "fit", hw, fit, cal, uncal);
+    write_residual_lines(f, "held_out", hw, held, cal, uncal);
 }
 
 } // namespace
@@ -53,13 +66,15 @@ int main(int argc, char** argv) {
     if (argc < 2) {
         std::cerr << "usage: prediction_bench ANSWERS.jsonl [--hardware KEY] [--profile-out FILE] "
                      "[--provenance TEXT]"
-                     " [--worst N]\n";
+                     " [--worst N] [--residuals FILE] [--starts N]\n";
         return 2;
     }
     std::string hardware_key;
     std::string profile_out;
     std::string provenance = "bench/prediction/prediction_bench";
     std::size_t worst = 12;
+    std::string residuals_out;
+    std::size_t starts = fit_options{}.starts;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         if (flag == "--hardware") {
@@ -68,6 +83,10 @@ int main(int argc, char** argv) {
             profile_out = argv[i + 1];
         } else if (flag == "--provenance") {
             provenance = argv[i + 1];
+        } else if (flag == "--residuals") {
+            residuals_out = argv[i + 1];
+        } else if (flag == "--starts") {
+            starts = std::stoul(argv[i + 1]);
         } else if (flag == "--worst") {
             worst = std::stoul(argv[i + 1]);
         } else {
@@ -96,24 +115,22 @@ int main(int argc, char** argv) {
                     run.points.size(), fit.size(), held.size());
         const auto& defaults = perf_model::builtin().family_defaults(hw.architecture);
         fit_options fo;
+        fo.starts = starts;
         const auto profile = fit_profile(hw, fit, defaults, fo);
 
-        std::map<precision_id, std::vector<double>> cal_held, unc_held, cal_fit, unc_fit;
         const auto rc = log_residuals(hw, held, profile.params);
         const auto ru = log_residuals(hw, held, defaults);
-        for (std::size_t i = 0; i < held.size(); ++i) {
-            cal_held[compute_precision(held[i].problem)].push_back(rc[i]);
-            unc_held[compute_precision(held[i].problem)].push_back(ru[i]);
-        }
         const auto fc = log_residuals(hw, fit, profile.params);
         const auto fu = log_residuals(hw, fit, defaults);
-        for (std::size_t i = 0; i < fit.size(); ++i) {
-            cal_fit[compute_precision(fit[i].problem)].push_back(fc[i]);
-            unc_fit[compute_precision(fit[i].problem)].push_back(fu[i]);
-        }
         std::printf("\nfitted parameters: %s\n", to_json(profile.params).dump().c_str());
-        print_table("HELD-OUT shapes (never fitted): |log(measured/predicted)|", cal_held, unc_held);
-        print_table("fitted shapes (for reference)", cal_fit, unc_fit);
+        std::fputs(residual_table("HELD-OUT shapes (never fitted): |log(measured/predicted)|",
+                                  group_by_precision(held, rc), group_by_precision(held, ru))
+                       .c_str(),
+                   stdout);
+        std::fputs(residual_table("fitted shapes (for reference)", group_by_precision(fit, fc),
+                                  group_by_precision(fit, fu))
+                       .c_str(),
+                   stdout);
 
         // The worst held-out points, to say where the model is weakest.
         std::vector<std::pair<double, std::size_t>> order;
@@ -128,6 +145,9 @@ int main(int argc, char** argv) {
                         s.problem.shape_label().c_str(), std::string(to_string(s.problem.a)).c_str(),
                         s.measured_s * 1e6, s.measured_s / std::exp(rc[order[j].second]) * 1e6,
                         rc[order[j].second]);
+        }
+        if (!residuals_out.empty()) {
+            write_residuals(residuals_out, hw, fit, held, profile.params, defaults);
         }
         if (!profile_out.empty()) {
             auto p = profile;

@@ -186,12 +186,14 @@ export const tests = [
         { encoding: 'utf8' },
       );
       assert.equal(cli.status, 0, cli.stderr);
-      // Same header, and the same rows (the app keeps all five, the not-supported INT4 included).
-      // The app writes the first 20 columns; the CLI's later prediction columns (pacing ... prediction_error)
-      // are not in the app's export yet: compare the columns both have.
-      const cols = (t) => t.trim().split('\n').map((l) => l.split(',').slice(0, 20).join(','));
-      assert.equal(cols(csv)[0], cols(cli.stdout)[0]);
-      assert.deepEqual(cols(csv).slice(1).sort(), cols(cli.stdout).slice(1).sort());
+      // Same header, and the same rows (the app keeps all five, the not-supported INT4 included), every column:
+      // the prediction's (pacing, clock, % of roof at that clock, interval, calibrated, prediction_error) too.
+      const lines = (t) => t.trim().split('\n');
+      assert.equal(lines(csv)[0], lines(cli.stdout)[0]);
+      assert.equal(lines(csv)[0].split(',').length, 29);
+      assert.deepEqual(lines(csv).slice(1).sort(), lines(cli.stdout).slice(1).sort());
+      // A prediction-only server names no unknown GPU: no warnings notice.
+      assert.equal(await page.locator('[data-testid=answer-warnings]').count(), 0);
     },
   },
   {

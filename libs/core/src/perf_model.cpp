@@ -68,6 +68,21 @@ bool misaligned(const gemm_problem& p) noexcept {
     return (p.k * in_bits) % 128 != 0 || (p.m > 1 && (p.m * out_bits) % 128 != 0);
 }
 
+bool operands_misaligned(const gemm_problem& p) noexcept {
+    const auto in_bits = static_cast<std::int64_t>(std::max(info(p.a).storage_bits, info(p.b).storage_bits));
+    return (p.k * in_bits) % 128 != 0;
+}
+
+double elements_per_misaligned_load(const gemm_problem& p) noexcept {
+    const auto in_bits = static_cast<std::int64_t>(std::max(info(p.a).storage_bits, info(p.b).storage_bits));
+    const std::int64_t row_bits = p.k * in_bits;
+    std::int64_t vector_bits = 128;
+    while (vector_bits > in_bits && row_bits % vector_bits != 0) {
+        vector_bits /= 2;
+    }
+    return std::max(1.0, static_cast<double>(vector_bits) / static_cast<double>(in_bits));
+}
+
 double fastest_roof(const hardware_entry& hw) {
     double best = 0.0;
     for (const auto& pk : hw.peaks) {
@@ -104,7 +119,10 @@ performance_prediction evaluate_model(const perf_params& params, const hardware_
     perf_terms best;
     best.floor_s = params.floor_s;
     double best_total = std::numeric_limits<double>::infinity();
+    // A misaligned D (M x output size) keeps the TMA operand loads but streams slower; misaligned operands
+    // (K x input size) also put the MMAs on the fallback kernels and add the load term.
     const bool off = misaligned(p);
+    const bool operands_off = operands_misaligned(p);
     const double stream_bw =
         bw * params.bandwidth_efficiency * (off ? params.misaligned_bandwidth_efficiency : 1.0);
     const int sms = hw.sm_count.value ? static_cast<int>(*hw.sm_count.value) : 0;
@@ -115,8 +133,16 @@ performance_prediction evaluate_model(const perf_params& params, const hardware_
         }
         return s;
     };
+    // Elements per second one SM loads when the operands' rows are misaligned (0: no load term): loads per
+    // clock at the clock the point runs at, times the elements each load moves.
+    double load_rate = 0.0;
+    if (operands_off && params.misaligned_loads_per_clock > 0) {
+        // No clock in the registry: no load term (its rate is per cycle).
+        const double mhz = datasheet_roof_clock_mhz(hw).value_or(0.0) * clock_ratio;
+        load_rate = params.misaligned_loads_per_clock * mhz * 1e6 * elements_per_misaligned_load(p);
+    }
     if (roof.available && sms > 0) {
-        const double align = off ? params.misaligned_efficiency : 1.0;
+        const double align = operands_off ? params.misaligned_efficiency : 1.0;
         const double sm_rate = roof.peak_flops_per_s * clock_ratio * params.efficiency(roof.precision) *
                                align / static_cast<double>(sms);
         const auto consider = [&](std::int64_t tm, std::int64_t tn, std::int64_t split) {
@@ -126,8 +152,13 @@ performance_prediction evaluate_model(const perf_params& params, const hardware_
             const double tile_eff = std::min(1.0, h / params.tile_intensity_ref);
             const double tile_flops =
                 2.0 * static_cast<double>(tm * tn) * static_cast<double>(ceil_div(p.k, split));
-            const double compute =
-                static_cast<double>(waves) * (params.tile_overhead_s + tile_flops / (sm_rate * tile_eff));
+            // The misaligned fallback loads each tile's A and B slices ((tm + tn) x K/s elements) before
+            // its MMAs can use them.
+            const double loads = load_rate > 0 ? static_cast<double>(tm + tn) *
+                                                     static_cast<double>(ceil_div(p.k, split)) / load_rate
+                                               : 0.0;
+            const double compute = static_cast<double>(waves) *
+                                   (params.tile_overhead_s + tile_flops / (sm_rate * tile_eff) + loads);
             // Split-K writes and reads back one FP32 partial sum of D per slice.
             const double extra = split > 1 ? 8.0 * static_cast<double>(p.m) * static_cast<double>(p.n) *
                                                  static_cast<double>(split)
@@ -163,7 +194,7 @@ performance_prediction evaluate_model(const perf_params& params, const hardware_
         }
     } else if (roof.available) {
         // No SM count in the registry: no wave quantisation, the rest of the model as above.
-        const double align = off ? params.misaligned_efficiency : 1.0;
+        const double align = operands_off ? params.misaligned_efficiency : 1.0;
         best.compute_s = params.tile_overhead_s + flops / (roof.peak_flops_per_s * clock_ratio *
                                                            params.efficiency(roof.precision) * align);
         best.memory_s = memory_time(bytes, 0);
@@ -228,6 +259,8 @@ perf_params parse_perf_params(const json& j, const std::string& where, const per
     p.split_k_overhead_s = positive(j, "split_k_overhead_s", where, p.split_k_overhead_s, true);
     p.misaligned_bandwidth_efficiency =
         positive(j, "misaligned_bandwidth_efficiency", where, p.misaligned_bandwidth_efficiency, false);
+    p.misaligned_loads_per_clock =
+        positive(j, "misaligned_loads_per_clock", where, p.misaligned_loads_per_clock, true);
     if (const auto it = j.find("compute_efficiency"); it != j.end()) {
         if (!it->is_object()) {
             throw std::invalid_argument(where +
@@ -275,6 +308,7 @@ json to_json(const perf_params& p) {
             {"misaligned_efficiency", p.misaligned_efficiency},
             {"split_k_overhead_s", p.split_k_overhead_s},
             {"misaligned_bandwidth_efficiency", p.misaligned_bandwidth_efficiency},
+            {"misaligned_loads_per_clock", p.misaligned_loads_per_clock},
             {"compute_efficiency", eff},
             {"interval_log", {{"p10", p.interval_log_p10}, {"p90", p.interval_log_p90}}}};
 }

@@ -1,7 +1,9 @@
 // Model presets, config parsing, GEMM derivation (hand counts written out), spot check and batch files.
+#include "roofline/core/perf_model.hpp"
 #include "roofline/core/workload/batch_file.hpp"
 #include "roofline/core/workload/model_gemms.hpp"
 #include "roofline/core/workload/spot_check.hpp"
+#include "roofline/core/workload/workload_report.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -221,6 +223,9 @@ TEST(ModelEstimate, Llama8BDecodeOnH200) {
     // takes max(floor + max(compute, memory), roofline bound) (perf_model.hpp), and their sum is above the
     // bound. Attention's products are many small instances (batch x heads per layer), so their floors add up
     // too.
+    const auto* profile = perf_model::builtin().profile_for("h200");
+    ASSERT_NE(profile, nullptr);
+    const double split_k_overhead = profile->params.split_k_overhead_s;
     double roofline_sum = 0;
     double model_sum = 0;
     double weight_best = 0;
@@ -234,7 +239,9 @@ TEST(ModelEstimate, Llama8BDecodeOnH200) {
         EXPECT_GE(g.predicted.time_s, t.roofline_s) << g.gemm.name; // never above a roof
         if (g.gemm.role == gemm_role::weight) {
             roofline_sum += n * t.roofline_s;
-            model_sum += n * std::max(t.floor_s + std::max(t.memory_s, t.compute_s), t.roofline_s);
+            // Split-K adds its reduction phase (perf_model.hpp), a parameter of the H200's profile.
+            const double split = t.split_k > 1 ? split_k_overhead : 0.0;
+            model_sum += n * std::max(t.floor_s + std::max(t.memory_s, t.compute_s) + split, t.roofline_s);
             if (n * g.predicted.time_s > weight_best) {
                 weight_best = n * g.predicted.time_s;
                 weight_dominant = g.gemm.name;
@@ -412,4 +419,100 @@ TEST(BatchFile, OverTheLimitNamesIt) {
         EXPECT_NE(std::string(e.what()).find("limit is 5"), std::string::npos);
     }
     EXPECT_EQ(parse_batch(text, 6).cases.size(), 6u);
+}
+
+// The model view's predicted interval comes from the performance model (it was null before): each GEMM gets
+// [p10, p90] around its time, per GEMM and per layer, and says whether the H200's calibration made it.
+TEST(ModelDocument, EveryPredictedGemmCarriesItsInterval) {
+    const auto reg = hardware_registry::builtin();
+    const auto& hw = reg.at("h200");
+    const auto w = derive_gemms(preset("llama-3.1-8b"), {phase::decode, 4, 2048});
+    const auto e = estimate_model(w, parse_precision_scheme("BF16"), hw);
+    const auto doc = model_document(w, {e}, hw, "prediction-only");
+    const auto& gemms = doc["precisions"][0]["gemms"];
+    ASSERT_FALSE(gemms.empty());
+    for (const auto& g : gemms) {
+        const auto& p = g["predicted"];
+        ASSERT_TRUE(p["interval"].is_object()) << g["name"];
+        const auto& iv = p["interval"];
+        const double t = p["time_s"].get<double>();
+        EXPECT_LE(iv["low_s"].get<double>(), t) << g["name"];
+        EXPECT_GT(iv["high_s"].get<double>(), t) << g["name"];
+        EXPECT_NEAR(iv["high_s_per_layer"].get<double>(),
+                    iv["high_s"].get<double>() * g["count"].get<double>(), 1e-15)
+            << g["name"];
+        EXPECT_TRUE(iv["calibrated"].get<bool>()) << g["name"]; // data/calibration/h200.json
+        EXPECT_NE(iv["basis"].get<std::string>().find("h200"), std::string::npos);
+    }
+    // A GPU without the precision's roof gives its GEMMs no prediction, so no interval.
+    const auto& a100 = reg.at("a100-sxm");
+    const auto fp8 = estimate_model(w, parse_precision_scheme("FP8"), a100);
+    const auto doc8 = model_document(w, {fp8}, a100, "prediction-only");
+    std::size_t unsupported = 0;
+    for (const auto& g : doc8["precisions"][0]["gemms"]) {
+        if (g["predicted"]["status"] != "passed") {
+            ++unsupported;
+            EXPECT_TRUE(g["predicted"]["interval"].is_null()) << g["name"];
+        }
+    }
+    EXPECT_GT(unsupported, 0U); // the A100 has no FP8 tensor cores
+}
+
+// A measured GEMM of the model view carries measured / predicted like every other measured point, also when
+// the GPU path that measured it attached no prediction of its own (model_command, the server's /api/model).
+TEST(ModelDocument, MeasuredGemmsCarryTheirPredictionError) {
+    const auto reg = hardware_registry::builtin();
+    const auto& hw = reg.at("h200");
+    const auto w = derive_gemms(preset("llama-3.1-8b"), {phase::decode, 1, 2048});
+    auto e = estimate_model(w, parse_precision_scheme("BF16"), hw);
+    auto& g = e.gemms.front();
+    analysis_point measured = g.predicted;
+    measured.source = point_source::measured;
+    measured.prediction.reset();
+    measured.time_s = 1.5 * g.predicted.time_s;
+    g.measured = measured;
+    const auto doc = model_document(w, {e}, hw, "gpu");
+    const auto& m = doc["precisions"][0]["gemms"][0]["measured"];
+    ASSERT_TRUE(m["prediction_error"].is_number());
+    EXPECT_NEAR(m["prediction_error"].get<double>(), 1.5, 1e-6);
+    EXPECT_TRUE(doc["precisions"][0]["gemms"][1]["measured"].is_null());
+}
+
+// The model CSV carries the same interval and measured / predicted as the JSON, one column each.
+TEST(ModelDocument, CsvHasTheIntervalAndPredictionErrorColumns) {
+    const auto reg = hardware_registry::builtin();
+    const auto& hw = reg.at("h200");
+    const auto w = derive_gemms(preset("llama-3.1-8b"), {phase::decode, 1, 2048});
+    auto e = estimate_model(w, parse_precision_scheme("BF16"), hw);
+    analysis_point measured = e.gemms.front().predicted;
+    measured.source = point_source::measured;
+    measured.prediction.reset();
+    measured.time_s = 2.0 * e.gemms.front().predicted.time_s;
+    e.gemms.front().measured = measured;
+    std::istringstream csv(model_csv({e}));
+    std::string header;
+    std::string first;
+    std::getline(csv, header);
+    std::getline(csv, first);
+    EXPECT_NE(header.find(",interval_low_s_per_layer,interval_high_s_per_layer,calibrated,prediction_error"),
+              std::string::npos);
+    const auto columns = [](const std::string& line) {
+        std::vector<std::string> out;
+        std::stringstream ss(line);
+        for (std::string c; std::getline(ss, c, ',');) {
+            out.push_back(c);
+        }
+        if (!line.empty() && line.back() == ',') {
+            out.emplace_back();
+        }
+        return out;
+    };
+    const auto h = columns(header);
+    const auto r = columns(first);
+    ASSERT_EQ(h.size(), r.size()) << first;
+    const auto at = [&](const char* name) { return r[std::ranges::find(h, name) - h.begin()]; };
+    EXPECT_LT(std::stod(at("interval_low_s_per_layer")), std::stod(at("predicted_s_per_layer")));
+    EXPECT_GT(std::stod(at("interval_high_s_per_layer")), std::stod(at("predicted_s_per_layer")));
+    EXPECT_EQ(at("calibrated"), "true");
+    EXPECT_NEAR(std::stod(at("prediction_error")), 2.0, 1e-5);
 }

@@ -46,6 +46,7 @@ export function App() {
   const [health, setHealth] = useState<Health | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [rows, setRows] = useState<ResultRow[]>([]);
+  const [warnings, setWarnings] = useState<string[]>([]);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [historyVersion, setHistoryVersion] = useState(0);
   const abortRef = useRef<AbortController | null>(null);
@@ -136,6 +137,7 @@ export function App() {
       ),
     );
     addPoints(points, 'local', null);
+    setWarnings([]);
     setRows(points.map((p) => ({ precision: p.a_precision, predicted: p, local: true })));
     setProgress({ state: 'done', index: precisions.length, total: precisions.length, precision: '', note: why });
   };
@@ -146,6 +148,7 @@ export function App() {
     if (Object.keys(e).length > 0) return;
     const precisions = formPrecisions(form);
     setRows(precisions.map((p) => ({ precision: p, pending: true })));
+    setWarnings([]);
     if (apiStatus === 'offline') {
       localAnalysis(precisions, 'API offline: predicted in the browser by the built-in model (same numbers as the server’s).');
       return;
@@ -203,6 +206,7 @@ export function App() {
       );
       // The stream's points were added as they landed; the stored run's id arrives with `done`.
       const all = [...answer.measured, ...answer.predicted];
+      setWarnings(answer.warnings ?? []);
       const now = Date.now();
       dispatch({
         type: 'addPoints',
@@ -256,6 +260,7 @@ export function App() {
   const loadRun = async (id: number) => {
     const run = await api.run(id);
     addPoints([...run.measured, ...run.predicted], 'server', run.run_id);
+    setWarnings('warnings' in run ? (run.warnings ?? []) : []);
     // The chart and the results name the GPU of the run just plotted: its roofs are drawn (a measured-roof
     // run's key, `<gpu>-measured`, draws its GPU's datasheet roofs).
     const key = run.hardware.key.replace(/-measured$/, '');
@@ -318,7 +323,7 @@ export function App() {
             onCancel={cancel}
           />
           <ProgressBar progress={progress} />
-          <ResultsList rows={rows} />
+          <ResultsList rows={rows} warnings={warnings} />
           <WorkloadTabs
             online={apiStatus === 'online'}
             hardware={hardware}

@@ -8,6 +8,7 @@ import type { Point } from '../lib/types';
 import {
   MODEL_SCHEMES,
   breakdown,
+  forwardInterval,
   modelPoints,
   type ModelAnswer,
   type ModelConfigSummary,
@@ -148,7 +149,8 @@ function ModelResult({ answer }: { answer: ModelAnswer }) {
           <div key={e.scheme.name} className="breakdown-col" data-testid={`breakdown-${e.scheme.name}`}>
             <h4>{e.scheme.name}</h4>
             <p className="totals">
-              forward {formatSI(e.totals.forward.predicted_s, 's')} · per token {formatSI(e.totals.per_token.predicted_s, 's')}
+              forward {formatSI(e.totals.forward.predicted_s, 's')}
+              <IntervalText estimate={e} /> · per token {formatSI(e.totals.per_token.predicted_s, 's')}
               {e.totals.forward.measured_s !== null && ` · measured ${formatSI(e.totals.forward.measured_s, 's')}`}
             </p>
             <p className="totals">
@@ -159,7 +161,7 @@ function ModelResult({ answer }: { answer: ModelAnswer }) {
             <svg width="100%" height={breakdown(e).length * 16} role="img" aria-label={`time per GEMM, ${e.scheme.name}`}>
               {breakdown(e).map((b, i) => (
                 <g key={b.name} transform={`translate(0, ${i * 16})`}>
-                  <title>{`${b.name}: ${formatSI(b.seconds, 's')} per forward (${(b.share * 100).toFixed(1)}%)`}</title>
+                  <title>{`${b.name}: ${formatSI(b.seconds, 's')} per forward (${(b.share * 100).toFixed(1)}%)${gemmInterval(e, b.name)}`}</title>
                   <rect
                     x="45%"
                     y={2}
@@ -177,5 +179,31 @@ function ModelResult({ answer }: { answer: ModelAnswer }) {
         ))}
       </div>
     </div>
+  );
+}
+
+/** The predicted forward's p10-p90 interval (the model's calibration residuals), after its time. */
+function IntervalText({ estimate }: { estimate: ModelAnswer['precisions'][number] }) {
+  const iv = forwardInterval(estimate);
+  if (!iv) return null;
+  return (
+    <span className="muted" data-testid="model-interval" title="the performance model's 10th-90th percentile interval">
+      {' '}
+      [{formatSI(iv.low, 's')}–{formatSI(iv.high, 's')}
+      {iv.calibrated ? '' : ', uncalibrated'}]
+    </span>
+  );
+}
+
+/** One GEMM's predicted interval per forward and its measured / predicted, for its bar's tooltip. */
+function gemmInterval(estimate: ModelAnswer['precisions'][number], name: string): string {
+  const g = estimate.gemms.find((x) => x.name === name);
+  if (!g) return '';
+  const iv = g.predicted.interval;
+  const err = g.measured?.prediction_error;
+  return (
+    (iv
+      ? `; predicted ${formatSI(iv.low_s_per_layer * g.occurrences, 's')}–${formatSI(iv.high_s_per_layer * g.occurrences, 's')}${iv.calibrated ? '' : ' (uncalibrated)'}`
+      : '') + (err != null ? `; measured / predicted ${err.toFixed(3)}` : '')
   );
 }

@@ -28,13 +28,32 @@ const DISPOSITION_TEXT: Record<string, string> = {
   not_supported: 'not supported',
 };
 
+/**
+ * The answer's warnings (e.g. an unknown GPU given a stand-in's roofs, `hardware.matched_by`), above the rows:
+ * the figures below rest on them.
+ */
+export function AnswerWarnings({ warnings }: { warnings: readonly string[] }) {
+  if (warnings.length === 0) return null;
+  return (
+    <div className="banner notice" role="status" data-testid="answer-warnings">
+      <strong>{warnings.length === 1 ? 'Warning' : `${warnings.length} warnings`}</strong>
+      <ul>
+        {warnings.map((w) => (
+          <li key={w}>{w}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** The rows say which GPU they are for themselves: the form may have moved on, or a History run been plotted. */
-export function ResultsList({ rows }: { rows: ResultRow[] }) {
+export function ResultsList({ rows, warnings = [] }: { rows: ResultRow[]; warnings?: readonly string[] }) {
   const theme = useTheme();
   if (rows.length === 0) {
     return (
       <div className="card results empty">
         <h2>Results</h2>
+        <AnswerWarnings warnings={warnings} />
         <p className="muted small">Run an analysis: each precision gets a row here and a point on the chart.</p>
       </div>
     );
@@ -51,6 +70,7 @@ export function ResultsList({ rows }: { rows: ResultRow[] }) {
           </span>
         )}
       </h2>
+      <AnswerWarnings warnings={warnings} />
       <ul aria-label="Results per precision" data-testid="results">
         {rows.map((r) => {
           const main = r.measured ?? r.predicted;

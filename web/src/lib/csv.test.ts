@@ -41,6 +41,29 @@ describe('pointsCsv', () => {
     expect(col(3, 'flops')).toBe((2n * 2147483647n ** 3n).toString());
   });
 
+  it('writes the prediction columns the CLI writes: pacing, clock, roof at that clock, interval, error', () => {
+    const hw = registry.at('h200');
+    const predicted = predictPoint(hw, makeProblem(4096, 4096, 4096, 'BF16'));
+    const measured = { ...predicted, source: 'measured' as const, label: 'm', prediction_error: 1.25 };
+    const rows = parseCsv(pointsCsv([predicted, measured]));
+    expect(rows[0]?.slice(20)).toEqual([
+      'pacing', 'clock_mhz', 'roof_clock_mhz', 'fraction_of_roof_at_run_clock', 'predicted_time_us',
+      'interval_low_us', 'interval_high_us', 'calibrated', 'prediction_error',
+    ]);
+    const col = (r: number, name: (typeof CSV_COLUMNS)[number]) => rows[r]?.[CSV_COLUMNS.indexOf(name)] ?? '';
+    expect(col(1, 'pacing')).toBe('paced');
+    expect(Number(col(1, 'clock_mhz'))).toBeGreaterThan(Number(col(1, 'roof_clock_mhz'))); // 1980 vs 1830 MHz
+    expect(col(1, 'calibrated')).toBe('true'); // the shipped H200 profile
+    const [t, lo, hi] = ['predicted_time_us', 'interval_low_us', 'interval_high_us'].map((c) =>
+      Number(col(1, c as (typeof CSV_COLUMNS)[number])),
+    );
+    expect(t).toBeCloseTo((predicted.prediction?.time_s ?? 0) * 1e6, 3);
+    expect(lo).toBeLessThan(t as number);
+    expect(hi).toBeGreaterThan(t as number);
+    expect(col(1, 'prediction_error')).toBe(''); // a predicted point has none
+    expect(col(2, 'prediction_error')).toBe('1.25');
+  });
+
   it('round-trips quotes and newlines', () => {
     expect(csvEscape('plain')).toBe('plain');
     expect(parseCsv(`${csvEscape('a "b", c\nd')},x\n`)).toEqual([['a "b", c\nd', 'x']]);

@@ -1,5 +1,6 @@
 // CSV of plotted points, with the same columns and number spelling as `roofline analyze --format csv`
-// (points_csv in report.cpp), so a file exported here and one from the CLI or GET /api/runs.csv line up.
+// (points_csv in report.cpp), so a file exported here and one from the CLI or GET /api/runs.csv line up. The
+// column list is the CLI's, in its order; web/e2e's CSV test compares every column of both files.
 import { computeTraffic, trafficBytes } from './model';
 import { isPrecisionName } from './precision';
 import type { Point } from './types';
@@ -8,7 +9,18 @@ export const CSV_COLUMNS = [
   'label', 'precision', 'a_precision', 'b_precision', 'out_precision', 'M', 'N', 'K', 'flops', 'bytes', 'ai',
   'time_us', 'tflops', 'bound', 'attainable_tflops', 'fraction_of_roof', 'source', 'disposition', 'hardware_key',
   'message',
+  // The performance model's columns: the pacing and SM clock the point ran at (or the prediction assumes), the
+  // share of the roof at that clock, the prediction with its interval, and measured / predicted.
+  'pacing', 'clock_mhz', 'roof_clock_mhz', 'fraction_of_roof_at_run_clock', 'predicted_time_us', 'interval_low_us',
+  'interval_high_us', 'calibrated', 'prediction_error',
 ] as const;
+
+/** json_detail::round_sig: 9 significant digits, as the core rounds the prediction's microseconds. */
+export function roundSig(v: number, digits = 9): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const scale = Math.pow(10, digits - 1 - Math.floor(Math.log10(Math.abs(v))));
+  return Math.round(v * scale) / scale;
+}
 
 export function csvEscape(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -56,6 +68,8 @@ export function pointsCsv(points: readonly Point[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const p of points) {
     const [flops, bytes] = exactCounts(p);
+    const pred = p.prediction ?? null;
+    const us = (s: number | undefined) => (pred && s !== undefined ? jsonNumber(roundSig(s * 1e6)) : '');
     lines.push([
       csvEscape(p.label),
       csvEscape(p.precision),
@@ -77,6 +91,15 @@ export function pointsCsv(points: readonly Point[]): string {
       p.disposition,
       csvEscape(p.hardware_key),
       csvEscape(p.message),
+      p.pacing ?? '',
+      jsonNumber(p.clock_mhz),
+      p.roof ? jsonNumber(p.roof.roof_clock_mhz) : '',
+      p.roof ? jsonNumber(p.roof.fraction_of_roof_at_run_clock) : '',
+      us(pred?.time_s),
+      us(pred?.interval_low_s),
+      us(pred?.interval_high_s),
+      pred ? String(pred.calibrated) : '',
+      jsonNumber(p.prediction_error),
     ].join(','));
   }
   return `${lines.join('\n')}\n`;

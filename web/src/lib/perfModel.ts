@@ -16,6 +16,7 @@ export interface PerfParams {
   continuous_clock_ratio: number;
   misaligned_efficiency: number;
   misaligned_bandwidth_efficiency: number;
+  misaligned_loads_per_clock: number;
   compute_efficiency: Record<string, number>; // "default" and per precision
   interval_log: { p10: number; p90: number };
 }
@@ -54,6 +55,7 @@ function mergeParams(base: PerfParams | null, raw: Partial<PerfParams>): PerfPar
     continuous_clock_ratio: 0.85,
     misaligned_efficiency: 0.3,
     misaligned_bandwidth_efficiency: 0.7,
+    misaligned_loads_per_clock: 0,
     compute_efficiency: { default: 0.8 },
     interval_log: { p10: -0.1, p90: 0.6 },
   };
@@ -67,6 +69,7 @@ function mergeParams(base: PerfParams | null, raw: Partial<PerfParams>): PerfPar
     continuous_clock_ratio: raw.continuous_clock_ratio ?? b.continuous_clock_ratio,
     misaligned_efficiency: raw.misaligned_efficiency ?? b.misaligned_efficiency,
     misaligned_bandwidth_efficiency: raw.misaligned_bandwidth_efficiency ?? b.misaligned_bandwidth_efficiency,
+    misaligned_loads_per_clock: raw.misaligned_loads_per_clock ?? b.misaligned_loads_per_clock,
     compute_efficiency: { ...b.compute_efficiency, ...(raw.compute_efficiency ?? {}) },
     interval_log: raw.interval_log ?? b.interval_log,
   };
@@ -80,6 +83,21 @@ export function misaligned(p: GemmProblem): boolean {
   const inBits = Math.max(info(p.a).storageBits, info(p.b).storageBits);
   const outBits = info(p.out).storageBits;
   return (p.k * inBits) % 128 !== 0 || (p.m > 1 && (p.m * outBits) % 128 !== 0);
+}
+
+/** operands_misaligned() in perf_model.cpp: A's and B's rows (K x input size) are not 16-byte multiples. */
+export function operandsMisaligned(p: GemmProblem): boolean {
+  const inBits = Math.max(info(p.a).storageBits, info(p.b).storageBits);
+  return (p.k * inBits) % 128 !== 0;
+}
+
+/** elements_per_misaligned_load() in perf_model.cpp: the widest power-of-two vector (<= 16 B) dividing a row. */
+export function elementsPerMisalignedLoad(p: GemmProblem): number {
+  const inBits = Math.max(info(p.a).storageBits, info(p.b).storageBits);
+  const rowBits = p.k * inBits;
+  let vectorBits = 128;
+  while (vectorBits > inBits && rowBits % vectorBits !== 0) vectorBits /= 2;
+  return Math.max(1, vectorBits / inBits);
 }
 
 export function fastestRoof(hw: HardwareEntry): number {
@@ -119,6 +137,7 @@ export function evaluateModel(
   };
   let bestTotal = Infinity;
   const off = misaligned(p);
+  const operandsOff = operandsMisaligned(p);
   const streamBw = bw * params.bandwidth_efficiency * (off ? params.misaligned_bandwidth_efficiency : 1.0);
   const sms = hw.smCount === null ? 0 : Math.trunc(hw.smCount);
   const memoryTime = (moved: number, active: number): number => {
@@ -128,8 +147,13 @@ export function evaluateModel(
     }
     return s;
   };
+  let loadRate = 0;
+  if (operandsOff && params.misaligned_loads_per_clock > 0) {
+    const mhz = (hw.roofClockMhz ?? 0) * clockRatio;
+    loadRate = params.misaligned_loads_per_clock * mhz * 1e6 * elementsPerMisalignedLoad(p);
+  }
   if (roof.available && sms > 0) {
-    const align = off ? params.misaligned_efficiency : 1.0;
+    const align = operandsOff ? params.misaligned_efficiency : 1.0;
     const smRate = (roof.peakFlopsPerS * clockRatio * efficiency(params, roof.precision) * align) / sms;
     const consider = (tm: number, tn: number, split: number): void => {
       const tiles = ceilDiv(p.m, tm) * ceilDiv(p.n, tn) * split;
@@ -137,7 +161,8 @@ export function evaluateModel(
       const h = (tm * tn) / (tm + tn);
       const tileEff = Math.min(1.0, h / params.tile_intensity_ref);
       const tileFlops = 2.0 * (tm * tn) * ceilDiv(p.k, split);
-      const compute = waves * (params.tile_overhead_s + tileFlops / (smRate * tileEff));
+      const loads = loadRate > 0 ? ((tm + tn) * ceilDiv(p.k, split)) / loadRate : 0;
+      const compute = waves * (params.tile_overhead_s + tileFlops / (smRate * tileEff) + loads);
       const extra = split > 1 ? 8.0 * p.m * p.n * split : 0.0;
       const memory = memoryTime(bytes + extra, Math.min(tiles, sms));
       const total = params.floor_s + Math.max(compute, memory) + (split > 1 ? params.split_k_overhead_s : 0.0);
@@ -158,7 +183,7 @@ export function evaluateModel(
       }
     }
   } else if (roof.available) {
-    const align = off ? params.misaligned_efficiency : 1.0;
+    const align = operandsOff ? params.misaligned_efficiency : 1.0;
     best.compute_s =
       params.tile_overhead_s + flops / (roof.peakFlopsPerS * clockRatio * efficiency(params, roof.precision) * align);
     best.memory_s = memoryTime(bytes, 0);

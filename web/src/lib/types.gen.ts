@@ -466,8 +466,15 @@ export interface ModelGemm {
   predicted: {
     time_s: number;
     time_s_per_layer: number;
-    /** null until the calibrated performance model supplies one */
-    interval: unknown;
+    /** the performance model's interval (10th-90th percentile of its calibration residuals) for one GEMM and per layer; null when the GEMM has no prediction (the GPU lacks the precision) */
+    interval: {
+      low_s: number;
+      high_s: number;
+      low_s_per_layer: number;
+      high_s_per_layer: number;
+      calibrated: boolean;
+      basis: string;
+    } | null;
     status: Disposition;
     message: string;
   };
@@ -477,6 +484,8 @@ export interface ModelGemm {
     status: Disposition;
     message: string;
     flops_per_s: number;
+    /** measured / predicted time (the performance model's prediction for the same GEMM); null when it did not pass or has no prediction */
+    prediction_error: number | null;
   } | null;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from './registry';
-import { breakdown, modelPoints, parseDuration, spotPoint, type ModelEstimate, type ModelGemm, type SpotResult } from './workloads';
+import { breakdown, forwardInterval, modelPoints, parseDuration, spotPoint, type ModelEstimate, type ModelGemm, type SpotResult } from './workloads';
 
 const gemm = (name: string, role: 'weight' | 'attention', perLayer: number, occurrences: number, measured: number | null = null): ModelGemm => ({
   name,
@@ -22,7 +22,7 @@ const gemm = (name: string, role: 'weight' | 'attention', perLayer: number, occu
   bound: 'memory',
   roof_flops_per_s: 1,
   predicted: { time_s: perLayer, time_s_per_layer: perLayer, interval: null, status: 'passed', message: '' },
-  measured: measured === null ? null : { time_s: measured, time_s_per_layer: measured, status: 'passed', message: '', flops_per_s: 1 },
+  measured: measured === null ? null : { time_s: measured, time_s_per_layer: measured, status: 'passed', message: '', flops_per_s: 1, prediction_error: null },
 });
 
 const estimate = (gemms: ModelGemm[]): ModelEstimate => ({
@@ -45,6 +45,21 @@ describe('breakdown', () => {
   it('prefers the measured time', () => {
     const bars = breakdown(estimate([gemm('q', 'weight', 1e-6, 2, 3e-6)]));
     expect(bars[0]?.seconds).toBeCloseTo(6e-6, 12);
+  });
+});
+
+describe('forwardInterval', () => {
+  it('sums the GEMMs\' intervals over the layers holding them', () => {
+    const q = gemm('q', 'weight', 1e-6, 32);
+    q.predicted.interval = { low_s: 0.9e-6, high_s: 1.2e-6, low_s_per_layer: 0.9e-6, high_s_per_layer: 1.2e-6, calibrated: true, basis: 'calibration h200' };
+    const head = gemm('lm_head', 'weight', 10e-6, 1); // no interval: its time at both ends
+    const iv = forwardInterval(estimate([q, head]));
+    expect(iv?.low).toBeCloseTo(32 * 0.9e-6 + 10e-6, 12);
+    expect(iv?.high).toBeCloseTo(32 * 1.2e-6 + 10e-6, 12);
+    expect(iv?.calibrated).toBe(false); // not every GEMM is calibrated
+  });
+  it('is null when no GEMM has an interval', () => {
+    expect(forwardInterval(estimate([gemm('q', 'weight', 1e-6, 32)]))).toBeNull();
   });
 });
 

@@ -201,6 +201,25 @@ export function breakdown(estimate: ModelEstimate): BreakdownBar[] {
   return bars.sort((x, y) => y.seconds - x.seconds);
 }
 
+/**
+ * The predicted forward time's interval: the sum over GEMMs of their [p10, p90] per layer times the layers that
+ * hold them (a GEMM with no interval counts its predicted time at both ends); null when no GEMM has one.
+ */
+export function forwardInterval(estimate: ModelEstimate): { low: number; high: number; calibrated: boolean } | null {
+  let low = 0;
+  let high = 0;
+  let any = false;
+  let calibrated = true;
+  for (const g of estimate.gemms) {
+    const iv = g.predicted.interval;
+    any ||= iv !== null;
+    calibrated &&= iv?.calibrated ?? false;
+    low += (iv?.low_s_per_layer ?? g.predicted.time_s_per_layer) * g.occurrences;
+    high += (iv?.high_s_per_layer ?? g.predicted.time_s_per_layer) * g.occurrences;
+  }
+  return any ? { low, high, calibrated } : null;
+}
+
 /** A spot check as a chart point: a measured kernel at its AI and achieved rate. */
 export function spotPoint(s: SpotResult, label: string): Point {
   const p = asPrecision(s.roof_precision);

@@ -1,5 +1,6 @@
 #include "roofline/core/workload/workload_report.hpp"
 
+#include "../json/json_util.hpp"
 #include "roofline/core/report.hpp"
 
 #include <iomanip>
@@ -35,9 +36,34 @@ json totals_json(const time_totals& t) {
             {"measured_s", optional_number(t.measured_s)}};
 }
 
-// The predicted interval of one point; null until the calibrated performance model supplies one.
-json predicted_interval(const analysis_point&) {
-    return nullptr;
+// The performance model's interval for one GEMM of the model (the point's [p10, p90] times) and per layer
+// (times the GEMM's count, as time_s_per_layer); null when the point has no prediction (no roof for it).
+json predicted_interval(const gemm_estimate& g) {
+    const auto& pred = g.predicted.prediction;
+    if (!pred || g.predicted.status != disposition::passed) {
+        return nullptr;
+    }
+    return {{"low_s", pred->low_s},
+            {"high_s", pred->high_s},
+            {"low_s_per_layer", g.gemm.count * pred->low_s},
+            {"high_s_per_layer", g.gemm.count * pred->high_s},
+            {"calibrated", pred->calibrated},
+            {"basis", pred->basis}};
+}
+
+// measured / predicted for a measured GEMM of the model: the point's own (when it carries a prediction)
+// or the model's prediction for the same problem, which the estimate holds; null when either did not pass.
+json measured_prediction_error(const gemm_estimate& g) {
+    const auto& m = *g.measured;
+    if (const auto err = m.prediction_error()) {
+        return json_detail::round_sig(*err, 6);
+    }
+    const auto& pred = g.predicted.prediction;
+    if (m.status != disposition::passed || !(m.time_s > 0) || !pred || !(pred->time_s > 0) ||
+        (m.pacing() && *m.pacing() != pred->pacing)) {
+        return nullptr;
+    }
+    return json_detail::round_sig(m.time_s / pred->time_s, 6);
 }
 
 json gemm_json(const gemm_estimate& g) {
@@ -62,7 +88,7 @@ json gemm_json(const gemm_estimate& g) {
     j["roof_flops_per_s"] = p.roof ? json(p.roof->attainable_flops_per_s) : json(nullptr);
     j["predicted"] = {{"time_s", p.time_s},
                       {"time_s_per_layer", g.predicted_s_per_layer()},
-                      {"interval", predicted_interval(p)},
+                      {"interval", predicted_interval(g)},
                       {"status", to_string(p.status)},
                       {"message", p.message}};
     if (g.measured) {
@@ -71,7 +97,8 @@ json gemm_json(const gemm_estimate& g) {
                          {"time_s_per_layer", optional_number(g.measured_s_per_layer())},
                          {"status", to_string(m.status)},
                          {"message", m.message},
-                         {"flops_per_s", m.flops_per_s()}};
+                         {"flops_per_s", m.flops_per_s()},
+                         {"prediction_error", measured_prediction_error(g)}};
     } else {
         j["measured"] = nullptr;
     }
@@ -257,7 +284,8 @@ std::string model_csv(const std::vector<model_estimate>& estimates) {
     std::ostringstream out;
     out << "scheme,gemm,role,layers,count,M,N,K,a_precision,b_precision,flops_per_layer,bytes_per_layer,ai,"
            "bound,"
-           "predicted_s_per_layer,measured_s_per_layer,status\n";
+           "predicted_s_per_layer,measured_s_per_layer,status,interval_low_s_per_layer,"
+           "interval_high_s_per_layer,calibrated,prediction_error\n";
     out << std::setprecision(9);
     for (const auto& e : estimates) {
         for (const auto& g : e.gemms) {
@@ -268,7 +296,17 @@ std::string model_csv(const std::vector<model_estimate>& estimates) {
                 << g.flops_per_layer << ',' << g.bytes_per_layer << ',' << g.ai() << ','
                 << (g.predicted.roof ? to_string(g.predicted.roof->bound) : "") << ','
                 << g.predicted_s_per_layer() << ',' << (m ? std::to_string(*m) : "") << ','
-                << to_string(g.predicted.status) << '\n';
+                << to_string(g.predicted.status) << ',';
+            // The interval and measured / predicted, as in the JSON (empty when there is none).
+            const auto iv = predicted_interval(g);
+            const auto err = g.measured ? measured_prediction_error(g) : json(nullptr);
+            if (iv.is_object()) {
+                out << iv["low_s_per_layer"].get<double>() << ',' << iv["high_s_per_layer"].get<double>()
+                    << ',' << (iv["calibrated"].get<bool>() ? "true" : "false");
+            } else {
+                out << ",,";
+            }
+            out << ',' << (err.is_number() ? std::to_string(err.get<double>()) : std::string()) << '\n';
         }
     }
     return out.str();

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,10 @@ inline constexpr std::size_t min_points_for_own_interval = 40;
 struct fit_options {
     std::size_t max_evaluations = 4000; // Nelder-Mead evaluations per restart
     std::size_t restarts = 6;
+    // Independent Nelder-Mead chains (the first from `start`, the others from it moved in log space); the
+    // lowest objective wins. 1 = the start only; 3 finds the same minimum on the H200 grid from a start of
+    // misaligned_efficiency 0.3 or 0.65, where one chain from 0.3 stops in a worse one (bench/prediction).
+    std::size_t starts = 3;
     // Fit only the per-precision compute efficiencies, the rest kept from the start (few points, e.g. squares
     // only, cannot pin the floor, split-K or alignment terms).
     bool efficiencies_only = false;
@@ -77,6 +82,16 @@ struct fit_options {
 [[nodiscard]] std::vector<double> log_residuals(const hardware_entry& hw,
                                                 const std::vector<calibration_sample>& samples,
                                                 const perf_params& params);
+
+// Log residuals grouped by precision, for the held-out tables of bench/prediction and `calibrate --evaluate`.
+using residuals_by_precision = std::map<precision_id, std::vector<double>>;
+[[nodiscard]] residuals_by_precision group_by_precision(const std::vector<calibration_sample>& samples,
+                                                        const std::vector<double>& log_ratios);
+
+// Per precision (and all together) the median and 90th percentile of |log(measured / predicted)| and the
+// share predicted faster than measured, for a calibrated and an uncalibrated model side by side.
+[[nodiscard]] std::string residual_table(const std::string& title, const residuals_by_precision& calibrated,
+                                         const residuals_by_precision& uncalibrated);
 
 // The built-in model plus every *.json profile in `dir` (a missing directory adds none; a bad file throws
 // std::invalid_argument naming it).

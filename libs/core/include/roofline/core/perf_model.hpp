@@ -2,10 +2,13 @@
 // roofline's lower bound. docs/THEORY.md ("The performance model") gives the figures behind each term.
 //
 //   time = max( floor + max(compute, memory),  roofline bound )
-//   compute = min over output tiles (tm×tn) and split-K s of  waves × (tile_overhead + tile FLOPs / SM rate)
+//   compute = min over output tiles (tm×tn) and split-K s of
+//             waves × (tile_overhead + tile FLOPs / SM rate [+ tile operand elements / SM element rate])
 //             waves = ceil(tiles / SMs), SM rate = peak × (run clock / datasheet clock) / SMs × efficiency ×
 //             tile efficiency (small tiles feed the tensor cores worse: min(1, tm·tn/(tm+tn) /
-//             tile_intensity_ref))
+//             tile_intensity_ref)); the bracketed load term only when A's and B's rows are not 16-byte
+//             multiples: the fallback kernels then load operands element by element, at a rate per SM and
+//             clock that is the same for every element size and does not overlap the MMAs
 //   memory  = max(bytes / (bandwidth × bandwidth_efficiency), bytes / (active SMs × sm_bandwidth))
 //
 // The roofline bound (FLOPs / peak, bytes / bandwidth, and the GPU's fastest roof where the precision has
@@ -37,9 +40,15 @@ struct perf_params {
     double continuous_clock_ratio = 0.85; // sustained / boost clock under continuous load (compute only)
     // Operands whose rows are not 16-byte multiples (K, or both M and N, x element size) cannot use the TMA
     // kernels; cuBLASLt falls back to older ones (H200: 2049^3 FP16 at 112 TFLOP/s vs 2048^3 at 619).
+    // The fallback kernels' MMAs (mma.sync rather than wgmma) as a share of the aligned rate.
     double misaligned_efficiency = 0.3;
     double misaligned_bandwidth_efficiency =
         0.7; // and stream memory slower (H200: 2x4096x4096 BF16 23 vs 18 us)
+    // When K x the input size is not a 16-byte multiple, A and B cannot be copied in 16-byte vectors: the
+    // fallback kernels move them in the widest vector the rows allow (one element at an odd K), so their cost
+    // is in load instructions, not bytes, and TF32 at half FP16's tensor peak runs 0.78x (not 0.5x) FP16's
+    // speed (H200: 4095x4097x4093 1012 vs 783 us). Loads per SM per SM clock cycle; 0 = no such term.
+    double misaligned_loads_per_clock = 0.0;
     double compute_efficiency_default = 0.8;
     std::map<precision_id, double> compute_efficiency; // fraction of the peak at the run clock, per precision
     // log(measured / predicted) percentiles: the interval is [time·e^p10, time·e^p90].
@@ -60,6 +69,15 @@ struct perf_params {
 // True when cuBLASLt's fast (TMA) kernels cannot take the operands: K x input size, or M x output size (D's
 // leading dimension) for M > 1, not a multiple of 16 bytes (cuBLASLt: "full speed wants m,k*size % 16 == 0").
 [[nodiscard]] bool misaligned(const gemm_problem& p) noexcept;
+
+// True when A's and B's rows (K x input size) are not 16-byte multiples: the operands themselves cannot be
+// loaded in vectors (the misaligned-load term); a misaligned D alone (M x output size) costs only the
+// efficiencies above.
+[[nodiscard]] bool operands_misaligned(const gemm_problem& p) noexcept;
+
+// Elements of A or B one load moves when the operands are misaligned: the widest power-of-two vector, up to
+// 16 bytes, that divides a row (K x the input size): 1 at an odd K in FP16 or TF32, 8 for INT8 at K = 1000.
+[[nodiscard]] double elements_per_misaligned_load(const gemm_problem& p) noexcept;
 
 // The fastest compute roof of the GPU (FLOP/s), over every precision it has a figure for; 0 when none.
 [[nodiscard]] double fastest_roof(const hardware_entry& hw);
