@@ -264,6 +264,7 @@ void run_analyze(const analyze_options& o, const global_options& global) {
         run_origin origin;
         if (backend) {
             origin.device = backend->device();
+            origin.device->serial = board_serial(*origin.device);
         }
         origin.gpu_index = gpu_index_from_env();
         if (!o.gpu_index.empty()) {

@@ -5,7 +5,26 @@
 #include "roofline/cuda/device_info.hpp"
 #endif
 
+#ifdef ROOFLINE_HAVE_TELEMETRY
+#include "roofline/telemetry/telemetry.hpp"
+#endif
+
 namespace roofline::cli {
+
+std::string board_serial(const device_identity& device) {
+#ifdef ROOFLINE_HAVE_TELEMETRY
+    std::string why;
+    const auto lib = telemetry::nvml::library::shared(why);
+    if (!lib) {
+        return {};
+    }
+    const auto reader = telemetry::open_device(lib, {std::nullopt, device.pci_bus_id, device.uuid}, why);
+    return reader ? reader->info().serial : std::string();
+#else
+    (void)device;
+    return {};
+#endif
+}
 
 std::unique_ptr<gemm_backend> make_local_backend(std::string& why) {
 #ifdef ROOFLINE_HAVE_CUDA

@@ -34,23 +34,6 @@ void answer(const json& j) {
     std::cout << j.dump() << '\n' << std::flush;
 }
 
-// The board's serial from NVML (CUDA does not know it), so every point the worker measures names the
-// physical board. Empty where NVML is missing or the board reports none.
-std::string board_serial(const device_identity& d) {
-#ifdef ROOFLINE_HAVE_TELEMETRY
-    std::string why;
-    const auto lib = telemetry::nvml::library::shared(why);
-    if (!lib) {
-        return {};
-    }
-    const auto reader = telemetry::open_device(lib, {std::nullopt, d.pci_bus_id, d.uuid}, why);
-    return reader ? reader->info().serial : std::string();
-#else
-    (void)d;
-    return {};
-#endif
-}
-
 bool context_lost() {
 #ifdef ROOFLINE_HAVE_CUDA
     return cuda::context_lost();
