@@ -29,8 +29,8 @@ cat "$out/analyze_gpus.err" | tee -a "$sum"
 "$B" runs list --db /tmp/rc-node.db 2>&1 | tee "$out/runs.txt" | tee -a "$sum"
 
 say "== node check (BF16 8192^3, continuous, alone then together)"
-"$B" node check --format json >"$out/node_check.json" 2>"$out/node_check.err" || { say "node check: exit $?"; fail=1; }
-"$B" node check --iterations 10 2>&1 | tee "$out/node_check.txt" | tee -a "$sum"
+"$B" node check --gpus all --format json >"$out/node_check.json" 2>"$out/node_check.err" || { say "node check: exit $?"; fail=1; }
+"$B" node check --gpus all --iterations 10 2>&1 | tee "$out/node_check.txt" | tee -a "$sum"
 
 say "== serve --gpus all: /api/gpus and /api/node/check"
 "$B" serve --gpus all --port 0 --db /tmp/rc-node-serve.db >"$out/serve.log" 2>&1 &
@@ -42,6 +42,8 @@ if [[ -n "$url" ]]; then
     curl -sS -X POST "$url/api/node/check" -H 'Content-Type: application/json' \
         -d '{"M":4096,"N":4096,"K":4096,"precisions":["FP16"],"iterations":10,"pacing":"continuous"}' \
         >"$out/api_node_check.json"
+    curl -sS -X POST "$url/api/analyze" -H 'Content-Type: application/json' \
+        -d '{"M":4096,"N":4096,"K":4096,"precisions":["FP16"]}' >"$out/api_analyze.json"
     curl -sS "$url/api/runs?gpu=0&limit=5" >"$out/api_runs_gpu0.json"
 else
     say "serve did not start: $(tail -3 "$out/serve.log")"
@@ -51,6 +53,7 @@ kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 
 say "== identity: the tool against nvidia-smi"
+command -v python3 >/dev/null || { say "no python3 here: compare $out/*.json with nvidia_smi.csv by eye"; exit 1; }
 python3 - "$out" <<'PY' | tee -a "$sum"
 import csv, json, sys, os
 out = sys.argv[1]
