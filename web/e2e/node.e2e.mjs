@@ -32,7 +32,7 @@ export const tests = [
       const gpuButton = page.getByTestId('history').getByRole('button', { name: /^Only runs of GPU \d$/ }).first();
       await gpuButton.waitFor();
       await gpuButton.click();
-      const filter = page.getByLabel('GPU index, UUID or PCI bus id');
+      const filter = page.getByLabel('board (index, UUID or PCI bus id)');
       assert.match(await filter.inputValue(), /^GPU-fake-\d$/);
       await page.getByTestId('history-pager').filter({ hasText: '1–1 of 1' }).waitFor();
       await filter.fill('GPU-fake-9');

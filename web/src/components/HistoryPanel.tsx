@@ -107,9 +107,9 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
             <input type="search" size={10} value={hostFilter} placeholder="any" aria-label="host"
               onChange={(e) => (setHostFilter(e.target.value), setOffset(0))} />
           </label>
-          <label title="the GPU's index on its node, its UUID or its PCI bus id">
-            GPU #{' '}
-            <input type="search" size={8} value={gpuFilter} placeholder="any" aria-label="GPU index, UUID or PCI bus id"
+          <label title="one board: the GPU's index on its node, its UUID or its PCI bus id">
+            board{' '}
+            <input type="search" size={8} value={gpuFilter} placeholder="any" aria-label="board (index, UUID or PCI bus id)"
               onChange={(e) => (setGpuFilter(e.target.value), setOffset(0))} />
           </label>
           <span className="pager" data-testid="history-pager">
