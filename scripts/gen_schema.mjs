@@ -22,7 +22,8 @@ const require = createRequire(join(repo, 'web/package.json'));
 
 // Documents the web app checks at the edge (api.ts); the key is the export's name.
 const VALIDATED = ['Point', 'AnalyzeAnswer', 'StoredRun', 'RunsPage', 'Health', 'HardwareList', 'HardwareEntry',
-  'PrecisionList', 'TelemetrySample', 'ApiErrorBody', 'QueuedEvent', 'StartedEvent', 'ErrorEvent'];
+  'PrecisionList', 'TelemetrySample', 'ApiErrorBody', 'QueuedEvent', 'StartedEvent', 'ErrorEvent', 'NodeCheck',
+  'GpuList'];
 
 export function loadSchemas(dir = schemaDir) {
   const files = readdirSync(dir).filter((f) => f.endsWith('.schema.json')).sort();

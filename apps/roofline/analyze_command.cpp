@@ -1,5 +1,6 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "gpus_cli.hpp"
 #include "local_backend.hpp"
 #include "paths.hpp"
 #include "roofline/core/analysis.hpp"
@@ -13,6 +14,8 @@
 #include "roofline/telemetry/telemetry.hpp"
 #endif
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -42,6 +45,10 @@ struct analyze_options {
     bool corrupt_for_test = false;
     std::string db; // store the run here too (a SQLite file or a postgresql:// URL)
     std::string gpu_index;
+    std::string gpus;           // --gpus all|0,2: one worker per GPU, the precisions spread over them
+    std::string worker_command; // test hook for --gpus: a stand-in for `roofline worker`
+    double precision_timeout_s = 180;
+    double device_timeout_s = 60;
 };
 
 std::optional<precision_id> optional_precision(const std::string& text, const char* field) {
@@ -54,6 +61,48 @@ std::optional<precision_id> optional_precision(const std::string& text, const ch
         throw usage_error(std::string(field) + ": " + e.what());
     }
 }
+
+#ifdef ROOFLINE_HAVE_SERVER
+// The precisions spread over the GPUs: each lane takes the next one; the points come back in order, each
+// tagged with its GPU (measured.device: index, UUID, PCI bus id, serial).
+std::vector<analysis_point> measure_on_lanes(server::gpu_queue& queue,
+                                             const std::vector<gemm_problem>& problems,
+                                             measure_options options, const hardware_entry& hw,
+                                             const perf_model& model) {
+    options.probe = nullptr; // each worker samples its own GPU's NVML
+    auto job = std::make_shared<server::analysis_job>(problems, options);
+    job->annotate = [&hw, &model](analysis_point& p) { annotate(hw, p, &model); };
+    (void)queue.submit(job);
+    server::job_event e;
+    while (job->next(e, std::chrono::steady_clock::now() + std::chrono::hours(24)) !=
+           server::analysis_job::wait_result::finished) {
+        if (e.name == "error") {
+            std::cerr << "warning: " << e.data << '\n';
+        }
+    }
+    return job->measured;
+}
+
+// The measured points grouped by the GPU that ran them.
+std::vector<std::pair<device_identity, std::vector<analysis_point>>>
+split_by_gpu(const std::vector<analysis_point>& measured) {
+    std::vector<std::pair<device_identity, std::vector<analysis_point>>> out;
+    for (const auto& p : measured) {
+        if (!p.measured) {
+            continue;
+        }
+        const auto& d = p.measured->device;
+        auto it =
+            std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.first.index == d.index; });
+        if (it == out.end()) {
+            out.emplace_back(d, std::vector<analysis_point>{});
+            it = std::prev(out.end());
+        }
+        it->second.push_back(p);
+    }
+    return out;
+}
+#endif
 
 void run_analyze(const analyze_options& o, const global_options& global) {
     std::int64_t m = 0;
@@ -113,7 +162,18 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     const auto registry = load_registry(global.data_dir);
     std::unique_ptr<gemm_backend> backend;
     std::string why_no_gpu = "--predict-only";
-    if (!o.predict_only) {
+#ifdef ROOFLINE_HAVE_SERVER
+    std::unique_ptr<gpu_lanes> lanes;
+    if (!o.gpus.empty() && !o.predict_only) {
+        lanes = start_gpu_lanes(parse_gpu_list(o.gpus),
+                                {o.worker_command, o.precision_timeout_s, o.device_timeout_s});
+    }
+#else
+    if (!o.gpus.empty()) {
+        throw usage_error("--gpus needs the server library (worker supervisor), which this build lacks");
+    }
+#endif
+    if (!o.predict_only && o.gpus.empty()) {
         backend = make_local_backend(why_no_gpu);
     }
     // The plan (roofs, validated problems, predictions) is the core's, shared with the server.
@@ -122,6 +182,11 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     if (backend) {
         ctx.device = backend->device();
     }
+#ifdef ROOFLINE_HAVE_SERVER
+    if (lanes) {
+        ctx.device = lanes->queue->first_device();
+    }
+#endif
     ctx.profile_dir = profile_dir();
     perf_model model;
     try {
@@ -172,7 +237,12 @@ void run_analyze(const analyze_options& o, const global_options& global) {
 #endif
 
     std::vector<analysis_point> points;
-    if (backend) {
+#ifdef ROOFLINE_HAVE_SERVER
+    if (lanes) {
+        points = measure_on_lanes(*lanes->queue, plan.problems, mopt, *hw, model);
+    } else
+#endif
+        if (backend) {
         for (const auto& problem : plan.problems) {
             points.push_back(backend->measure(problem, mopt));
             annotate(*hw, points.back(), &model);
@@ -181,10 +251,20 @@ void run_analyze(const analyze_options& o, const global_options& global) {
         points = plan.predicted;
     }
 
-    if (const auto db = o.db; !db.empty()) {
+#ifdef ROOFLINE_HAVE_SERVER
+    if (lanes && !o.db.empty()) {
+        // One run per GPU, so the history compares the GPUs of the node like runs of separate nodes.
+        for (const auto& [device, own] : split_by_gpu(points)) {
+            const auto id = store_analysis(o.db, *hw, own, {device, device.index});
+            std::cerr << "GPU " << device.index.value_or(0) << ": stored as run " << id << '\n';
+        }
+    } else
+#endif
+        if (const auto db = o.db; !db.empty()) {
         run_origin origin;
         if (backend) {
             origin.device = backend->device();
+            origin.device->serial = board_serial(*origin.device);
         }
         origin.gpu_index = gpu_index_from_env();
         if (!o.gpu_index.empty()) {
@@ -211,6 +291,13 @@ void run_analyze(const analyze_options& o, const global_options& global) {
     case output_format::table:
         std::cout << points_table(*hw, points) << "  hardware: " << plan.matched_by << '\n';
         for (const auto& p : points) {
+            if (p.measured && p.measured->device.index) {
+                const auto& d = p.measured->device;
+                std::cout << "  " << p.problem.precision_label() << ": GPU " << *d.index << " " << d.uuid
+                          << " " << d.pci_bus_id << (d.serial.empty() ? "" : " serial " + d.serial) << '\n';
+            }
+        }
+        for (const auto& p : points) {
             if (p.source != point_source::measured || p.time_s <= 0 || !p.measured) {
                 continue;
             }
@@ -222,7 +309,7 @@ void run_analyze(const analyze_options& o, const global_options& global) {
             }
             std::cout << gap_lines(analyze_gap(p, *hw));
         }
-        if (!backend) {
+        if (!backend && points.empty()) {
             std::cout << "(predicted from the roofline model: " << why_no_gpu << ")\n";
         }
         break;
@@ -279,6 +366,18 @@ void add_analyze_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--gpu-index", opts->gpu_index,
                     "The GPU's index on its node, stored with the run (default: CUDA_VISIBLE_DEVICES when it "
                     "names one GPU)")
+        ->group("");
+    cmd->add_option(
+        "--gpus", opts->gpus,
+        "Measure on several GPUs of this node: 'all' or a comma list of ordinals (0,2); one worker "
+        "process per GPU, the precisions spread over them, each point tagged with its GPU");
+    cmd->add_option("--precision-timeout", opts->precision_timeout_s,
+                    "With --gpus: seconds one precision may take before its worker is killed and restarted "
+                    "(default 180)");
+    cmd->add_option("--device-timeout", opts->device_timeout_s,
+                    "With --gpus: seconds a worker may take to report its GPU (default 60)");
+    cmd->add_option("--worker-command", opts->worker_command,
+                    "Test hook: run this instead of `roofline worker`")
         ->group("");
     cmd->add_flag("--corrupt-result-for-test", opts->corrupt_for_test,
                   "Test hook: corrupt one output element; verification must report 'incorrect'")

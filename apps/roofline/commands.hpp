@@ -22,5 +22,6 @@ void add_spot_command(CLI::App& app, const global_options& global);      // spot
 void add_doctor_command(CLI::App& app, const global_options& global);    // doctor_command.cpp
 void add_runs_command(CLI::App& app, const global_options& global);      // runs_command.cpp (store)
 void add_fleet_command(CLI::App& app, const global_options& global);     // fleet_command.cpp (Slurm + store)
+void add_node_command(CLI::App& app, const global_options& global); // node_command.cpp (the GPUs of a node)
 
 } // namespace roofline::cli

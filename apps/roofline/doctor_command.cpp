@@ -11,6 +11,9 @@
 #ifdef ROOFLINE_HAVE_TELEMETRY
 #include "roofline/telemetry/telemetry.hpp"
 #endif
+#ifdef ROOFLINE_HAVE_STORE
+#include "roofline/store/run_store.hpp"
+#endif
 #ifdef ROOFLINE_HAVE_SERVER
 #include "roofline/server/server.hpp"
 #include "roofline/server/static_files.hpp"
@@ -48,6 +51,26 @@ struct doctor_options {
     std::string db;
     bool require_gpu = false;
 };
+
+#ifdef ROOFLINE_HAVE_STORE
+// A shared store: connect, migrate if needed (what the server would do on start) and count its runs. The URL
+// is shown without its password.
+check postgres_check(const std::string& url) {
+    const auto shown = store::redact_url(url);
+    try {
+        const auto s = store::run_store::open(url);
+        return {"database", finding::ok, true,
+                "PostgreSQL " + s->location() + ": schema " + std::to_string(s->schema_version()) + ", " +
+                    std::to_string(s->count()) + " runs",
+                ""};
+    } catch (const std::exception& e) {
+        return {
+            "database", finding::missing, true, "PostgreSQL " + shown + ": " + e.what(),
+            "check --db (host, port, user, database; the password belongs in ~/.pgpass) and that the server "
+            "runs and accepts this user"};
+    }
+}
+#endif
 
 bool port_free(int port, std::string& why) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -178,6 +201,11 @@ std::vector<check> run_checks(const doctor_options& o, const global_options& glo
                      : "no measured profile in '" + dir.string() + "'",
              profile ? "" : "run `roofline ceilings` on the GPU so --roof measured has this GPU's roofs"});
     }
+#ifdef ROOFLINE_HAVE_STORE
+    if (const auto url = o.db.empty() ? runs_db_path().string() : o.db; store::is_postgresql_url(url)) {
+        add(postgres_check(url));
+    } else
+#endif
 #ifdef ROOFLINE_HAVE_SERVER
     {
         const std::filesystem::path db = o.db.empty() ? runs_db_path() : std::filesystem::path(o.db);
@@ -264,8 +292,10 @@ void add_doctor_command(CLI::App& app, const global_options& global) {
         app.add_subcommand("doctor", "What this installation can do, and what to do about what it cannot");
     cmd->add_option("--format", o->format, "table, json or csv");
     cmd->add_option("--port", o->port, "Port `roofline serve` would use (default 8000)");
-    cmd->add_option("--db", o->db,
-                    "Run database to check (default: $ROOFLINE_DB, else ~/.local/share/roofline)");
+    cmd->add_option(
+        "--db", o->db,
+        "Run database to check: a SQLite file or a postgresql:// URL, which is connected to, migrated "
+        "and counted (default: $ROOFLINE_DB, else ~/.local/share/roofline)");
     cmd->add_flag("--require-gpu", o->require_gpu, "Count a missing GPU or CUDA build as a failure");
     cmd->callback([o, &global] { run_doctor(*o, global); });
 }

@@ -208,6 +208,8 @@ std::string sbatch_script(const submit_options& o, const std::vector<std::string
     s << (o.precision == "all" ? std::string(" --all-precisions") : " --precision " + quoted(o.precision));
     if (o.predict_only) {
         s << " --predict-only";
+    } else if (o.gpus_per_node > 1) {
+        s << " --gpus all"; // every GPU of the node, one worker each, one run per GPU
     }
     if (!o.hardware.empty()) {
         s << " --hardware " << quoted(o.hardware);

@@ -10,6 +10,10 @@
 #include <sstream>
 #endif
 
+#ifdef ROOFLINE_HAVE_TELEMETRY
+#include "roofline/telemetry/telemetry.hpp"
+#endif
+
 namespace roofline::cli {
 
 #ifdef ROOFLINE_HAVE_CUDA
@@ -42,6 +46,21 @@ cuda::engine_settings engine_settings_from_env() {
 
 } // namespace
 #endif
+
+std::string board_serial(const device_identity& device) {
+#ifdef ROOFLINE_HAVE_TELEMETRY
+    std::string why;
+    const auto lib = telemetry::nvml::library::shared(why);
+    if (!lib) {
+        return {};
+    }
+    const auto reader = telemetry::open_device(lib, {std::nullopt, device.pci_bus_id, device.uuid}, why);
+    return reader ? reader->info().serial : std::string();
+#else
+    (void)device;
+    return {};
+#endif
+}
 
 std::unique_ptr<gemm_backend> make_local_backend(std::string& why) {
 #ifdef ROOFLINE_HAVE_CUDA

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     roofline::cli::add_doctor_command(app, global);
     roofline::cli::add_runs_command(app, global);
     roofline::cli::add_fleet_command(app, global);
+    roofline::cli::add_node_command(app, global);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

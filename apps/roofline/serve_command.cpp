@@ -1,6 +1,7 @@
 // `roofline serve`: the HTTP API and the web app (roofline::server).
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "gpus_cli.hpp"
 #include "paths.hpp"
 
 #ifdef ROOFLINE_HAVE_SERVER
@@ -45,6 +46,8 @@ struct serve_options {
     std::size_t threads = 64;
     std::size_t max_connections = 16384;
     std::string worker_command; // test hook: a stand-in for `roofline worker`
+    std::string gpus;           // --gpus all|0,2: one worker per GPU
+    double probe_retry_s = 5;   // first retry of a worker probe that failed; doubles up to 300 s
 };
 
 #ifdef ROOFLINE_HAVE_CUDA
@@ -120,6 +123,13 @@ void run_serve(const serve_options& o, const global_options& global) {
         throw usage_error("--device-timeout must be in [1, 3600] seconds");
     }
     c.worker.device_timeout = std::chrono::milliseconds(static_cast<long long>(o.device_timeout_s * 1000));
+    if (!(o.probe_retry_s >= 0.05 && o.probe_retry_s <= 3600)) {
+        throw usage_error("--probe-retry must be in [0.05, 3600] seconds");
+    }
+    c.worker.probe_retry_initial = std::chrono::milliseconds(static_cast<long long>(o.probe_retry_s * 1000));
+    if (!o.gpus.empty()) {
+        c.gpus = parse_gpu_list(o.gpus);
+    }
 #ifdef ROOFLINE_HAVE_CUDA
     c.use_gpu = nvidia_driver_present();
     if (!c.use_gpu) {
@@ -209,6 +219,14 @@ void add_serve_command(CLI::App& app, const global_options& global) {
     cmd->add_option("--hardware", o->hardware,
                     "Default registry key for the roofs (default: the local GPU's)");
     cmd->add_flag("--predict-only", o->predict_only, "Never start the GPU worker: predictions only");
+    cmd->add_option(
+        "--gpus", o->gpus,
+        "Serve every GPU of this node: 'all' or a comma list of ordinals (0,2); one worker process "
+        "and lane per GPU, each analysis spread over them (GET /api/gpus, POST /api/node/check)");
+    cmd->add_option(
+        "--probe-retry", o->probe_retry_s,
+        "Seconds before a GPU worker whose start-up probe failed is asked again; doubles after each "
+        "failure up to 300 (default 5)");
     cmd->add_flag(
         "--original-client", o->original_client,
         "POST /api/analyze answers in the original (seed) web client's form: `hardware` is the GPU's "

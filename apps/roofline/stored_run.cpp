@@ -76,8 +76,9 @@ std::int64_t store_analysis(const std::string& db, const hardware_entry& hw,
         run.device_uuid = origin.device->uuid;
         run.pci_bus_id = origin.device->pci_bus_id;
         run.driver_version = origin.device->driver_version;
+        run.gpu_serial = origin.device->serial;
     }
-    run.gpu_index = origin.gpu_index;
+    run.gpu_index = origin.gpu_index ? origin.gpu_index : origin.device ? origin.device->index : std::nullopt;
     run.tool_version = std::string(tool_version());
     run.schema_version = report_schema_version;
     run.job = env("SLURM_ARRAY_JOB_ID").empty() ? env("SLURM_JOB_ID") : env("SLURM_ARRAY_JOB_ID");

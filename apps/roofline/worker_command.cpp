@@ -47,8 +47,11 @@ int run_worker() {
     std::ios::sync_with_stdio(false);
     std::string why;
     auto backend = make_local_backend(why);
+    device_identity device;
     if (backend) {
-        const auto d = backend->device();
+        device = backend->device();
+        device.serial = board_serial(device);
+        const auto& d = device;
         std::cerr << "roofline worker: " << d.name << " (sm " << d.compute_capability << "), driver "
                   << d.driver_version << ", cuBLASLt " << d.cublaslt_version << '\n';
     } else {
@@ -80,7 +83,7 @@ int run_worker() {
             if (request.contains("command")) {
                 const auto command = request.at("command").get<std::string>();
                 if (command == "device") {
-                    answer({{"id", id}, {"device", to_json(backend->device())}});
+                    answer({{"id", id}, {"device", to_json(device)}});
                 } else {
                     answer(
                         error_answer(id, "bad_request", "unknown command '" + command + "' (known: device)"));
@@ -103,7 +106,10 @@ int run_worker() {
             }();
             options.probe = probe.get();
 #endif
-            const auto point = backend->measure(problem, options);
+            auto point = backend->measure(problem, options);
+            if (point.measured) {
+                point.measured->device.serial = device.serial;
+            }
             answer({{"id", id}, {"point", to_json(point)}});
         } catch (const std::invalid_argument& e) {
             answer(error_answer(id, "bad_request", e.what()));

@@ -51,7 +51,7 @@ async function waitPoints(page, n) {
   return points(page);
 }
 
-async function setPrecisions(page, wanted) {
+export async function setPrecisions(page, wanted) {
   for (const box of await page.locator('fieldset.precisions input[type=checkbox]').all()) {
     const name = (await box.evaluate((el) => el.closest('label').querySelector('span:not(.swatch)').textContent)).trim();
     const want = wanted.some((w) => w.replace('_', ' ') === name);

@@ -6,8 +6,9 @@ import { WEB, buildIfNeeded, fakeWorker, launchBrowser, serverBinary, startServe
 import { tests as appTests } from './app.e2e.mjs';
 import { tests as chartTests } from './chart.e2e.mjs';
 import { tests as workloadTests } from './workloads.e2e.mjs';
+import { tests as nodeTests } from './node.e2e.mjs';
 
-const tests = [...appTests, ...chartTests, ...workloadTests];
+const tests = [...appTests, ...chartTests, ...workloadTests, ...nodeTests];
 
 const only = process.argv[2];
 let passed = 0;

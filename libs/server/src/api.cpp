@@ -1,6 +1,7 @@
 #include "api.hpp"
 
 #include "compat_handlers.hpp"
+#include "gpu_lanes.hpp"
 #include "log.hpp"
 #include "roofline/core/analysis.hpp"
 #include "roofline/core/json.hpp"
@@ -122,6 +123,8 @@ const std::vector<api::route>& api::routes() {
         {"POST", "/api/batch", &api::batch},               // workload_handlers.cpp
         {"POST", "/api/batch/stream", &api::batch_stream}, // workload_handlers.cpp
         {"GET", "/api/doctor", &api::doctor},              // workload_handlers.cpp
+        {"GET", "/api/gpus", &api::gpus},                  // node_handlers.cpp
+        {"POST", "/api/node/check", &api::node_check},     // node_handlers.cpp
         {"GET", "/api/nvml/status", &api::nvml_status},
         {"GET", "/api/nvml/stream", &api::nvml_stream},
     };
@@ -149,17 +152,7 @@ api::api(server_config& config, hardware_registry registry, store::run_store& st
     : m_config(config), m_registry(std::move(registry)), m_store(store), m_static(config.web_root),
       m_telemetry(make_telemetry_source()), m_store_schema_version(store.schema_version()) {
     if (m_config.use_gpu) {
-        m_supervisor = std::make_unique<worker_supervisor>(m_config.worker);
-        std::string why;
-        m_device = m_supervisor->probe_device(why);
-        if (m_device) {
-            m_queue = std::make_unique<gpu_queue>(*m_supervisor, m_config.queue_capacity);
-            log_line("GPU worker ready: " + m_device->name + " (sm " + m_device->compute_capability +
-                     ", driver " + m_device->driver_version + ")");
-        } else {
-            m_backend_reason = "no GPU worker: " + why;
-            m_supervisor.reset();
-        }
+        start_gpu_lanes(m_config, m_supervisors, m_queue, m_device, m_backend_reason);
     } else {
         m_backend_reason = m_config.no_gpu_reason.empty() ? "GPU use switched off" : m_config.no_gpu_reason;
     }
@@ -184,8 +177,8 @@ analysis_context api::context() const {
 }
 
 api::~api() {
-    m_queue.reset(); // stop running GPU work before the supervisor (and its worker) go
-    m_supervisor.reset();
+    m_queue.reset(); // stop running GPU work before the supervisors (and their workers) go
+    m_supervisors.clear();
 }
 
 http_response api::handle(http_request& request) {
@@ -239,14 +232,15 @@ http_response api::dispatch(http_request& request) {
 
 http_response api::health(const http_request& req) {
     reject_unknown_params(req.query, {});
-    json device = m_device ? to_json(*m_device) : json(nullptr);
+    const auto dev = device();
+    json device = dev ? to_json(*dev) : json(nullptr);
     json nvml{{"available", m_telemetry->available()}};
     nvml["reason"] = m_telemetry->available() ? "" : m_telemetry->unavailable_reason();
     json j{{"status", "ok"},
            {"version", tool_version()},
            {"schema_version", report_schema_version},
-           {"backend", m_queue ? "gpu" : "prediction-only"},
-           {"backend_reason", m_queue ? "" : m_backend_reason},
+           {"backend", gpu_ready() ? "gpu" : "prediction-only"},
+           {"backend_reason", gpu_ready() ? "" : m_backend_reason},
            {"device", device},
            {"nvml", nvml},
            {"queue_length", m_queue ? m_queue->length() : 0},
@@ -334,7 +328,7 @@ api::prepared api::prepare(const http_request& req) const {
         p.plan.matched_by = m_default_matched_by;
         p.plan.warning = m_default_warning;
     }
-    p.on_gpu = m_queue != nullptr && !p.request.predict_only;
+    p.on_gpu = gpu_ready() && !p.request.predict_only;
     return p;
 }
 
@@ -356,7 +350,7 @@ json api::answer_document(const prepared& p, const std::vector<analysis_point>& 
              {"measured", points_document(hw, measured)},
              {"predicted", points_document(hw, p.plan.predicted)},
              {"telemetry", telemetry ? to_json(*telemetry) : json(nullptr)},
-             {"device", gpu && m_device ? to_json(*m_device) : json(nullptr)}};
+             {"device", gpu && device() ? to_json(*device()) : json(nullptr)}};
     annotate_hardware_choice(doc, p.plan);
     return doc;
 }
@@ -373,12 +367,8 @@ std::string api::store_answer(const prepared& p, const std::vector<analysis_poin
     }
     run.hardware_key = p.plan.hardware->key;
     run.backend = gpu ? "gpu" : "prediction-only";
-    if (gpu && m_device) {
-        run.device_name = m_device->name;
-        run.device_uuid = m_device->uuid;
-        run.pci_bus_id = m_device->pci_bus_id;
-        run.gpu_index = m_config.worker_gpu_index;
-        run.driver_version = m_device->driver_version;
+    if (const auto d = device(); gpu && d) {
+        tag_run_gpu(run, measured, *d, m_config.worker_gpu_index);
     }
     for (const auto& m : measured) {
         if (m.measured && m.measured->telemetry && m.measured->telemetry->available) {
@@ -563,6 +553,7 @@ store::run_filter to_filter(const runs_query& q) {
     f.source = q.source;
     f.host = q.host;
     f.gpu = q.gpu;
+    f.job = q.job;
     f.limit = q.limit;
     f.offset = q.offset;
     return f;

@@ -63,13 +63,13 @@ class api {
     // The error boundary: never throws.
     [[nodiscard]] http_response handle(http_request& request);
 
-    [[nodiscard]] bool gpu_available() const noexcept { return m_queue != nullptr; }
+    [[nodiscard]] bool gpu_available() const { return gpu_ready(); }
     // Streams end at their next event or heartbeat once this is called (the server is stopping).
     // The GPU worker is killed at once: a hung precision must not hold the exit (it is stored as failed).
     void begin_shutdown() noexcept {
         m_stopping = true;
-        if (m_supervisor) {
-            m_supervisor->abort_now();
+        for (auto& s : m_supervisors) {
+            s->abort_now();
         }
     }
 
@@ -85,6 +85,13 @@ class api {
 
   private:
     [[nodiscard]] http_response dispatch(http_request& request);
+    // A GPU lane is up: measure on it. A lane whose probe hung is retried (gpu_queue.hpp), so this can turn
+    // true after start.
+    [[nodiscard]] bool gpu_ready() const { return m_queue != nullptr && m_queue->lanes_up() > 0; }
+    // The server's device: the first lane that is up (null when none is).
+    [[nodiscard]] std::optional<device_identity> device() const {
+        return m_device ? m_device : m_queue ? m_queue->first_device() : std::nullopt;
+    }
 
     http_response health(const http_request&);
     http_response precisions(const http_request&);
@@ -109,6 +116,8 @@ class api {
     http_response batch(const http_request&);
     http_response batch_stream(const http_request&);
     http_response doctor(const http_request&);
+    http_response node_check(const http_request&); // node_handlers.cpp
+    http_response gpus(const http_request&);       // node_handlers.cpp
     struct batch_prepared;
     [[nodiscard]] batch_prepared prepare_batch(const http_request& request) const;
     [[nodiscard]] std::string store_batch(const batch_prepared& p,
@@ -136,7 +145,7 @@ class api {
     // Read once: migrations run when the store opens, and /api/health must not wait behind the store's reader
     // (issue 18: 4.95 s behind one runs.csv export).
     int m_store_schema_version = 0;
-    std::unique_ptr<worker_supervisor> m_supervisor;
+    std::vector<std::unique_ptr<worker_supervisor>> m_supervisors; // one per GPU lane
     std::unique_ptr<gpu_queue> m_queue;
     std::optional<device_identity> m_device;
     std::string m_backend_reason; // why prediction-only

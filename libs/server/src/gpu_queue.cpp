@@ -4,8 +4,10 @@
 #include "roofline/core/report.hpp"
 #include "roofline/server/api_error.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace roofline::server {
 
@@ -44,8 +46,24 @@ analysis_job::wait_result analysis_job::next(job_event& out, std::chrono::steady
 }
 
 gpu_queue::gpu_queue(worker_supervisor& supervisor, std::size_t capacity)
-    : m_supervisor(supervisor), m_capacity(capacity) {
-    m_thread = std::thread([this] { run(); });
+    : gpu_queue(
+          std::vector<gpu_lane_init>{{&supervisor, std::optional<device_identity>(device_identity{}), ""}},
+          capacity) {}
+
+gpu_queue::gpu_queue(std::vector<gpu_lane_init> lanes, std::size_t capacity)
+    : m_capacity(capacity), m_lanes(lanes.size()) {
+    if (lanes.empty()) {
+        throw std::invalid_argument("a GPU queue needs at least one lane");
+    }
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+        m_lanes[i].supervisor = lanes[i].supervisor;
+        m_lanes[i].device = std::move(lanes[i].device);
+        m_lanes[i].why_down = std::move(lanes[i].why);
+    }
+    // Threads start once every lane is filled: a lane thread reads the others' state (lanes_up()).
+    for (std::size_t i = 0; i < m_lanes.size(); ++i) {
+        m_lanes[i].thread = std::thread([this, i] { run_lane(i); });
+    }
 }
 
 gpu_queue::~gpu_queue() {
@@ -55,16 +73,23 @@ gpu_queue::~gpu_queue() {
         for (auto& j : m_waiting) {
             j->cancel();
         }
+        if (m_running) {
+            m_running->job->cancel();
+        }
     }
-    // Shutdown within a few seconds whatever the worker does: the running precision is not waited for (a hung
-    // one would hold the exit for the whole --precision-timeout); its point is stored as failed.
-    m_supervisor.abort_now();
+    // Shutdown within a few seconds whatever the workers do: the running precisions are not waited for (a
+    // hung one would hold the exit for the whole --precision-timeout); their points are stored as failed.
+    for (auto& l : m_lanes) {
+        l.supervisor->abort_now();
+    }
     m_cv.notify_all();
-    m_thread.join();
+    for (auto& l : m_lanes) {
+        l.thread.join();
+    }
 }
 
 int gpu_queue::retry_after_s() const {
-    const double wait = m_mean_job_s * static_cast<double>(m_waiting.size() + (m_running_job ? 1 : 0));
+    const double wait = m_mean_job_s * static_cast<double>(m_waiting.size() + (m_running ? 1 : 0));
     return static_cast<int>(std::clamp(std::ceil(wait), 1.0, 3600.0));
 }
 
@@ -81,7 +106,13 @@ std::size_t gpu_queue::submit(const std::shared_ptr<analysis_job>& job) {
                                 " analyses waiting behind the running one); retry later")
                 .with_retry_after(retry_after_s());
         }
-        position = m_waiting.size() + (m_running_job ? 1 : 0);
+        for (const int l : job->lane_for) {
+            if (l >= static_cast<int>(m_lanes.size())) {
+                throw std::invalid_argument("a job is pinned to lane " + std::to_string(l) + " of " +
+                                            std::to_string(m_lanes.size()));
+            }
+        }
+        position = m_waiting.size() + (m_running ? 1 : 0);
         m_waiting.push_back(job);
     }
     m_cv.notify_all();
@@ -90,62 +121,260 @@ std::size_t gpu_queue::submit(const std::shared_ptr<analysis_job>& job) {
 
 std::size_t gpu_queue::length() const {
     std::lock_guard lock(m_mutex);
-    return m_waiting.size() + (m_running_job ? 1 : 0);
+    return m_waiting.size() + (m_running ? 1 : 0);
 }
 
-void gpu_queue::run() {
+std::size_t gpu_queue::restarts() const noexcept {
+    std::size_t n = 0;
+    for (const auto& l : m_lanes) {
+        n += l.supervisor->restarts();
+    }
+    return n;
+}
+
+std::size_t gpu_queue::lanes_up() const {
+    std::lock_guard lock(m_mutex);
+    return static_cast<std::size_t>(
+        std::count_if(m_lanes.begin(), m_lanes.end(), [](const lane& l) { return l.device.has_value(); }));
+}
+
+std::vector<gpu_lane_status> gpu_queue::lanes() const {
+    std::lock_guard lock(m_mutex);
+    std::vector<gpu_lane_status> out;
+    for (std::size_t i = 0; i < m_lanes.size(); ++i) {
+        const auto& l = m_lanes[i];
+        gpu_lane_status s;
+        s.lane = i;
+        s.gpu_index = l.supervisor->config().gpu_index;
+        s.device = l.device;
+        s.state = !l.device ? "down" : l.busy ? "busy" : l.failed_last ? "restarting" : "ready";
+        s.last_error = l.device ? l.last_error : l.why_down;
+        s.faults = l.faults;
+        s.restarts = l.supervisor->restarts();
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::optional<device_identity> gpu_queue::first_device() const {
+    std::lock_guard lock(m_mutex);
+    for (const auto& l : m_lanes) {
+        if (l.device) {
+            return l.device;
+        }
+    }
+    return std::nullopt;
+}
+
+bool gpu_queue::has_work_for(std::size_t i) const {
+    if (!m_running) {
+        return !m_waiting.empty();
+    }
+    const auto& job = *m_running->job;
+    const bool up = m_lanes[i].device.has_value();
+    const bool any_up = std::any_of(m_lanes.begin(), m_lanes.end(), [](const lane& l) { return l.device; });
+    for (std::size_t p = 0; p < m_running->claimed.size(); ++p) {
+        if (m_running->claimed[p]) {
+            continue;
+        }
+        const int pin = p < job.lane_for.size() ? job.lane_for[p] : -1;
+        // A down lane answers what is pinned to it (failed, with its reason) so the job can end; it takes
+        // free work only when no lane is up, for the same reason. A cancelled job's rest is skipped by
+        // anyone.
+        if (pin == static_cast<int>(i) || (pin < 0 && (up || !any_up)) || job.cancelled()) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::optional<std::size_t> gpu_queue::claim(std::size_t i) {
+    if (!m_running) {
+        if (m_waiting.empty()) {
+            return std::nullopt;
+        }
+        running r;
+        r.job = std::move(m_waiting.front());
+        m_waiting.pop_front();
+        r.claimed.assign(r.job->problems().size(), false);
+        r.results.resize(r.job->problems().size());
+        r.started = std::chrono::steady_clock::now();
+        m_running = std::move(r);
+        m_cv.notify_all(); // the other lanes may have work in it
+        if (m_running->job->problems().empty()) {
+            return std::nullopt; // finished by the caller below (no problems)
+        }
+    }
+    const auto& job = *m_running->job;
+    const bool up = m_lanes[i].device.has_value();
+    const bool any_up = std::any_of(m_lanes.begin(), m_lanes.end(), [](const lane& l) { return l.device; });
+    for (std::size_t p = 0; p < m_running->claimed.size(); ++p) {
+        if (m_running->claimed[p]) {
+            continue;
+        }
+        const int pin = p < job.lane_for.size() ? job.lane_for[p] : -1;
+        if (pin == static_cast<int>(i) || (pin < 0 && (up || !any_up)) || job.cancelled()) {
+            m_running->claimed[p] = true;
+            return p;
+        }
+    }
+    return std::nullopt;
+}
+
+void gpu_queue::run_lane(std::size_t i) {
     for (;;) {
         std::shared_ptr<analysis_job> job;
+        std::size_t index = 0;
         {
             std::unique_lock lock(m_mutex);
-            m_cv.wait(lock, [&] { return m_stopping || !m_waiting.empty(); });
-            if (m_waiting.empty()) {
-                return;
+            for (;;) {
+                if (m_stopping && m_waiting.empty() && !m_running) {
+                    return;
+                }
+                if (m_running && m_running->job->problems().empty()) {
+                    break; // an empty job: finished below
+                }
+                if (has_work_for(i)) {
+                    if (const auto p = claim(i)) {
+                        index = *p;
+                        job = m_running->job;
+                        m_lanes[i].busy = true;
+                        break;
+                    }
+                    if (m_running && m_running->job->problems().empty()) {
+                        break;
+                    }
+                    continue; // promoted a job with nothing for this lane: look again
+                }
+                if (!m_lanes[i].device && !m_stopping) {
+                    const auto due = m_lanes[i].supervisor->next_probe_due();
+                    if (std::chrono::steady_clock::now() >= due) {
+                        lock.unlock();
+                        reprobe(i);
+                        lock.lock();
+                        continue;
+                    }
+                    m_cv.wait_until(lock, due);
+                    continue;
+                }
+                m_cv.wait(lock);
             }
-            job = std::move(m_waiting.front());
-            m_waiting.pop_front();
-            m_running_job = true;
+            if (!job) {
+                // The empty job: publish its completion once.
+                auto r = std::move(*m_running);
+                m_running.reset();
+                lock.unlock();
+                if (r.job->complete) {
+                    r.job->publish(r.job->complete(*r.job));
+                }
+                r.job->finish();
+                m_cv.notify_all();
+                continue;
+            }
         }
-        const auto start = std::chrono::steady_clock::now();
-        execute(*job);
-        const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        std::lock_guard lock(m_mutex);
-        m_running_job = false;
-        if (!job->cancelled()) {
-            m_mean_job_s = 0.7 * m_mean_job_s + 0.3 * took;
-        }
+        analysis_point point;
+        measure_one(i, *job, index, point);
+        finish_one(*job, index, std::move(point));
     }
 }
 
-void gpu_queue::execute(analysis_job& job) {
-    const auto& problems = job.problems();
-    for (std::size_t i = 0; i < problems.size(); ++i) {
-        const auto& problem = problems[i];
-        const auto label = problem.precision_label();
-        if (job.cancelled()) {
-            auto p = failed_point(problem, "cancelled before it started: the client went away or the server "
-                                           "is shutting down");
-            p.status = disposition::not_run;
-            if (job.annotate) {
-                job.annotate(p);
-            }
-            job.measured.push_back(std::move(p));
-            continue;
+void gpu_queue::reprobe(std::size_t i) {
+    std::string why;
+    auto device = m_lanes[i].supervisor->probe_device(why); // the supervisor is this lane's alone
+    {
+        std::lock_guard lock(m_mutex);
+        if (device) {
+            m_lanes[i].device = std::move(device);
+            m_lanes[i].why_down.clear();
+            log_line("gpu queue: lane " + std::to_string(i) + " is up after " +
+                     "a retried probe: " + m_lanes[i].device->name);
+        } else {
+            m_lanes[i].why_down = why;
         }
-        job.publish({"started", json{{"precision", label}, {"index", i}, {"total", problems.size()}}.dump()});
-        worker_outcome outcome;
-        auto point = m_supervisor.measure(problem, job.options(), outcome);
+    }
+    m_cv.notify_all();
+}
+
+void gpu_queue::measure_one(std::size_t i, analysis_job& job, std::size_t index, analysis_point& point) {
+    const auto& problem = job.problems()[index];
+    const auto label = problem.precision_label();
+    if (job.cancelled()) {
+        point = failed_point(problem, "cancelled before it started: the client went away or the server "
+                                      "is shutting down");
+        point.status = disposition::not_run;
         if (job.annotate) {
             job.annotate(point);
         }
-        if (!outcome.ok) {
-            job.publish({"error", json{{"precision", label},
-                                       {"index", i},
-                                       {"error", {{"code", outcome.code}, {"message", outcome.message}}}}
-                                      .dump()});
+        return;
+    }
+    const auto gpu = m_lanes[i].supervisor->config().gpu_index;
+    json started{{"precision", label}, {"index", index}, {"total", job.problems().size()}};
+    if (gpu) {
+        started["gpu"] = *gpu;
+    }
+    std::string why_down;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_lanes[i].device) {
+            why_down = m_lanes[i].why_down.empty() ? "its worker did not answer" : m_lanes[i].why_down;
         }
-        job.publish({"point", job.describe ? job.describe(point) : to_json(point).dump()});
-        job.measured.push_back(std::move(point));
+    }
+    worker_outcome outcome;
+    if (!why_down.empty()) {
+        outcome = {false, "gpu_down",
+                   (gpu ? "GPU " + std::to_string(*gpu) : std::string("the GPU")) + " is down: " + why_down};
+        point = failed_point(problem, outcome.message);
+    } else {
+        job.publish({"started", started.dump()});
+        point = m_lanes[i].supervisor->measure(problem, job.options(), outcome);
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        auto& l = m_lanes[i];
+        l.busy = false;
+        l.failed_last = !outcome.ok && outcome.code != "gpu_down";
+        if (l.failed_last) {
+            ++l.faults;
+            l.last_error = outcome.message;
+        }
+    }
+    if (job.annotate) {
+        job.annotate(point);
+    }
+    if (!outcome.ok) {
+        json e{{"precision", label},
+               {"index", index},
+               {"error", {{"code", outcome.code}, {"message", outcome.message}}}};
+        if (gpu) {
+            e["gpu"] = *gpu;
+        }
+        job.publish({"error", e.dump()});
+    }
+    job.publish({"point", job.describe ? job.describe(point) : to_json(point).dump()});
+}
+
+void gpu_queue::finish_one(analysis_job& job, std::size_t index, analysis_point point) {
+    std::optional<running> ended;
+    {
+        std::lock_guard lock(m_mutex);
+        m_running->results[index] = std::move(point);
+        if (++m_running->done < m_running->results.size()) {
+            return;
+        }
+        ended = std::move(*m_running);
+        m_running.reset();
+        const double took =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - ended->started).count();
+        if (!job.cancelled()) {
+            m_mean_job_s = 0.7 * m_mean_job_s + 0.3 * took;
+        }
+    }
+    // The last precision of the job: its points in the problems' order, then its final event. Other lanes
+    // may start the next job meanwhile.
+    m_cv.notify_all();
+    job.measured.clear();
+    for (auto& r : ended->results) {
+        job.measured.push_back(std::move(*r));
     }
     if (job.complete) {
         try {

@@ -526,15 +526,17 @@ analyze_request parse_analyze_request(const query_params& query, std::string_vie
 }
 
 runs_query parse_runs_query(const query_params& query, std::size_t default_limit, std::size_t max_limit) {
-    reject_unknown_params(query, {"hardware_key", "precision", "source", "host", "gpu", "limit", "offset"});
+    reject_unknown_params(query,
+                          {"hardware_key", "precision", "source", "host", "gpu", "job", "limit", "offset"});
     runs_query r;
     r.limit = default_limit;
-    for (const char* name : {"host", "gpu"}) {
+    for (const char* name : {"host", "gpu", "job"}) {
         if (const auto* v = find_param(query, name); v != nullptr && !v->empty()) {
             if (v->size() > 255) {
                 throw invalid_value(name, std::string(name) + " is at most 255 characters");
             }
-            (std::string_view(name) == "host" ? r.host : r.gpu) = *v;
+            const std::string_view n(name);
+            (n == "host" ? r.host : n == "gpu" ? r.gpu : r.job) = *v;
         }
     }
     if (const auto* v = find_param(query, "hardware_key"); v != nullptr && !v->empty()) {

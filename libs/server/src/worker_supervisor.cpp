@@ -4,6 +4,7 @@
 #include "roofline/core/report.hpp"
 #include "roofline/core/worker_protocol.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <poll.h>
 #include <spawn.h>
+#include <string_view>
 #include <sys/wait.h>
 #include <system_error>
 #include <thread>
@@ -55,10 +57,20 @@ analysis_point failed_point(const gemm_problem& problem, std::string message) {
     return p;
 }
 
+supervisor_config pinned_worker(const supervisor_config& base, std::int64_t ordinal) {
+    auto c = base;
+    // PCI order, as NVML and nvidia-smi number GPUs: CUDA's default order (fastest first) would make ordinal
+    // 2 a different board than nvidia-smi's GPU 2.
+    c.env.emplace_back("CUDA_DEVICE_ORDER=PCI_BUS_ID");
+    c.env.push_back("CUDA_VISIBLE_DEVICES=" + std::to_string(ordinal));
+    c.gpu_index = ordinal;
+    return c;
+}
+
 // ----------------------------------------------------------------------------------------------
 // worker_process
 
-worker_process::worker_process(const std::vector<std::string>& argv) {
+worker_process::worker_process(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
     if (argv.empty()) {
         throw std::invalid_argument("worker command is empty");
     }
@@ -101,7 +113,26 @@ worker_process::worker_process(const std::vector<std::string>& argv) {
         args.push_back(const_cast<char*>(a.c_str()));
     }
     args.push_back(nullptr);
-    const int rc = posix_spawnp(&m_pid, args[0], &actions, &attr, args.data(), environ);
+    // The server's environment with `env` on top (an entry of `env` replaces one of the same name).
+    std::vector<std::string> merged;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string_view entry(*e);
+        const auto name = entry.substr(0, entry.find('=') + 1);
+        const bool replaced = std::any_of(env.begin(), env.end(), [&](const std::string& x) {
+            return x.compare(0, name.size(), name) == 0;
+        });
+        if (!replaced) {
+            merged.emplace_back(entry);
+        }
+    }
+    merged.insert(merged.end(), env.begin(), env.end());
+    std::vector<char*> envp;
+    envp.reserve(merged.size() + 1);
+    for (auto& e : merged) {
+        envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+    const int rc = posix_spawnp(&m_pid, args[0], &actions, &attr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     close(in[0]);
@@ -255,7 +286,7 @@ void worker_supervisor::ensure_started() {
     if (m_worker) {
         return;
     }
-    m_worker.emplace(m_config.argv);
+    m_worker.emplace(m_config.argv, m_config.env);
     if (m_starts++ > 0) {
         ++m_restarts;
         log_line("worker: restarted (pid " + std::to_string(m_worker->pid()) + ")");
@@ -363,6 +394,27 @@ std::optional<std::string> worker_supervisor::exchange(const std::string& reques
 }
 
 std::optional<device_identity> worker_supervisor::probe_device(std::string& why) {
+    auto device = ask_device(why);
+    if (device) {
+        m_probe_failures = 0;
+        device->index = m_config.gpu_index;
+        return device;
+    }
+    // Backoff: initial, 2x, 4x, ... up to the maximum, so a worker that hung its first probe (a slow driver
+    // start, a GPU held by another process) is asked again without the log filling up with retries.
+    const auto shift = std::min<std::size_t>(m_probe_failures, 16);
+    ++m_probe_failures;
+    const std::chrono::milliseconds wait = std::min(
+        m_config.probe_retry_max, std::chrono::milliseconds(m_config.probe_retry_initial.count() << shift));
+    m_next_probe = clock_type::now() + wait;
+    log_line("worker" +
+             (m_config.gpu_index ? " for GPU " + std::to_string(*m_config.gpu_index) : std::string()) +
+             ": probe " + std::to_string(m_probe_failures) + " failed (" + why + "); next try in " +
+             std::to_string(wait.count()) + " ms");
+    return std::nullopt;
+}
+
+std::optional<device_identity> worker_supervisor::ask_device(std::string& why) {
     const auto id = m_next_id++;
     worker_outcome outcome;
     const auto line =
@@ -370,8 +422,10 @@ std::optional<device_identity> worker_supervisor::probe_device(std::string& why)
                  "raise --device-timeout if CUDA takes this long to start on this machine");
     if (!line) {
         why = outcome.message;
+        m_last_probe_code = outcome.code; // worker_timeout, worker_crashed, ...: worth asking again
         return std::nullopt;
     }
+    m_last_probe_code = "no_device";
     const auto reply = json::parse(*line, nullptr, false);
     if (const auto d = reply.find("device"); d != reply.end() && d->is_object()) {
         return device_from_json(*d);
@@ -408,6 +462,9 @@ analysis_point worker_supervisor::measure(const gemm_problem& problem, const mea
         try {
             auto point = point_from_json(*p);
             point.source = point_source::measured;
+            if (point.measured && m_config.gpu_index) {
+                point.measured->device.index = m_config.gpu_index; // the GPU it ran on, for a node's sweep
+            }
             if (point.problem.m != problem.m || point.problem.n != problem.n ||
                 point.problem.k != problem.k || point.problem.a != problem.a ||
                 point.problem.b != problem.b) {

@@ -224,8 +224,8 @@ http_response api::model(const http_request& req) {
         estimates.push_back(workload::estimate_model(w, s, hw));
     }
     std::string backend =
-        "prediction-only: " + (m_queue ? std::string("measure was not asked for") : m_backend_reason);
-    if (measure && m_queue) {
+        "prediction-only: " + (gpu_ready() ? std::string("measure was not asked for") : m_backend_reason);
+    if (measure && gpu_ready()) {
         // The weight GEMMs (distinct problems once) go through the GPU queue as one job, like an analysis.
         std::vector<gemm_problem> problems;
         std::map<std::string, std::size_t> index;
@@ -370,7 +370,7 @@ api::batch_prepared api::prepare_batch(const http_request& req) const {
     p.hw = &workload_hardware(string_field(body, "hardware_key"));
     p.iterations = static_cast<std::size_t>(
         integer_field(body, "iterations", 30, 1, static_cast<std::int64_t>(max_iterations)));
-    p.on_gpu = m_queue != nullptr && !bool_field(body, "predict_only", false);
+    p.on_gpu = gpu_ready() && !bool_field(body, "predict_only", false);
     for (const auto& c : p.input.cases) {
         p.predicted.push_back(predict(*p.hw, c.problem));
     }
@@ -533,10 +533,11 @@ http_response api::doctor(const http_request& req) {
         checks.push_back(
             {{"name", name}, {"status", status}, {"required", required}, {"detail", detail}, {"next", next}});
     };
-    add("GPU", m_queue ? "ok" : "warn", false,
+    add("GPU", gpu_ready() ? "ok" : "warn", false,
         m_device ? m_device->name + " (sm " + m_device->compute_capability + ")" : m_backend_reason,
-        m_queue ? ""
-                : "predictions still work; run the server on a machine with an NVIDIA GPU and a CUDA build");
+        gpu_ready()
+            ? ""
+            : "predictions still work; run the server on a machine with an NVIDIA GPU and a CUDA build");
     if (m_device) {
         add("driver", "ok", false,
             m_device->driver_version + " (CUDA runtime " + m_device->cuda_runtime_version + ")", "");

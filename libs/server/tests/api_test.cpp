@@ -4,6 +4,7 @@
 #include "http_client.hpp"
 #include "roofline/core/measured_profile.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -709,4 +710,137 @@ TEST_F(api_fixture, kill_9_during_writes_loses_no_committed_run) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
     EXPECT_EQ(body_json(client().Get("/api/runs"))["total"].get<std::size_t>(), present.size());
+}
+
+// ------------------------------------------------------------------------------------------ several GPUs
+
+TEST_F(api_fixture, serve_gpus_runs_one_lane_per_gpu_and_the_node_check) {
+    start({"--worker-command", fake_worker(), "--gpus", "0,1,2"}, {"FAKE_WORKER_SLOW_GPU=1"});
+    auto c = client();
+    const auto g = body_json(c.Get("/api/gpus"));
+    ASSERT_EQ(g["gpus"].size(), 3U) << g.dump();
+    EXPECT_EQ(g["backend"], "gpu");
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(g["gpus"][i]["index"], i);
+        EXPECT_EQ(g["gpus"][i]["state"], "ready");
+        EXPECT_EQ(g["gpus"][i]["device"]["uuid"], "GPU-fake-" + std::to_string(i));
+        EXPECT_EQ(g["gpus"][i]["device"]["serial"], "fake-serial-" + std::to_string(i));
+    }
+    // An analysis spread over the GPUs: each point names the GPU it ran on.
+    auto r = c.Post("/api/analyze", R"({"M":256,"N":256,"K":256,"precisions":["FP16","BF16","TF32"]})",
+                    "application/json");
+    ASSERT_EQ(r->status, 200) << r->body;
+    for (const auto& p : body_json(r)["measured"]) {
+        EXPECT_TRUE(p["measured"]["device"]["index"].is_number_integer()) << p.dump();
+    }
+    // One precision runs on one GPU, and the run is found by that GPU's UUID.
+    r = c.Post("/api/analyze", R"({"M":256,"N":256,"K":256,"precisions":["FP16"]})", "application/json");
+    ASSERT_EQ(r->status, 200) << r->body;
+    const auto gpu = body_json(r)["measured"][0]["measured"]["device"]["index"].get<int>();
+    const auto runs = body_json(c.Get("/api/runs?gpu=GPU-fake-" + std::to_string(gpu)));
+    ASSERT_GE(runs["total"].get<int>(), 1) << runs.dump();
+    EXPECT_EQ(runs["runs"][0]["gpu"]["index"], gpu);
+    EXPECT_EQ(runs["runs"][0]["gpu"]["serial"], "fake-serial-" + std::to_string(gpu));
+    // The node check: GPU 1 is planted slow at a lower clock.
+    r = c.Post("/api/node/check", R"({"M":1024,"N":1024,"K":1024,"precisions":["BF16"],"iterations":5})",
+               "application/json");
+    ASSERT_EQ(r->status, 200) << r->body;
+    const auto n = body_json(r);
+    ASSERT_EQ(n["gpus"].size(), 3U);
+    EXPECT_EQ(n["gpus"][2]["pci_bus_id"], "00000000:02:00.0");
+    ASSERT_FALSE(n["outliers"].empty()) << n.dump();
+    for (const auto& o : n["outliers"]) {
+        EXPECT_EQ(o["index"], 1) << o.dump();
+        EXPECT_NE(std::find(o["reasons"].begin(), o["reasons"].end(), "clock"), o["reasons"].end())
+            << o.dump();
+    }
+    expect_error(c.Post("/api/node/check", R"({"M":0,"N":1,"K":1})", "application/json"), 422, "M");
+}
+
+TEST_F(api_fixture, node_check_without_a_gpu_is_503) {
+    start({"--predict-only"});
+    expect_error(client().Post("/api/node/check", R"({"M":64,"N":64,"K":64})", "application/json"), 503);
+    EXPECT_EQ(body_json(client().Get("/api/gpus"))["gpus"].size(), 0U);
+}
+
+TEST_F(api_fixture, a_worker_whose_first_probe_hangs_is_probed_again_and_the_server_turns_gpu) {
+    const auto marker = dir.path / "first-probe";
+    start({"--worker-command", fake_worker(), "--device-timeout", "1", "--probe-retry", "0.2"},
+          {"FAKE_WORKER_HANG_FIRST_PROBE=" + marker.string()});
+    auto c = client();
+    auto h = body_json(c.Get("/api/health"));
+    EXPECT_EQ(h["backend"], "prediction-only") << "the first probe hung past --device-timeout";
+    EXPECT_NE(h["backend_reason"].get<std::string>().find("probing again"), std::string::npos) << h.dump();
+    for (int i = 0; i < 100 && h["backend"] != "gpu"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        h = body_json(c.Get("/api/health"));
+    }
+    ASSERT_EQ(h["backend"], "gpu") << h.dump();
+    EXPECT_EQ(h["device"]["name"], "Fake GPU (test double)");
+    const auto r = c.Post("/api/analyze", R"({"M":64,"N":64,"K":64})", "application/json");
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(body_json(r)["measured"][0]["disposition"], "passed");
+}
+
+namespace {
+// The JSON document a command printed after its stderr lines (run_binary merges both).
+json printed_json(const std::string& output) {
+    const auto at = output.rfind("\n{\n");
+    return json::parse(at == std::string::npos ? output : output.substr(at + 1), nullptr, false);
+}
+} // namespace
+
+TEST(cli_gpus, analyze_spreads_over_the_gpus_and_stores_one_run_per_gpu) {
+    test::temp_dir dir;
+    const auto db = (dir.path / "cli.db").string();
+    std::string out;
+    const int rc =
+        test::run_binary({"analyze", "--shape", "256x256x256", "-p", "fp16,bf16,tf32,fp32", "--gpus", "0,1",
+                          "--worker-command", fake_worker(), "--format", "json", "--db", db},
+                         out, {"FAKE_WORKER_DELAY_MS=200"});
+    ASSERT_EQ(rc, 0) << out;
+    const auto doc = printed_json(out);
+    ASSERT_TRUE(doc.is_object()) << out;
+    std::set<int> gpus;
+    for (const auto& p : doc["points"]) {
+        if (p["source"] == "measured") {
+            EXPECT_EQ(p["disposition"], "passed") << p.dump();
+            const int i = p["measured"]["device"]["index"].get<int>();
+            EXPECT_EQ(p["measured"]["device"]["uuid"], "GPU-fake-" + std::to_string(i));
+            gpus.insert(i);
+        }
+    }
+    EXPECT_EQ(gpus.size(), 2U) << "four 200 ms precisions on two GPUs use both";
+    EXPECT_NE(out.find("GPU 0: Fake GPU (test double), GPU-fake-0, 00000000:00:00.0, serial fake-serial-0"),
+              std::string::npos)
+        << out;
+    std::string list;
+    ASSERT_EQ(test::run_binary({"runs", "list", "--db", db, "--gpu", "GPU-fake-1"}, list), 0) << list;
+    EXPECT_NE(list.find("1 of 1 runs"), std::string::npos) << "one run per GPU: " << list;
+    std::string all;
+    ASSERT_EQ(test::run_binary({"runs", "list", "--db", db}, all), 0) << all;
+    EXPECT_NE(all.find("2 of 2 runs"), std::string::npos) << all;
+}
+
+TEST(cli_gpus, node_check_reports_a_crashing_gpu_and_measures_the_others) {
+    std::string out;
+    const int rc = test::run_binary({"node", "check", "--gpus", "0,1,2", "--worker-command", fake_worker(),
+                                     "--shape", "512x512x512", "--iterations", "3", "--format", "json"},
+                                    out, {"FAKE_WORKER_CRASH_GPU=2"});
+    ASSERT_EQ(rc, 0) << out;
+    const auto doc = printed_json(out);
+    ASSERT_TRUE(doc.is_object()) << out;
+    ASSERT_EQ(doc["gpus"].size(), 3U);
+    EXPECT_TRUE(doc["gpus"][0]["alone"]["ran"].get<bool>());
+    EXPECT_TRUE(doc["gpus"][1]["together"]["ran"].get<bool>());
+    EXPECT_FALSE(doc["gpus"][2]["alone"]["ran"].get<bool>());
+    EXPECT_EQ(doc["spread"]["alone"]["gpus"], 2);
+    bool failed = false;
+    for (const auto& o : doc["outliers"]) {
+        failed = failed || (o["index"] == 2 && o["reasons"][0] == "failed");
+    }
+    EXPECT_TRUE(failed) << doc["outliers"].dump();
+    std::string bad;
+    EXPECT_EQ(test::run_binary({"node", "check", "--gpus", "0,x"}, bad), 2);
+    EXPECT_NE(bad.find("--gpus"), std::string::npos) << bad;
 }

@@ -50,6 +50,11 @@ api bind_all(void* h) {
     bind(h, a.device_get_clocks_event_reasons,
          {"nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetCurrentClocksThrottleReasons"});
     bind(h, a.device_get_field_values, {"nvmlDeviceGetFieldValues"});
+    bind(h, a.device_get_serial, {"nvmlDeviceGetSerial"});
+    bind(h, a.device_get_curr_pcie_link_generation, {"nvmlDeviceGetCurrPcieLinkGeneration"});
+    bind(h, a.device_get_max_pcie_link_generation, {"nvmlDeviceGetMaxPcieLinkGeneration"});
+    bind(h, a.device_get_curr_pcie_link_width, {"nvmlDeviceGetCurrPcieLinkWidth"});
+    bind(h, a.device_get_max_pcie_link_width, {"nvmlDeviceGetMaxPcieLinkWidth"});
     return a;
 }
 

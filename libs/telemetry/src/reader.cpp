@@ -107,6 +107,19 @@ device_reader::device_reader(std::shared_ptr<nvml::library> lib, nvml::device_t 
         pci.bus_id[sizeof pci.bus_id - 1] = '\0';
         m_info.pci_bus_id = pci.bus_id;
     }
+    if (f.device_get_serial != nullptr && f.device_get_serial(m_handle, buf, sizeof buf) == nvml::success) {
+        m_info.serial = buf;
+    }
+    const auto link = [&](auto fn, std::optional<int>& out) {
+        unsigned x = 0;
+        if (fn != nullptr && fn(m_handle, &x) == nvml::success && x > 0) {
+            out = static_cast<int>(x);
+        }
+    };
+    link(f.device_get_curr_pcie_link_generation, m_info.pcie_generation);
+    link(f.device_get_max_pcie_link_generation, m_info.pcie_generation_max);
+    link(f.device_get_curr_pcie_link_width, m_info.pcie_width);
+    link(f.device_get_max_pcie_link_width, m_info.pcie_width_max);
     if (f.system_get_driver_version != nullptr &&
         f.system_get_driver_version(buf, sizeof buf) == nvml::success) {
         m_info.driver_version = buf;

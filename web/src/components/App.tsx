@@ -21,6 +21,7 @@ import {
 import type { AnalyzeAnswer, HardwareRoofs, Health, Point } from '../lib/types';
 import { AnalyzerForm, type FieldErrors } from './AnalyzerForm';
 import { HistoryPanel } from './HistoryPanel';
+import { NodeCheckPanel } from './NodeCheckPanel';
 import { ProgressBar, type Progress } from './ProgressBar';
 import { ResultsList, type ResultRow } from './ResultsList';
 import { RooflinePlot } from './RooflinePlot';
@@ -350,6 +351,7 @@ export function App() {
           <div className="panels">
             <HistoryPanel api={api} online={apiStatus === 'online'} version={historyVersion} onLoad={loadRun} />
             <TelemetryPanel api={api} health={apiStatus === 'online' ? health : null} running={running} />
+            <NodeCheckPanel api={api} online={apiStatus === 'online'} />
           </div>
         </section>
       </main>

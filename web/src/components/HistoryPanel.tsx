@@ -1,5 +1,7 @@
-// Stored runs from the server (GET /api/runs): a page at a time, filtered by GPU or precision; reload any of
-// them onto the plot, or delete it (after a confirmation: the server keeps no copy).
+// Stored runs from the server (GET /api/runs): a page at a time, filtered by hardware, precision, host (node) or
+// GPU (its index, UUID or PCI bus id); reload any of them onto the plot, or delete it (after a confirmation: the
+// server keeps no copy). A fleet's shared store holds runs of many nodes and GPUs: clicking a run's host or GPU
+// filters to it, so the same sweep on two machines is two clicks apart.
 import { useEffect, useState } from 'react';
 import { GEMM_INPUTS } from '../lib/precision';
 import { registry } from '../lib/registry';
@@ -31,6 +33,8 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
   const [offset, setOffset] = useState(0);
   const [hardwareFilter, setHardwareFilter] = useState('');
   const [precisionFilter, setPrecisionFilter] = useState('');
+  const [hostFilter, setHostFilter] = useState('');
+  const [gpuFilter, setGpuFilter] = useState('');
   const [confirming, setConfirming] = useState<number | null>(null);
 
   useEffect(() => {
@@ -42,6 +46,8 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
         offset,
         ...(hardwareFilter ? { hardware_key: hardwareFilter } : {}),
         ...(precisionFilter ? { precision: precisionFilter } : {}),
+        ...(hostFilter.trim() ? { host: hostFilter.trim() } : {}),
+        ...(gpuFilter.trim() ? { gpu: gpuFilter.trim() } : {}),
       })
       .then((r) => {
         if (!live) return;
@@ -53,7 +59,7 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
     return () => {
       live = false;
     };
-  }, [api, online, version, reload, offset, hardwareFilter, precisionFilter]);
+  }, [api, online, version, reload, offset, hardwareFilter, precisionFilter, hostFilter, gpuFilter]);
 
   const act = async (id: number, what: () => Promise<void>) => {
     setBusy(id);
@@ -96,6 +102,16 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
               ))}
             </select>
           </label>
+          <label>
+            host{' '}
+            <input type="search" size={10} value={hostFilter} placeholder="any" aria-label="host"
+              onChange={(e) => (setHostFilter(e.target.value), setOffset(0))} />
+          </label>
+          <label title="one board: the GPU's index on its node, its UUID or its PCI bus id">
+            board{' '}
+            <input type="search" size={8} value={gpuFilter} placeholder="any" aria-label="board (index, UUID or PCI bus id)"
+              onChange={(e) => (setGpuFilter(e.target.value), setOffset(0))} />
+          </label>
           <span className="pager" data-testid="history-pager">
             <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
               Newer
@@ -122,6 +138,7 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
                 <th scope="col">shape</th>
                 <th scope="col">precisions</th>
                 <th scope="col" title="roofs used; the device when measured">hardware</th>
+                <th scope="col" title="the node and the GPU that measured it; click to show only its runs">where</th>
                 <th scope="col">
                   <span className="sr-only">actions</span>
                 </th>
@@ -143,6 +160,20 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
                   <td>
                     {r.hardware_key}
                     {r.backend === 'gpu' && <span className="muted"> · {r.device_name ?? 'GPU'}</span>}
+                  </td>
+                  <td className="where">
+                    {r.host ? (
+                      <button type="button" className="link" title={`only runs of ${r.host}`} aria-label={`Only runs of host ${r.host}`}
+                        onClick={() => (setHostFilter(r.host ?? ''), setOffset(0))}>
+                        {r.host}
+                      </button>
+                    ) : null}
+                    {gpuLabel(r) ? (
+                      <button type="button" className="link" title={gpuTitle(r)} aria-label={`Only runs of ${gpuLabel(r)}`}
+                        onClick={() => (setGpuFilter(gpuKey(r)), setOffset(0))}>
+                        {gpuLabel(r)}
+                      </button>
+                    ) : null}
                   </td>
                   <td>
                     <div className="row-actions">
@@ -180,6 +211,24 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
       )}
     </section>
   );
+}
+
+/** "GPU 3" for a run that names its GPU's index, else the UUID's first group; '' when the run names none. */
+function gpuLabel(r: RunSummary): string {
+  if (r.gpu?.index !== undefined && r.gpu.index !== null) return `GPU ${r.gpu.index}`;
+  if (r.gpu?.uuid) return r.gpu.uuid.slice(0, 12);
+  return '';
+}
+
+/** What the GPU filter is set to from a run: the UUID (the same board on any node), else the index. */
+function gpuKey(r: RunSummary): string {
+  if (r.gpu?.uuid) return r.gpu.uuid;
+  return r.gpu?.index !== undefined && r.gpu.index !== null ? String(r.gpu.index) : '';
+}
+
+function gpuTitle(r: RunSummary): string {
+  const parts = [r.gpu?.uuid, r.gpu?.pci_bus_id, r.gpu?.serial ? `serial ${r.gpu.serial}` : ''].filter(Boolean);
+  return `only runs of this GPU (${parts.join(', ')})`;
 }
 
 /** "12:46" today, "Nov 25 12:46" otherwise: short enough to keep the row on one line. */

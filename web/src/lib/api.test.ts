@@ -120,3 +120,39 @@ describe('ApiClient.telemetryStream', () => {
     expect((err as ApiError).status).toBe(503);
   });
 });
+
+describe('ApiClient fleet and node routes', () => {
+  it('filters the history by host and GPU', async () => {
+    let seen: RequestInfo | URL = '';
+    const api = new ApiClient('', async (url) => {
+      seen = url;
+      return new Response(JSON.stringify({ runs: [], total: 0, limit: 20, offset: 0 }), { status: 200 });
+    });
+    await api.runs({ host: 'node-a', gpu: 'GPU-1234', limit: 20, precision: '' });
+    expect(String(seen)).toBe('/api/runs?host=node-a&gpu=GPU-1234&limit=20');
+  });
+
+  it('posts the node check and validates its answer', async () => {
+    let body = '';
+    const api = new ApiClient('', async (_url, init) => {
+      body = String(init?.body);
+      return new Response(
+        JSON.stringify({
+          gpus: [],
+          spread: {
+            alone: { gpus: 0, median_tflops: null, min_tflops: null, max_tflops: null, spread_pct: null },
+            together: { gpus: 0, median_tflops: null, min_tflops: null, max_tflops: null, spread_pct: null },
+          },
+          outliers: [],
+          thresholds: { slow_pct: 3, clock_pct: 2, power_limit_pct: 2, power_near_limit: 0.97, temperature_c: 10, load_drop_pct: 3 },
+        }),
+        { status: 200 },
+      );
+    });
+    const r = await api.nodeCheck({ M: 8192, N: 8192, K: 8192, precisions: ['BF16'] });
+    expect(JSON.parse(body)).toMatchObject({ M: 8192, precisions: ['BF16'] });
+    expect(r.outliers).toEqual([]);
+    const bad = new ApiClient('', async () => new Response(JSON.stringify({ gpus: 'x' }), { status: 200 }));
+    await expect(bad.nodeCheck({ M: 1, N: 1, K: 1 })).rejects.toThrow(/does not match the schema/);
+  });
+});

@@ -6,14 +6,16 @@
 // server that answers something else (another version, a proxy's page) is an ApiError naming what did not fit,
 // not a crash deep inside a component.
 import { SseParser } from './sse';
-import type { AnalyzeAnswer, AnalyzeRequest, HardwareList, Health, Point, RunsPage, StoredRun, TelemetrySample } from './types';
+import type { AnalyzeAnswer, AnalyzeRequest, GpuList, HardwareList, Health, NodeCheck, Point, RunsPage, StoredRun, TelemetrySample } from './types';
 import {
   type Validator,
   validateAnalyzeAnswer,
   validateApiErrorBody,
   validateErrorEvent,
+  validateGpuList,
   validateHardwareList,
   validateHealth,
+  validateNodeCheck,
   validatePoint,
   validateQueuedEvent,
   validateRunsPage,
@@ -108,11 +110,28 @@ export class ApiClient {
     return this.json(validateHardwareList, '/api/hardware');
   }
 
-  runs(params: { hardware_key?: string; precision?: string; limit?: number; offset?: number } = {}): Promise<RunsPage> {
+  runs(
+    params: { hardware_key?: string; precision?: string; host?: string; gpu?: string; job?: string; limit?: number; offset?: number } = {},
+  ): Promise<RunsPage> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
     const qs = q.toString();
     return this.json(validateRunsPage, `/api/runs${qs ? `?${qs}` : ''}`);
+  }
+
+  /** The server's GPUs (serve --gpus), one lane each. */
+  gpus(): Promise<GpuList> {
+    return this.json(validateGpuList, '/api/gpus');
+  }
+
+  /** The node check: the GEMMs on every GPU alone, then together. Minutes on a big node: no timeout. */
+  nodeCheck(body: AnalyzeRequest, signal?: AbortSignal): Promise<NodeCheck> {
+    return this.json(
+      validateNodeCheck,
+      '/api/node/check',
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), ...(signal ? { signal } : {}) },
+      0,
+    );
   }
 
   run(id: number): Promise<StoredRun> {

@@ -172,6 +172,10 @@ export interface DeviceIdentity {
   cublaslt_version: string;
   uuid: string;
   pci_bus_id: string;
+  /** NVML's board serial, where the board reports one */
+  serial?: string;
+  /** the device ordinal on its node (multi-GPU runs) */
+  index?: number;
   l2_bytes: number;
   memory_bytes: number;
 }
@@ -501,6 +505,114 @@ export interface PresetList {
   presets: ModelConfig[];
 }
 
+/** POST /api/node/check and `roofline node check --format json`: the same GEMMs on every GPU of a node, one at a time (alone) and all at once (together), the spread across GPUs and the outliers with why (libs/core node_check.hpp; docs/THEORY.md, "The node check"). GpuList: GET /api/gpus. */
+export interface NodeCheck {
+  schema_version?: number;
+  tool_version?: string;
+  /** the node's host name */
+  host?: string;
+  /** registry entry the points' roofs are on */
+  hardware_key?: string;
+  request?: {
+    M?: number;
+    N?: number;
+    K?: number;
+    precisions?: string[];
+    iterations?: number;
+    pacing?: string;
+  };
+  gpus: NodeGpu[];
+  spread: {
+    alone: NodeSpread;
+    together: NodeSpread;
+  };
+  outliers: NodeOutlier[];
+  thresholds: {
+    /** a GPU this many percent below the others' median is an outlier */
+    slow_pct: number;
+    clock_pct: number;
+    power_limit_pct: number;
+    power_near_limit: number;
+    temperature_c: number;
+    load_drop_pct: number;
+  };
+}
+
+export interface NodeGpu {
+  /** the device ordinal (PCI order, as nvidia-smi) */
+  index: number;
+  name: string;
+  uuid: string;
+  pci_bus_id: string;
+  /** NVML's board serial; empty where the board reports none */
+  serial: string;
+  link: {
+    pcie_generation: number | null;
+    pcie_generation_max: number | null;
+    pcie_width: number | null;
+    pcie_width_max: number | null;
+  };
+  alone: NodePhase;
+  together: NodePhase;
+}
+
+export interface NodePhase {
+  /** false: no passed point in this phase (message says why) */
+  ran: boolean;
+  message: string;
+  flops: number;
+  /** the GEMMs' summed median times */
+  time_s: number;
+  /** flops / time_s / 1e12 */
+  tflops: number | null;
+  sm_clock_mhz: number | null;
+  sm_clock_max_mhz: number | null;
+  power_w: number | null;
+  power_limit_w: number | null;
+  /** the highest seen */
+  temperature_c: number | null;
+  throttle_reasons: string[];
+}
+
+export interface NodeSpread {
+  /** GPUs that ran in this phase */
+  gpus: number;
+  median_tflops: number | null;
+  min_tflops: number | null;
+  max_tflops: number | null;
+  /** (max - min) / median, percent */
+  spread_pct: number | null;
+}
+
+export interface NodeOutlier {
+  index: number;
+  phase: "alone" | "together";
+  /** below the others' median; null for a GPU that failed */
+  deficit_pct: number | null;
+  reasons: ("clock" | "power cap" | "thermal" | "placement" | "shared budget" | "failed" | "unexplained")[];
+  message: string;
+}
+
+/** GET /api/gpus: the server's GPU lanes (serve --gpus), one supervised worker each. */
+export interface GpuList {
+  host: string;
+  backend: "gpu" | "prediction-only";
+  backend_reason: string;
+  gpus: GpuLane[];
+}
+
+export interface GpuLane {
+  lane: number;
+  /** the GPU ordinal; null: one unpinned worker */
+  index: number | null;
+  /** restarting: its last precision failed (crash, hang) and its worker is started afresh; down: its probe failed and is retried with backoff */
+  state: "ready" | "busy" | "restarting" | "down";
+  device: DeviceIdentity | null;
+  last_error: string;
+  faults: number;
+  restarts: number;
+}
+
 /** One GEMM of one precision on the roofline, predicted or measured: exactly what `roofline analyze --format json` prints per point (libs/core/src/json/point.cpp). Raw counts and SI units; rates are derived. New optional fields go here (and in the code that computes them): the C++ conformance test, the OpenAPI components and web/src/lib/types.gen.ts follow from this file. */
 export interface Point {
   /** arithmetic intensity, FLOP per byte of compulsory traffic */
@@ -797,11 +909,15 @@ export interface StartedEvent {
   precision: string;
   index: number;
   total: number;
+  /** the GPU (ordinal) that runs it, when the server has several (serve --gpus) */
+  gpu?: number;
 }
 
 export interface ErrorEvent {
   precision?: string;
   index?: number;
+  /** the GPU (ordinal) whose worker failed (serve --gpus) */
+  gpu?: number;
   error: {
     code: string;
     message: string;

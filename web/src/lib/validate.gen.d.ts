@@ -36,3 +36,7 @@ export declare const validateQueuedEvent: Validator<T.QueuedEvent>;
 export declare const validateStartedEvent: Validator<T.StartedEvent>;
 /** true when the value is a ErrorEvent (schemas/); the first error is in .errors otherwise. */
 export declare const validateErrorEvent: Validator<T.ErrorEvent>;
+/** true when the value is a NodeCheck (schemas/); the first error is in .errors otherwise. */
+export declare const validateNodeCheck: Validator<T.NodeCheck>;
+/** true when the value is a GpuList (schemas/); the first error is in .errors otherwise. */
+export declare const validateGpuList: Validator<T.GpuList>;

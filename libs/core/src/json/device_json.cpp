@@ -8,16 +8,24 @@ namespace roofline {
 using namespace json_detail;
 
 json to_json(const device_identity& d) {
-    return {{"name", d.name},
-            {"compute_capability", d.compute_capability},
-            {"sm_count", d.sm_count},
-            {"driver_version", d.driver_version},
-            {"cuda_runtime_version", d.cuda_runtime_version},
-            {"cublaslt_version", d.cublaslt_version},
-            {"uuid", d.uuid},
-            {"pci_bus_id", d.pci_bus_id},
-            {"l2_bytes", d.l2_bytes},
-            {"memory_bytes", d.memory_bytes}};
+    json j{{"name", d.name},
+           {"compute_capability", d.compute_capability},
+           {"sm_count", d.sm_count},
+           {"driver_version", d.driver_version},
+           {"cuda_runtime_version", d.cuda_runtime_version},
+           {"cublaslt_version", d.cublaslt_version},
+           {"uuid", d.uuid},
+           {"pci_bus_id", d.pci_bus_id},
+           {"l2_bytes", d.l2_bytes},
+           {"memory_bytes", d.memory_bytes}};
+    // Written only when known, so documents of one-GPU runs read as before.
+    if (!d.serial.empty()) {
+        j["serial"] = d.serial;
+    }
+    if (d.index) {
+        j["index"] = *d.index;
+    }
+    return j;
 }
 
 device_identity device_from_json(const json& d) {
@@ -30,6 +38,10 @@ device_identity device_from_json(const json& d) {
     id.cublaslt_version = d.value("cublaslt_version", "");
     id.uuid = d.value("uuid", "");
     id.pci_bus_id = d.value("pci_bus_id", "");
+    id.serial = d.value("serial", "");
+    if (const auto i = d.find("index"); i != d.end() && i->is_number_integer()) {
+        id.index = i->get<std::int64_t>();
+    }
     id.l2_bytes = d.value("l2_bytes", 0.0);
     id.memory_bytes = d.value("memory_bytes", 0.0);
     return id;

@@ -86,6 +86,8 @@ struct device_identity {
     std::string cublaslt_version;
     std::string uuid;
     std::string pci_bus_id;
+    std::string serial;                // NVML's board serial; empty where the board reports none
+    std::optional<std::int64_t> index; // the device ordinal on its node, set by a multi-GPU supervisor
     double l2_bytes = 0.0;
     double memory_bytes = 0.0;
 };

@@ -1,6 +1,14 @@
-// One GPU, one job at a time: a bounded FIFO of analysis jobs and the single thread that runs them through
-// the worker supervisor. No two kernels ever run concurrently on the GPU because only this thread talks to
-// the worker, one precision after another.
+// The GPUs of a node, one job at a time: a bounded FIFO of analysis jobs and one lane per GPU (its own
+// thread, its own supervised worker process pinned to that GPU). The job at the head is spread over the
+// lanes: each lane takes the job's next precision that is free or pinned to it (the node check pins one
+// problem to each GPU), so a sweep of eight precisions on eight GPUs takes the time of one. No two kernels
+// ever run concurrently on one GPU because only its lane talks to its worker; the next job starts when every
+// precision of this one has ended, so jobs do not disturb each other's clocks and power.
+//
+// A lane whose worker crashes or hangs gives a failed point for that precision, is marked (faults,
+// last_error) and its worker restarted for its next precision; the other lanes go on. A lane whose probe
+// failed at start (no device, a hang past --device-timeout) is down: it probes again with backoff and takes
+// work once it answers. Precisions pinned to a down lane fail at once with its reason.
 #pragma once
 
 #include "roofline/core/backend.hpp"
@@ -15,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +58,9 @@ class analysis_job {
     // Called on the queue thread once every precision has ended; returns the final event ("done").
     std::function<job_event(analysis_job&)> complete;
 
+    // Per problem, the lane (GPU position in the queue) that must run it; empty or -1: any lane.
+    std::vector<int> lane_for;
+
     // Queue-thread side.
     void publish(job_event e);
     void finish();
@@ -68,10 +80,29 @@ class analysis_job {
     bool m_finished = false;
 };
 
+// A lane as the queue starts it: its supervisor and the outcome of its first probe.
+struct gpu_lane_init {
+    worker_supervisor* supervisor = nullptr;
+    std::optional<device_identity> device; // nullopt: down (why says why); the lane probes again
+    std::string why;
+};
+
+// A lane for /api/health, the node check and the CLI.
+struct gpu_lane_status {
+    std::size_t lane = 0;
+    std::optional<std::int64_t> gpu_index;
+    std::optional<device_identity> device;
+    std::string state;      // "ready" | "busy" | "restarting" (its last precision failed) | "down"
+    std::string last_error; // the last fault's message
+    std::size_t faults = 0; // precisions that ended in a worker fault
+    std::size_t restarts = 0;
+};
+
 class gpu_queue {
   public:
     // `capacity`: jobs that may wait behind the running one; one more is answered 429.
-    gpu_queue(worker_supervisor& supervisor, std::size_t capacity);
+    gpu_queue(worker_supervisor& supervisor, std::size_t capacity); // one lane, probed
+    gpu_queue(std::vector<gpu_lane_init> lanes, std::size_t capacity);
     gpu_queue(const gpu_queue&) = delete;
     gpu_queue& operator=(const gpu_queue&) = delete;
     ~gpu_queue(); // kills the running precision (stored as failed), cancels the rest
@@ -80,22 +111,51 @@ class gpu_queue {
     std::size_t submit(const std::shared_ptr<analysis_job>& job);
     [[nodiscard]] std::size_t length() const; // waiting + running
     [[nodiscard]] std::size_t capacity() const noexcept { return m_capacity; }
-    [[nodiscard]] std::size_t restarts() const noexcept { return m_supervisor.restarts(); }
+    [[nodiscard]] std::size_t restarts() const noexcept;
+    [[nodiscard]] std::size_t lane_count() const noexcept { return m_lanes.size(); }
+    [[nodiscard]] std::size_t lanes_up() const;
+    [[nodiscard]] std::vector<gpu_lane_status> lanes() const;
+    // The first lane's device that is up (the server's "device"); nullopt when none is.
+    [[nodiscard]] std::optional<device_identity> first_device() const;
 
   private:
-    void run();
-    void execute(analysis_job& job);
+    struct lane {
+        worker_supervisor* supervisor = nullptr;
+        std::optional<device_identity> device;
+        std::string why_down;
+        bool busy = false;
+        bool failed_last = false;
+        std::string last_error;
+        std::size_t faults = 0;
+        std::thread thread;
+    };
+    // The job at the head, while its precisions are spread over the lanes.
+    struct running {
+        std::shared_ptr<analysis_job> job;
+        std::vector<bool> claimed;
+        std::vector<std::optional<analysis_point>> results;
+        std::size_t done = 0;
+        std::chrono::steady_clock::time_point started;
+    };
+    void run_lane(std::size_t lane_index);
+    // Needs m_mutex. The next problem of the running job lane `i` may take, promoting the next waiting job
+    // when none runs.
+    [[nodiscard]] std::optional<std::size_t> claim(std::size_t i);
+    [[nodiscard]] bool has_work_for(std::size_t i) const; // needs m_mutex
+    void measure_one(std::size_t lane_index, analysis_job& job, std::size_t problem_index,
+                     analysis_point& out);
+    void finish_one(analysis_job& job, std::size_t problem_index, analysis_point point);
+    void reprobe(std::size_t lane_index);
     [[nodiscard]] int retry_after_s() const; // needs m_mutex
 
-    worker_supervisor& m_supervisor;
     std::size_t m_capacity;
     mutable std::mutex m_mutex;
     std::condition_variable m_cv;
     std::deque<std::shared_ptr<analysis_job>> m_waiting;
-    bool m_running_job = false;
+    std::optional<running> m_running;
     bool m_stopping = false;
     double m_mean_job_s = 30.0; // moving average of job durations, for Retry-After
-    std::thread m_thread;
+    std::vector<lane> m_lanes;  // fixed size after construction (threads hold indices)
 };
 
 } // namespace roofline::server

@@ -72,6 +72,7 @@ struct runs_query {
     std::optional<std::string> source;    // measured | predicted
     std::optional<std::string> host;      // the node's host name
     std::optional<std::string> gpu;       // the GPU's index on its node, UUID or PCI bus id
+    std::optional<std::string> job;       // the scheduler's job id (roofline fleet submit)
     std::size_t limit = 50;
     std::size_t offset = 0;
 };

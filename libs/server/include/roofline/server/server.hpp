@@ -35,6 +35,9 @@ struct server_config {
     supervisor_config worker;
     std::string default_hardware_key;             // empty: the local GPU's registry entry, else b10
     std::optional<std::int64_t> worker_gpu_index; // the GPU's index on its node, stored with each run
+    // `serve --gpus`: one worker per listed GPU ordinal, each pinned with CUDA_VISIBLE_DEVICES; empty: one
+    // worker that sees what the server sees (as before --gpus).
+    std::vector<std::int64_t> gpus;
     bool original_client = false;      // POST /api/analyze answers the original client's form (docs/API.md)
     std::filesystem::path profile_dir; // `roofline ceilings` profiles (roof=measured); empty: none
 };

@@ -25,7 +25,9 @@ class worker_process {
   public:
     // Spawns argv[0] with argv (posix_spawn: safe in a threaded server, unlike fork). Every descriptor above
     // stderr is closed in the child, so it holds no client socket or database file. Throws std::system_error.
-    explicit worker_process(const std::vector<std::string>& argv);
+    // `env`: "NAME=value" entries set in the child on top of the server's environment (CUDA_VISIBLE_DEVICES
+    // pins a worker to one GPU).
+    explicit worker_process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
     worker_process(const worker_process&) = delete;
     worker_process& operator=(const worker_process&) = delete;
     ~worker_process(); // kills (SIGKILL) and reaps
@@ -52,7 +54,13 @@ struct supervisor_config {
     std::vector<std::string> argv;                       // default: {"/proc/self/exe", "worker"}
     std::chrono::milliseconds precision_timeout{180000}; // one precision: setup, search, timing, verify
     std::chrono::milliseconds device_timeout{
-        60000}; // the first answer (CUDA initialisation): --device-timeout
+        60000};                            // the first answer (CUDA initialisation): --device-timeout
+    std::vector<std::string> env;          // "NAME=value" for the worker (CUDA_VISIBLE_DEVICES=2)
+    std::optional<std::int64_t> gpu_index; // the GPU this worker is pinned to: tags its device and points
+    // A probe that failed (a hang past device_timeout, no device) is tried again after this, doubling up to
+    // probe_retry_max: a GPU that was slow to come up once is not down for the server's life.
+    std::chrono::milliseconds probe_retry_initial{5000};
+    std::chrono::milliseconds probe_retry_max{300000};
 };
 
 // How one request to the worker ended, for progress events.
@@ -70,7 +78,16 @@ class worker_supervisor {
     ~worker_supervisor();
 
     // The worker's device; nullopt with `why` when it has none (no GPU, no CUDA in the build) or fails.
+    // Each failure pushes the next retry (next_probe_due) back by the backoff.
     [[nodiscard]] std::optional<device_identity> probe_device(std::string& why);
+    // When a failed probe may be tried again (the backoff), and how many probes failed in a row.
+    [[nodiscard]] std::chrono::steady_clock::time_point next_probe_due() const noexcept {
+        return m_next_probe;
+    }
+    [[nodiscard]] std::size_t probe_failures() const noexcept { return m_probe_failures; }
+    // How the last failed probe ended: "no_device" (the worker answered: no GPU, no CUDA) or the fault
+    // ("worker_timeout", "worker_crashed", ...), which a retry may cure.
+    [[nodiscard]] const std::string& last_probe_code() const noexcept { return m_last_probe_code; }
     // Measures one problem in the worker. Never throws for worker faults: a crash, a hang past the time
     // limit, an error reply or a garbled line give a point with disposition failed and a message, and the
     // worker is restarted for the next call.
@@ -87,6 +104,7 @@ class worker_supervisor {
     std::optional<std::string> exchange(const std::string& request, std::int64_t id,
                                         std::chrono::milliseconds timeout, worker_outcome& outcome,
                                         const std::string& timeout_hint);
+    [[nodiscard]] std::optional<device_identity> ask_device(std::string& why);
     void note_noise(const std::string& line);
     void flush_noise();
     void ensure_started();
@@ -100,10 +118,17 @@ class worker_supervisor {
     std::atomic<std::size_t> m_restarts{0}; // read by /api/health from other threads
     std::atomic<pid_t> m_running_pid{-1};   // the worker while a request is out, for abort_now()
     std::atomic<bool> m_aborted{false};
+    std::size_t m_probe_failures = 0;
+    std::string m_last_probe_code;
+    std::chrono::steady_clock::time_point m_next_probe{};
     static constexpr std::size_t max_noise_lines_logged = 20; // per server run; the rest are counted
     std::size_t m_noise_logged = 0;
     std::size_t m_noise_suppressed = 0;
 };
+
+// The configuration of the worker for GPU `ordinal` of the node: CUDA_VISIBLE_DEVICES=ordinal (PCI order, as
+// nvidia-smi numbers GPUs) in its environment, its device and points tagged with the ordinal.
+[[nodiscard]] supervisor_config pinned_worker(const supervisor_config& base, std::int64_t ordinal);
 
 // A failed measured point for `problem` (traffic filled, no time) with `message`.
 [[nodiscard]] analysis_point failed_point(const gemm_problem& problem, std::string message);

@@ -123,6 +123,13 @@ struct api {
     // nvmlDeviceGetCurrentClocksEventReasons; the older name ...ThrottleReasons where the driver predates it.
     return_t (*device_get_clocks_event_reasons)(device_t, unsigned long long*) = nullptr;
     return_t (*device_get_field_values)(device_t, int, field_value_t*) = nullptr;
+    return_t (*device_get_serial)(device_t, char*,
+                                  unsigned) = nullptr; // the board's serial (not every board)
+    // The PCIe link as trained now and at most (the node check's "placement": a link trained down).
+    return_t (*device_get_curr_pcie_link_generation)(device_t, unsigned*) = nullptr;
+    return_t (*device_get_max_pcie_link_generation)(device_t, unsigned*) = nullptr;
+    return_t (*device_get_curr_pcie_link_width)(device_t, unsigned*) = nullptr;
+    return_t (*device_get_max_pcie_link_width)(device_t, unsigned*) = nullptr;
 };
 
 // A failed NVML call: the return code and the call's text, as nvbench's nvml::call_failed carries them.

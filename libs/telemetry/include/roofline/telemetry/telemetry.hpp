@@ -34,6 +34,11 @@ struct device_info {
     std::string name;
     std::string uuid;       // "GPU-xxxxxxxx-..."
     std::string pci_bus_id; // "00000000:19:00.0"
+    std::string serial;     // the board's serial; empty where NVML has none (GeForce boards, some others)
+    std::optional<int> pcie_generation; // the link as trained now, and the most it can do
+    std::optional<int> pcie_generation_max;
+    std::optional<int> pcie_width;
+    std::optional<int> pcie_width_max;
     std::string driver_version;
     std::string compute_capability; // "9.0"
     std::optional<double> power_limit_w;
