@@ -342,7 +342,10 @@ class session : public std::enable_shared_from_this<session> {
     void serve_range(http_response& out) const;
     void refuse(http::status status, const std::string& code, const std::string& message);
     void write(std::shared_ptr<http::response<http::string_body>> res);
-    void start_stream(std::function<void(socket_sink&)> produce, std::string head, bool head_first);
+    // How a streamed answer starts and ends: events (the head at once), a body (the head with its first
+    // piece), or a HEAD answer (the head alone).
+    enum class stream_kind { events, body, head_only };
+    void start_stream(std::function<void(socket_sink&)> produce, std::string head, stream_kind kind);
     [[nodiscard]] std::string cors_lines() const;
     [[nodiscard]] std::string whole_answer_text(const http_response& out) const;
     void close();
@@ -850,11 +853,11 @@ void session::respond(http_response out) {
                         log_line(std::string("event stream ended by an error: ") + e.what());
                     }
                 },
-                std::move(head), true);
+                std::move(head), stream_kind::events);
         } else if (m_head) {
-            start_stream([](socket_sink&) {}, std::move(head), true); // HEAD: the head alone
+            start_stream([](socket_sink&) {}, std::move(head), stream_kind::head_only);
         } else {
-            start_stream(std::move(out.body_stream), std::move(head), false);
+            start_stream(std::move(out.body_stream), std::move(head), stream_kind::body);
         }
         return;
     }
@@ -870,9 +873,9 @@ void session::respond(http_response out) {
     write(std::move(res));
 }
 
-// `head_first`: the head goes out before produce() runs (events); else with the first piece of the body, so
-// an export that fails before its first byte is still answered with a plain error status.
-void session::start_stream(std::function<void(socket_sink&)> produce, std::string head, bool head_first) {
+// A body's head goes out with its first piece, so an export that fails before its first byte is still
+// answered with a plain error status.
+void session::start_stream(std::function<void(socket_sink&)> produce, std::string head, stream_kind kind) {
     auto& s = m_server;
     if (s.streams.load() >= max_streams) {
         refuse(http::status::service_unavailable, "too_many_streams",
@@ -882,11 +885,12 @@ void session::start_stream(std::function<void(socket_sink&)> produce, std::strin
     }
     ++s.streams;
     disarm();
-    std::thread([self = shared_from_this(), produce = std::move(produce), head = std::move(head),
-                 head_first] {
+    std::thread([self = shared_from_this(), produce = std::move(produce), head = std::move(head), kind] {
         auto& srv = self->m_server;
         socket_sink sink(self->m_socket.native_handle(), head, srv.stopping);
-        if (!head_first || sink.open()) {
+        if (kind == stream_kind::head_only) {
+            (void)sink.open();
+        } else if (kind == stream_kind::body || sink.open()) {
             try {
                 produce(sink);
                 (void)sink.end();

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <poll.h>
@@ -383,11 +384,22 @@ TEST_F(http_layer, csv_export_streams_chunked_and_complete) {
     std::istringstream lines(body);
     std::string line;
     std::getline(lines, line);
-    const auto columns = std::count(line.begin(), line.end(), ',');
-    std::set<std::string> ids;
+    std::map<std::string, int> rows_per_run;
     while (std::getline(lines, line)) {
-        EXPECT_EQ(std::count(line.begin(), line.end(), ','), columns) << line;
-        ids.insert(line.substr(0, line.find(',')));
+        // "<run_id>,<created_at>,<label>...": a row cut between two chunks would not start so.
+        const auto comma = line.find(',');
+        ASSERT_NE(comma, std::string::npos) << line;
+        const auto id = line.substr(0, comma);
+        EXPECT_EQ(id.find_first_not_of("0123456789"), std::string::npos) << line;
+        EXPECT_EQ(line.compare(comma + 1, 2, "20"), 0) << line;
+        ++rows_per_run[id];
+    }
+    for (const auto& [id, rows] : rows_per_run) {
+        EXPECT_EQ(rows, 5) << "run " << id;
+    }
+    std::set<std::string> ids;
+    for (const auto& [id, rows] : rows_per_run) {
+        ids.insert(id);
     }
     EXPECT_EQ(ids.size(), 30U);
     // A limit cuts whole runs; a bad limit is a plain 422 before any byte of the body.
