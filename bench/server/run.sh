@@ -40,10 +40,16 @@ for round in $(seq "$rounds"); do
         bin=$old; [[ $which == new ]] && bin=$new
         start "$bin" "$which-$round"
         load=$(cut -d' ' -f1-3 /proc/loadavg)
+        # The server's CPU time (user + system, clock ticks) over the run: CPU per request does not depend on
+        # how much of the machine the others' builds leave to it, so it compares the two where req/s is noisy.
+        cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
         wrk -t2 -c32 -d10s --latency -s "$here/analyze.lua" "http://127.0.0.1:$port/" > "$out/wrk_${which}_$round.txt" 2>&1
-        echo "# load average before: $load, after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/wrk_${which}_$round.txt"
+        cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+        n=$(awk '/requests in/ {print $1}' "$out/wrk_${which}_$round.txt")
+        cpu=$(python3 -c "t = ($cpu1 - $cpu0) / $(getconf CLK_TCK); print(f'server CPU {t:.2f} s, {t / max($n, 1) * 1e6:.0f} us per request')")
+        echo "# load average before: $load, after: $(cut -d' ' -f1-3 /proc/loadavg); $cpu" >> "$out/wrk_${which}_$round.txt"
         kill "$pid"; wait "$pid" 2>/dev/null
-        echo "$which round $round: $(grep Requests/sec "$out/wrk_${which}_$round.txt") (load $load)"
+        echo "$which round $round: $(grep Requests/sec "$out/wrk_${which}_$round.txt") (load $load; $cpu)"
     done
 done | tee "$out/throughput.txt"
 [[ ${SLOW:-1} == 0 ]] && exit 0

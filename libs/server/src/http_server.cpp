@@ -6,7 +6,7 @@
 // one thread per connection, and 64 slowloris connections took it down). Deadlines are absolute per phase
 // (the next request's first byte, its header, its body, the answer's write) and never restart with a byte.
 //
-// Threads: one I/O thread per core runs the event loop (accept, read, write) and the handlers that answer
+// Threads: a few I/O threads per core run the event loop (accept, read, write) and the handlers that answer
 // from memory; a prediction-only analysis is one: its run is queued for the store's group commit and the
 // writer's callback brings the answer back, so no thread waits for the commit. Handlers that may wait (a GPU
 // analysis, a store read, a deletion) run on a pool. Streamed answers (server-sent events, CSV exports) run
@@ -1029,13 +1029,17 @@ std::string api_server::url() const {
 
 void api_server::run() {
     auto& s = m_impl->state;
-    // One I/O thread per core: nothing on them waits (a prediction's commit answers through the store's
-    // callback; handlers that may wait run on the pool), so more threads would only take turns. Two at
-    // least, so one long answer (a large static file) does not hold every connection.
-    const auto cores = static_cast<std::size_t>(std::max(1U, std::thread::hardware_concurrency()));
-    const auto n = static_cast<unsigned>(std::clamp<std::size_t>(cores, 2, 16));
+    // Nothing on the I/O threads waits (a prediction's commit answers through the store's callback; handlers
+    // that may wait run on the pool), but they do run the predictions, CPU work. Four per core: on a machine
+    // shared with other work (a workstation, this project's build machine) the kernel shares the cores out
+    // per runnable thread, and a server with one thread per core got half the CPU time that eight threads got
+    // at the same cost per request (bench/server/README.md, run 3). ROOFLINE_IO_THREADS sets the count.
+    auto n = std::clamp<std::size_t>(4 * std::max(1U, std::thread::hardware_concurrency()), 8, 64);
+    if (const char* env = std::getenv("ROOFLINE_IO_THREADS"); env != nullptr && std::atoi(env) > 0) {
+        n = std::min<std::size_t>(static_cast<std::size_t>(std::atoi(env)), 256);
+    }
     std::vector<std::thread> extra;
-    for (unsigned i = 1; i < n; ++i) {
+    for (std::size_t i = 1; i < n; ++i) {
         extra.emplace_back([&s] { s.io.run(); });
     }
     s.io.run();
