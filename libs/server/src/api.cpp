@@ -10,7 +10,6 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace roofline::server {
 namespace {
