@@ -31,16 +31,28 @@ start() { # binary name -> sets port, pid (the defaults of each binary: the old 
 } > "$out/machine.txt"
 
 # 1. Prediction throughput at 32 connections, old and new binary side by side (same machine, same minute),
-#    each twice, alternating.
-for round in 1 2; do
-    for which in old new; do
+#    alternating, ROUNDS times each (default 2); the order flips every round so neither always goes first.
+#    SLOW=0 skips part 2.
+rounds=${ROUNDS:-2}
+for round in $(seq "$rounds"); do
+    order="old new"; (( round % 2 == 0 )) && order="new old"
+    for which in $order; do
         bin=$old; [[ $which == new ]] && bin=$new
         start "$bin" "$which-$round"
+        load=$(cut -d' ' -f1-3 /proc/loadavg)
+        # The server's CPU time (user + system, clock ticks) over the run: CPU per request does not depend on
+        # how much of the machine the others' builds leave to it, so it compares the two where req/s is noisy.
+        cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
         wrk -t2 -c32 -d10s --latency -s "$here/analyze.lua" "http://127.0.0.1:$port/" > "$out/wrk_${which}_$round.txt" 2>&1
+        cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+        n=$(awk '/requests in/ {print $1}' "$out/wrk_${which}_$round.txt")
+        cpu=$(python3 -c "t = ($cpu1 - $cpu0) / $(getconf CLK_TCK); print(f'server CPU {t:.2f} s, {t / max($n, 1) * 1e6:.0f} us per request')")
+        echo "# load average before: $load, after: $(cut -d' ' -f1-3 /proc/loadavg); $cpu" >> "$out/wrk_${which}_$round.txt"
         kill "$pid"; wait "$pid" 2>/dev/null
-        echo "$which round $round: $(grep Requests/sec "$out/wrk_${which}_$round.txt")"
+        echo "$which round $round: $(grep Requests/sec "$out/wrk_${which}_$round.txt") (load $load; $cpu)"
     done
 done | tee "$out/throughput.txt"
+[[ ${SLOW:-1} == 0 ]] && exit 0
 
 # 2. 1,000 slowloris + 10,000 idle keep-alive connections, a normal client's p99 (new binary; the old one is
 #    run with 64 slowloris connections only, which already starve it, for comparison).

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace roofline::server {
 namespace {
@@ -104,10 +103,10 @@ http_response error_response(const api_error& e) {
 
 const std::vector<api::route>& api::routes() {
     static const std::vector<route> table{
-        {"GET", "/api/health", &api::health},
-        {"GET", "/api/precisions", &api::precisions},
-        {"GET", "/api/hardware", &api::hardware_list},
-        {"GET", "/api/hardware/{key}", &api::hardware_one},
+        {"GET", "/api/health", &api::health, false},
+        {"GET", "/api/precisions", &api::precisions, false},
+        {"GET", "/api/hardware", &api::hardware_list, false},
+        {"GET", "/api/hardware/{key}", &api::hardware_one, false},
         {"POST", "/api/analyze", &api::analyze},
         {"POST", "/api/analyze/stream", &api::analyze_stream},
         {"GET", "/api/telemetry", &api::telemetry},
@@ -116,7 +115,7 @@ const std::vector<api::route>& api::routes() {
         {"GET", "/api/runs.csv", &api::runs_csv},
         {"GET", "/api/runs/{id}", &api::run_get},
         {"DELETE", "/api/runs/{id}", &api::run_delete},
-        {"GET", "/api/openapi.json", &api::openapi},
+        {"GET", "/api/openapi.json", &api::openapi, false},
         {"GET", "/api/presets", &api::presets},            // workload_handlers.cpp
         {"POST", "/api/model", &api::model},               // workload_handlers.cpp
         {"POST", "/api/spot", &api::spot},                 // workload_handlers.cpp
@@ -181,9 +180,12 @@ api::~api() {
     m_supervisors.clear();
 }
 
-http_response api::handle(http_request& request) {
+namespace {
+// The error boundary: api_error is the client's, store_error a 503 (the server stays up), anything else 500.
+template <class F>
+http_response guarded(F&& f, const http_request& request) {
     try {
-        return dispatch(request);
+        return f();
     } catch (const api_error& e) {
         return error_response(e);
     } catch (const store::store_error& e) {
@@ -195,6 +197,30 @@ http_response api::handle(http_request& request) {
         log_line(std::string("internal error on ") + request.method + " " + request.path + ": " + e.what());
         return error_response(api_error(500, "internal", std::string("internal error: ") + e.what()));
     }
+}
+} // namespace
+
+http_response api::handle(http_request& request) {
+    return guarded([&] { return dispatch(request); }, request);
+}
+
+http_response api::finish(const response_maker& make, const http_request& request) const {
+    return guarded(make, request);
+}
+
+bool api::may_block(std::string_view method, std::string_view path) const {
+    std::vector<std::string> args;
+    for (const auto& r : routes()) {
+        if ((r.method == method || (method == "HEAD" && r.method == "GET")) &&
+            match_route(r.path, path, args)) {
+            // A prediction-only analysis waits for nothing: its commit answers through the store's callback.
+            if (r.fn == &api::analyze) {
+                return m_queue != nullptr;
+            }
+            return r.may_block;
+        }
+    }
+    return false; // 404, 405 and static files: answered from memory or a small file read
 }
 
 http_response api::dispatch(http_request& request) {
@@ -342,23 +368,48 @@ json api::answer_document(const prepared& p, const std::vector<analysis_point>& 
             break;
         }
     }
-    json doc{{"schema_version", report_schema_version},
-             {"tool_version", tool_version()},
-             {"backend", gpu ? "gpu" : "prediction-only"},
-             {"request", request_echo(p.request, hw.key)},
-             {"hardware", roofs_json(hw)},
-             {"measured", points_document(hw, measured)},
-             {"predicted", points_document(hw, p.plan.predicted)},
-             {"telemetry", telemetry ? to_json(*telemetry) : json(nullptr)},
-             {"device", gpu && device() ? to_json(*device()) : json(nullptr)}};
+    json doc{
+        {"schema_version", report_schema_version},
+        {"tool_version", tool_version()},
+        {"backend", gpu ? "gpu" : "prediction-only"},
+        {"request", request_echo(p.request, hw.key)},
+        {"hardware", json::object()}, // the roofs are spliced in as text (roofs_text): see make_answer_run
+        {"measured", points_document(hw, measured)},
+        {"predicted", points_document(hw, p.plan.predicted)},
+        {"telemetry", telemetry ? to_json(*telemetry) : json(nullptr)},
+        {"device", gpu && device() ? to_json(*device()) : json(nullptr)}};
     annotate_hardware_choice(doc, p.plan);
     return doc;
 }
 
-std::string api::store_answer(const prepared& p, const std::vector<analysis_point>& measured) const {
+std::string api::roofs_text(const hardware_entry& hw, bool registry_entry) const {
+    if (!registry_entry) {
+        return roofs_json(hw).dump(); // a measured profile's entry: built for this request
+    }
+    // A registry entry never changes while the server runs, and its roofs text was a third of a prediction's
+    // time (every roof's JSON built, serialised and freed per request): made once per entry.
+    const std::lock_guard lock(m_roofs_mutex);
+    auto [it, added] = m_roofs_text.try_emplace(&hw);
+    if (added) {
+        it->second = roofs_json(hw).dump();
+    }
+    return it->second;
+}
+
+api::answer_run api::make_answer_run(const prepared& p, const std::vector<analysis_point>& measured) const {
     const bool gpu = p.on_gpu;
     auto answer = answer_document(p, measured);
-    store::new_run run;
+    answer_run out;
+    auto& run = out.run;
+    // The roofs object with the plan's matched_by (annotate_hardware_choice put it in the stub) first.
+    auto& stub = answer["hardware"];
+    std::string roofs = roofs_text(*p.plan.hardware, p.request.roof == roof_source::datasheet);
+    if (stub.is_object() && !stub.empty()) {
+        std::string head = stub.dump();
+        head.back() = ',';
+        roofs = head + roofs.substr(1);
+    }
+    answer.erase("hardware");
     run.m = p.request.m;
     run.n = p.request.n;
     run.k = p.request.k;
@@ -385,13 +436,28 @@ std::string api::store_answer(const prepared& p, const std::vector<analysis_poin
                                   pt.time_s > 0 ? std::optional<double>(pt.time_s) : std::nullopt});
         }
     }
-    // The store keeps the roofs apart (once per hardware entry) and the rest of the answer as it is.
-    run.hardware_json = answer["hardware"].dump();
-    auto rest = answer;
-    rest.erase("hardware");
-    run.answer_json = rest.dump();
-    answer["run_id"] = m_store.submit(std::move(run)).get(); // returns once committed
-    return answer.dump();
+    // The store keeps the roofs apart (once per hardware entry) and the rest of the answer as it is; each
+    // part is serialised once (the answer served is spliced from them).
+    out.hardware = std::move(roofs);
+    out.answer = answer.dump();
+    run.hardware_json = out.hardware;
+    run.answer_json = out.answer;
+    return out;
+}
+
+std::string api::answer_run::with_id(std::int64_t id) const {
+    // answer is a JSON object ("{...}", never empty: it has schema_version): run_id and hardware go first.
+    std::string text;
+    text.reserve(answer.size() + hardware.size() + 40);
+    text.append("{\"run_id\":").append(std::to_string(id)).append(",\"hardware\":").append(hardware);
+    text.append(",").append(answer, 1, std::string::npos);
+    return text;
+}
+
+std::string api::store_answer(const prepared& p, const std::vector<analysis_point>& measured) const {
+    auto a = make_answer_run(p, measured);
+    const auto id = m_store.submit(std::move(a.run)).get(); // returns once committed
+    return a.with_id(id);
 }
 
 std::shared_ptr<analysis_job> api::make_job(const std::shared_ptr<const prepared>& p) const {
@@ -413,10 +479,27 @@ http_response api::analyze(const http_request& req) {
     auto p = std::make_shared<prepared>(prepare(req));
     const bool original = req.original_form || m_config.original_client;
     if (!p->on_gpu) {
-        auto answer = store_answer(*p, {});
-        return json_response(original ? compat::original_analyze_answer(answer, *p->plan.hardware, p->request,
-                                                                        p->plan.predicted, {})
-                                      : std::move(answer));
+        // Answered once committed, without holding a thread meanwhile: the store's writer calls back, the
+        // HTTP layer makes the answer on one of its threads (every answered run is committed first).
+        auto pending = std::make_shared<answer_run>(make_answer_run(*p, {}));
+        http_response r;
+        r.later = [this, p, pending, original](response_finisher finish) {
+            auto run = std::move(pending->run);
+            m_store.submit_then(std::move(run), [p, pending, original, finish = std::move(finish)](
+                                                    std::int64_t id, std::exception_ptr error) {
+                finish([p, pending, original, id, error]() -> http_response {
+                    if (error) {
+                        std::rethrow_exception(error); // store_error: 503 from the error boundary
+                    }
+                    auto answer = pending->with_id(id);
+                    return json_response(original ? compat::original_analyze_answer(answer, *p->plan.hardware,
+                                                                                    p->request,
+                                                                                    p->plan.predicted, {})
+                                                  : std::move(answer));
+                });
+            });
+        };
+        return r;
     }
     const auto job = make_job(p);
     (void)m_queue->submit(job);
@@ -591,57 +674,101 @@ http_response api::runs_list(const http_request& req) {
         json{{"runs", runs}, {"total", page.total}, {"limit", q.limit}, {"offset", q.offset}}.dump());
 }
 
+namespace {
+// Collects CSV text and hands it to the client in pieces of about this size: memory stays bounded however
+// many runs an export has, and the client gets a few large chunks rather than one per line.
+class csv_writer {
+  public:
+    explicit csv_writer(body_sink& sink) : m_sink(sink) { m_text.reserve(flush_bytes + 4096); }
+    std::string& text() { return m_text; }
+    // False once the client is gone: the export stops.
+    [[nodiscard]] bool flush(bool always = false) {
+        if (m_text.empty() || (!always && m_text.size() < flush_bytes)) {
+            return true;
+        }
+        const bool ok = m_sink.write(m_text);
+        m_text.clear();
+        return ok;
+    }
+
+  private:
+    static constexpr std::size_t flush_bytes = 16 * 1024;
+    body_sink& m_sink;
+    std::string m_text;
+};
+
+// One run's CSV lines (the header line, once, when `header` is false).
+void append_run_csv(const store::run_record& rec, bool& header, std::string& out) {
+    const auto answer = json::parse(rec.answer_json, nullptr, false);
+    std::vector<analysis_point> points;
+    for (const char* list : {"measured", "predicted"}) {
+        if (!answer.is_object() || !answer.contains(list) || !answer[list].is_array()) {
+            continue;
+        }
+        for (const auto& pj : answer[list]) {
+            try {
+                // The roofs the run was stored with (a roof=measured run's "<gpu>-measured" entry is in no
+                // registry), not today's.
+                points.push_back(point_from_json(pj));
+            } catch (const std::exception& e) {
+                log_line("runs.csv: run " + std::to_string(rec.summary.id) +
+                         ": skipped a point: " + e.what());
+            }
+        }
+    }
+    const auto csv = points_csv(points);
+    const std::string prefix = std::to_string(rec.summary.id) + "," + rec.summary.created_at + ",";
+    std::size_t at = 0;
+    bool first = true;
+    while (at < csv.size()) {
+        auto end = csv.find('\n', at);
+        if (end == std::string::npos) {
+            end = csv.size();
+        }
+        const std::string_view line(csv.data() + at, end - at);
+        at = end + 1;
+        if (first) {
+            first = false;
+            if (!header) {
+                out.append("run_id,created_at,").append(line).append("\n");
+                header = true;
+            }
+            continue;
+        }
+        out.append(prefix).append(line).append("\n");
+    }
+}
+} // namespace
+
 http_response api::runs_csv(const http_request& req) {
-    auto q = parse_runs_query(req.query, 1000, max_csv_runs);
+    auto q = parse_runs_query(req.query, 1000, max_csv_runs); // bad input: a 4xx before the body starts
     if (q.hardware_key) {
         if (const auto* h = m_registry.find(*q.hardware_key)) {
             q.hardware_key = h->key;
         }
     }
-    std::string out;
-    bool header = false;
-    // One stored answer in memory at a time (eight exports of 10,000 runs held them all at once: 958 MB RSS).
-    m_store.for_each_record(to_filter(q), [&](store::run_record& rec) {
-        const auto answer = json::parse(rec.answer_json, nullptr, false);
-        std::vector<analysis_point> points;
-        for (const char* list : {"measured", "predicted"}) {
-            if (!answer.is_object() || !answer.contains(list) || !answer[list].is_array()) {
-                continue;
-            }
-            for (const auto& pj : answer[list]) {
-                try {
-                    // The roofs the run was stored with (a roof=measured run's "<gpu>-measured" entry is in
-                    // no registry), not today's.
-                    points.push_back(point_from_json(pj));
-                } catch (const std::exception& e) {
-                    log_line("runs.csv: run " + std::to_string(rec.summary.id) +
-                             ": skipped a point: " + e.what());
-                }
-            }
-        }
-        const auto csv = points_csv(points);
-        std::istringstream lines(csv);
-        std::string line;
-        bool first = true;
-        while (std::getline(lines, line)) {
-            if (first) {
-                first = false;
-                if (!header) {
-                    out += "run_id,created_at," + line + "\n";
-                    header = true;
-                }
-                continue;
-            }
-            out += std::to_string(rec.summary.id) + "," + rec.summary.created_at + "," + line + "\n";
-        }
-        return true;
-    });
-    if (!header) {
-        out = "run_id,created_at," + points_csv({});
-    }
-    http_response r = json_response(std::move(out));
+    http_response r;
     r.content_type = "text/csv; charset=utf-8";
     r.headers.emplace_back("Content-Disposition", "attachment; filename=\"roofline-runs.csv\"");
+    // Written as the store visits the runs, one stored answer in memory at a time (issue 18: eight exports
+    // of 10,000 runs built whole bodies, 958 MB RSS).
+    r.body_stream = [this, filter = to_filter(q)](body_sink& sink) {
+        csv_writer out(sink);
+        bool header = false;
+        bool open = true;
+        m_store.for_each_record(filter, [&](store::run_record& rec) {
+            append_run_csv(rec, header, out.text());
+            open = out.flush();
+            return open;
+        });
+        if (!open) {
+            return;
+        }
+        if (!header) {
+            out.text() = "run_id,created_at," + points_csv({});
+        }
+        (void)out.flush(true);
+    };
     return r;
 }
 

@@ -13,10 +13,12 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -42,13 +44,37 @@ class event_sink {
     [[nodiscard]] virtual bool comment(std::string_view text) = 0; // a heartbeat: notices a gone client
 };
 
+struct http_response;
+// Makes a deferred response once what it waited for is there (run on an HTTP thread, in the error boundary).
+using response_maker = std::function<http_response()>;
+// Called once, from any thread, with the maker of a deferred response.
+using response_finisher = std::function<void(response_maker)>;
+
+// Where a handler writes a streamed body (sent chunked as it comes). write() blocks while the client is slow
+// to read (back-pressure) and returns false once the client is gone or stopped reading.
+class body_sink {
+  public:
+    body_sink() = default;
+    body_sink(const body_sink&) = delete;
+    body_sink& operator=(const body_sink&) = delete;
+    virtual ~body_sink() = default;
+    [[nodiscard]] virtual bool write(std::string_view bytes) = 0;
+};
+
 struct http_response {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
     std::function<void(event_sink&)> stream; // set: text/event-stream produced by this function
-    std::filesystem::path file;              // set: serve this file (static route)
+    // Set: the body is produced by this function, piece by piece, on a thread of its own (an export that
+    // would not fit in memory whole). Throwing cuts the body off unterminated, so the client sees it is
+    // incomplete (the status line went out before).
+    std::function<void(body_sink&)> body_stream;
+    std::filesystem::path file; // set: serve this file (static route)
+    // Set: the answer comes later and the connection holds no thread meanwhile (a run waiting for its group
+    // commit). The HTTP layer calls it once with a finisher; the handler's side calls that exactly once.
+    std::function<void(response_finisher)> later;
 };
 
 [[nodiscard]] http_response error_response(const api_error& e);
@@ -62,6 +88,11 @@ class api {
 
     // The error boundary: never throws.
     [[nodiscard]] http_response handle(http_request& request);
+    // A deferred response's maker (http_response::later), in the same error boundary.
+    [[nodiscard]] http_response finish(const response_maker& make, const http_request& request) const;
+    // True when the route's handler may wait (for the GPU, a store reader, a commit, NVML): the HTTP layer
+    // runs it off the event loop. `path` may still carry %XX escapes (an unknown path never waits).
+    [[nodiscard]] bool may_block(std::string_view method, std::string_view path) const;
 
     [[nodiscard]] bool gpu_available() const { return gpu_ready(); }
     // Streams end at their next event or heartbeat once this is called (the server is stopping).
@@ -80,6 +111,7 @@ class api {
         std::string method;
         std::string path; // OpenAPI template
         handler fn;
+        bool may_block = true; // false: answers from memory at once (runs on the event loop)
     };
     [[nodiscard]] static const std::vector<route>& routes();
 
@@ -132,6 +164,17 @@ class api {
     // The Analyze answer (answer.schema.json) without run_id.
     [[nodiscard]] nlohmann::json answer_document(const prepared& p,
                                                  const std::vector<analysis_point>& measured) const;
+    // The answer (without run_id) and the run that stores it.
+    struct answer_run {
+        std::string answer; // without run_id and hardware: what the store keeps
+        std::string hardware;
+        store::new_run run;
+        [[nodiscard]] std::string with_id(std::int64_t id) const; // the answer as served
+    };
+    [[nodiscard]] answer_run make_answer_run(const prepared& p,
+                                             const std::vector<analysis_point>& measured) const;
+    // roofs_json(hw) as text; a registry entry's is made once.
+    [[nodiscard]] std::string roofs_text(const hardware_entry& hw, bool registry_entry) const;
     // Stores the answer, returns its text with run_id (blocks until the run is committed).
     [[nodiscard]] std::string store_answer(const prepared& p,
                                            const std::vector<analysis_point>& measured) const;
@@ -155,6 +198,8 @@ class api {
     std::string m_default_matched_by;
     std::string m_default_warning;
     std::atomic<bool> m_stopping{false};
+    mutable std::mutex m_roofs_mutex;
+    mutable std::unordered_map<const hardware_entry*, std::string> m_roofs_text;
 };
 
 } // namespace roofline::server

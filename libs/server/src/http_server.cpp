@@ -6,9 +6,11 @@
 // one thread per connection, and 64 slowloris connections took it down). Deadlines are absolute per phase
 // (the next request's first byte, its header, its body, the answer's write) and never restart with a byte.
 //
-// Threads: a few I/O threads run the event loop (accept, read, write; never a handler). Handlers run on a
-// pool (they may block: a GPU analysis waits for its job, a stored run for its commit). Server-sent-event
-// streams run on a thread of their own each (they block between events), bounded in number.
+// Threads: a few I/O threads per core run the event loop (accept, read, write) and the handlers that answer
+// from memory; a prediction-only analysis is one: its run is queued for the store's group commit and the
+// writer's callback brings the answer back, so no thread waits for the commit. Handlers that may wait (a GPU
+// analysis, a store read, a deletion) run on a pool. Streamed answers (server-sent events, CSV exports) run
+// on a thread of their own each (they block on the client), bounded in number.
 #include "api.hpp"
 #include "compat_handlers.hpp"
 #include "log.hpp"
@@ -33,6 +35,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <thread>
+#include <utility>
 
 namespace roofline::server {
 namespace {
@@ -137,6 +140,67 @@ std::string decode_path(std::string_view p) {
     return out;
 }
 
+// What a Range header asks of a file of `size` bytes: one range ("bytes=A-B", "bytes=A-", "bytes=-N"), a
+// range that starts past the end (416), or nothing to honour (no header, several ranges, another unit, a
+// malformed one: the whole file, as RFC 9110 lets a server answer).
+struct byte_range {
+    enum class kind { whole, part, unsatisfiable } what = kind::whole;
+    std::size_t first = 0;
+    std::size_t last = 0;
+};
+
+byte_range parse_byte_range(std::string_view header, std::size_t size) {
+    constexpr std::string_view unit = "bytes=";
+    byte_range out;
+    if (header.substr(0, unit.size()) != unit || header.find(',') != std::string_view::npos) {
+        return out;
+    }
+    const auto spec = header.substr(unit.size());
+    const auto dash = spec.find('-');
+    const auto number = [](std::string_view t, std::size_t& n) {
+        if (t.empty() || t.size() > 18) {
+            return false;
+        }
+        n = 0;
+        for (const char c : t) {
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            n = n * 10 + static_cast<std::size_t>(c - '0');
+        }
+        return true;
+    };
+    std::size_t a = 0;
+    std::size_t b = 0;
+    if (dash == std::string_view::npos) {
+        return out;
+    }
+    if (dash == 0) { // the last N bytes
+        if (!number(spec.substr(1), b)) {
+            return out;
+        }
+        if (b == 0 || size == 0) {
+            out.what = byte_range::kind::unsatisfiable;
+            return out;
+        }
+        out = {byte_range::kind::part, b >= size ? 0 : size - b, size - 1};
+        return out;
+    }
+    if (!number(spec.substr(0, dash), a)) {
+        return out;
+    }
+    b = size == 0 ? 0 : size - 1;
+    if (dash + 1 < spec.size() && (!number(spec.substr(dash + 1), b) || b < a)) {
+        return {}; // malformed: the whole file
+    }
+    if (a >= size) {
+        out.what = byte_range::kind::unsatisfiable;
+        return out;
+    }
+    out = {byte_range::kind::part, a, std::min(b, size - 1)};
+    return out;
+}
+
 // Handlers may block (a GPU job, a commit): they run here, never on an I/O thread.
 class handler_pool {
   public:
@@ -188,11 +252,13 @@ class handler_pool {
     std::vector<std::thread> m_threads;
 };
 
-// Server-sent events written straight to the socket by the stream's own thread, as HTTP/1.1 chunks. Nothing
-// else touches the socket meanwhile (the connection reads no further request while it streams).
-class socket_sink final : public event_sink {
+// Streamed answers (server-sent events, CSV exports) written straight to the socket by the stream's own
+// thread, as HTTP/1.1 chunks. Nothing else touches the socket meanwhile (the connection reads no further
+// request while it streams). The head goes out with the first chunk (or alone, by open()).
+class socket_sink final : public event_sink, public body_sink {
   public:
-    explicit socket_sink(int fd) : m_fd(fd) {}
+    socket_sink(int fd, std::string head, const std::atomic<bool>& stopping)
+        : m_fd(fd), m_head(std::move(head)), m_stopping(stopping) {}
     bool send(std::string_view event, std::string_view data) override {
         std::string msg;
         msg.reserve(event.size() + data.size() + 16);
@@ -200,6 +266,10 @@ class socket_sink final : public event_sink {
         return chunk(msg);
     }
     bool comment(std::string_view text) override { return chunk(": " + std::string(text) + "\n\n"); }
+    bool write(std::string_view bytes) override { return bytes.empty() || chunk(bytes); }
+    [[nodiscard]] bool head_sent() const { return m_head_sent; }
+    bool open() { return head_sent() || write_all(take_head()); }
+    bool end() { return write_all(take_head() + "0\r\n\r\n"); } // the last chunk: the body is complete
     bool write_all(std::string_view s) {
         while (m_ok && !s.empty()) {
             const auto n = ::send(m_fd, s.data(), s.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -208,8 +278,9 @@ class socket_sink final : public event_sink {
                 continue;
             }
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-                pollfd p{m_fd, POLLOUT, 0};
-                m_ok = ::poll(&p, 1, stream_write_timeout_ms) > 0 && (p.revents & (POLLERR | POLLHUP)) == 0;
+                // Back-pressure: a client slow to read holds the producer here, not more memory. In slices,
+                // so a stopping server is not held by a client that stopped reading.
+                m_ok = wait_writable();
                 continue;
             }
             m_ok = false;
@@ -218,14 +289,33 @@ class socket_sink final : public event_sink {
     }
 
   private:
+    bool wait_writable() {
+        for (int waited = 0; waited < stream_write_timeout_ms && !m_stopping; waited += poll_slice_ms) {
+            pollfd p{m_fd, POLLOUT, 0};
+            const int n = ::poll(&p, 1, poll_slice_ms);
+            if (n != 0) {
+                return n > 0 && (p.revents & (POLLERR | POLLHUP)) == 0;
+            }
+        }
+        return false;
+    }
+    static constexpr int poll_slice_ms = 200;
+    std::string take_head() {
+        m_head_sent = true;
+        return std::exchange(m_head, std::string());
+    }
     bool chunk(std::string_view payload) {
         char size[32];
         std::snprintf(size, sizeof size, "%zx\r\n", payload.size());
-        std::string out(size);
-        out.append(payload).append("\r\n");
+        std::string out = take_head();
+        out.reserve(out.size() + payload.size() + 32);
+        out.append(size).append(payload).append("\r\n");
         return write_all(out);
     }
     int m_fd;
+    std::string m_head;
+    const std::atomic<bool>& m_stopping;
+    bool m_head_sent = false;
     bool m_ok = true;
 };
 
@@ -240,15 +330,24 @@ class session : public std::enable_shared_from_this<session> {
     void start() { wait_for_request(); }
 
   private:
+    using clock = std::chrono::steady_clock;
     void wait_for_request();
     void read_header();
     void on_header(beast::error_code ec);
     void read_body();
     void on_body(beast::error_code ec);
     void dispatch();
+    void run_handler(); // on the I/O thread, or on the pool for a handler that may wait
+    void respond(http_response out);
+    void serve_range(http_response& out) const;
     void refuse(http::status status, const std::string& code, const std::string& message);
     void write(std::shared_ptr<http::response<http::string_body>> res);
-    void start_stream(std::function<void(event_sink&)> stream, std::string head);
+    // How a streamed answer starts and ends: events (the head at once), a body (the head with its first
+    // piece), or a HEAD answer (the head alone).
+    enum class stream_kind { events, body, head_only };
+    void start_stream(std::function<void(socket_sink&)> produce, std::string head, stream_kind kind);
+    [[nodiscard]] std::string cors_lines() const;
+    [[nodiscard]] std::string whole_answer_text(const http_response& out) const;
     void close();
     void drain();
 
@@ -258,15 +357,22 @@ class session : public std::enable_shared_from_this<session> {
     server_state& m_server;
     std::optional<http::request_parser<http::string_body>> m_parser;
     http::request<http::string_body> m_request;
+    http_request m_call; // the request as the handlers see it
     std::string m_origin;
     bool m_closing = false;
-    // Which operation the timer guards: an expired deadline closes the socket, which ends that operation.
-    std::uint64_t m_generation = 0;
-    void arm(std::chrono::steady_clock::duration d);
-    void disarm() {
-        ++m_generation;
-        m_timer.cancel();
-    }
+
+    // Deadlines. One timer per connection, re-armed only when a phase's deadline comes before the time it is
+    // set for: on a busy keep-alive connection a phase change moves m_deadline (a store) instead of
+    // cancelling and re-arming the timer (a completion handler and a timer-queue update each, several per
+    // request). An expired deadline closes the socket, which ends the operation it guarded.
+    clock::time_point m_deadline = clock::time_point::max(); // max: nothing guarded
+    clock::time_point m_timer_at = clock::time_point::max(); // when the armed timer fires; max: not armed
+    void arm(clock::duration d);
+    void disarm() { m_deadline = clock::time_point::max(); }
+    void start_timer(clock::time_point at);
+    void on_timer(clock::time_point at);
+    void stop_timer(); // the session may end: no wait of the timer keeps it alive
+
     bool m_head = false;     // the request being answered is a HEAD
     bool m_draining = false; // close() has begun
 };
@@ -348,21 +454,49 @@ session::~session() {
     --m_server.connections;
 }
 
-void session::arm(std::chrono::steady_clock::duration d) {
-    const auto generation = ++m_generation;
-    m_timer.expires_after(d);
-    m_timer.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
-        if (!ec && generation == self->m_generation) {
-            beast::error_code ignored;
-            self->m_socket.cancel(ignored);
-            self->m_socket.shutdown(tcp::socket::shutdown_both, ignored);
-            self->m_socket.close(ignored);
+void session::arm(clock::duration d) {
+    m_deadline = clock::now() + d;
+    if (m_deadline < m_timer_at) {
+        start_timer(m_deadline);
+    }
+}
+
+void session::start_timer(clock::time_point at) {
+    m_timer_at = at;
+    m_timer.expires_at(at); // cancels a wait already pending (its handler sees operation_aborted)
+    m_timer.async_wait([self = shared_from_this(), at](beast::error_code ec) {
+        if (!ec) {
+            self->on_timer(at);
         }
     });
 }
 
-void session::close() {
+void session::on_timer(clock::time_point at) {
+    if (at != m_timer_at) {
+        return; // a wait replaced after it had already fired
+    }
+    m_timer_at = clock::time_point::max();
+    if (m_deadline == clock::time_point::max()) {
+        return; // nothing is guarded now; the next arm() starts the timer again
+    }
+    if (clock::now() < m_deadline) {
+        start_timer(m_deadline); // the deadline moved on since the timer was set
+        return;
+    }
+    beast::error_code ignored;
+    m_socket.cancel(ignored);
+    m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+    m_socket.close(ignored);
+}
+
+void session::stop_timer() {
     disarm();
+    m_timer_at = clock::time_point::max();
+    m_timer.cancel();
+}
+
+void session::close() {
+    stop_timer();
     if (!m_socket.is_open() || m_draining) {
         return;
     }
@@ -380,7 +514,7 @@ void session::drain() {
     m_socket.async_read_some(m_buffer.prepare(4096),
                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                  if (ec) {
-                                     self->disarm();
+                                     self->stop_timer();
                                      beast::error_code ignored;
                                      self->m_socket.close(ignored);
                                      return;
@@ -596,88 +730,182 @@ void session::dispatch() {
                    "' are not allowed; start the server with --cors-origin to allow an origin");
         return;
     }
-    auto task = [self = shared_from_this()] {
-        auto& srv = self->m_server;
-        const auto& request = self->m_request;
-        http_request r;
-        r.method = std::string(request.method_string());
-        const std::string_view target = request.target();
-        http_response out;
-        try {
-            r.path = decode_path(target.substr(0, target.find('?')));
-            r.query = parse_query_string(target);
-            r.original_form = compat::asks_original_form(request[http::field::accept]);
-            r.body = request.body();
-            out = srv.handlers->handle(r);
-        } catch (const api_error& e) {
-            out = error_response(e);
-        }
-        if (!out.file.empty()) {
-            try {
-                out.body = read_file(out.file);
-            } catch (const api_error& e) {
-                out = error_response(e);
-            }
-        }
-        if (out.stream) {
-            std::string head =
-                "HTTP/1.1 " + std::to_string(out.status) + " OK\r\nContent-Type: " + out.content_type +
-                "\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nX-Content-Type-Options: "
-                "nosniff\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n";
-            if (!self->m_origin.empty() && srv.origin_allowed(self->m_origin)) {
-                head += "Access-Control-Allow-Origin: " + self->m_origin +
-                        "\r\nAccess-Control-Expose-Headers: Retry-After\r\nVary: Origin\r\n";
-            }
-            for (const auto& [k, v] : out.headers) {
-                head += k + ": " + v + "\r\n";
-            }
-            net::post(self->m_socket.get_executor(),
-                      [self, stream = std::move(out.stream), head = head + "\r\n"]() mutable {
-                          self->start_stream(std::move(stream), std::move(head));
-                      });
-            return;
-        }
-        auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(out.status),
-                                                                       request.version());
-        for (const auto& [k, v] : out.headers) {
-            res->set(k, v);
-        }
-        if (!out.content_type.empty()) {
-            res->set(http::field::content_type, out.content_type);
-        }
-        res->body() = std::move(out.body);
-        net::post(self->m_socket.get_executor(), [self, res] { self->write(res); });
-    };
-    // Prediction-only, no handler waits long (a commit of the store's writer at most): it runs here, on the
-    // I/O thread, which saves two thread hand-offs per request. With a GPU a plain analysis waits for its
-    // job, so handlers run on the pool.
-    if (s.handlers->gpu_available()) {
-        s.pool->post(std::move(task));
+    // Handlers that answer from memory (a prediction-only analysis among them: its commit calls back) run
+    // here, on the I/O thread, which saves two thread hand-offs per request; one that may wait (the GPU, a
+    // store reader, a deletion's commit) runs on the pool.
+    const std::string_view target = req.target();
+    if (s.handlers->may_block(req.method_string(), target.substr(0, target.find('?')))) {
+        s.pool->post([self = shared_from_this()] { self->run_handler(); });
     } else {
-        task();
+        run_handler();
     }
 }
 
-void session::start_stream(std::function<void(event_sink&)> stream, std::string head) {
+// Range is honoured on static files only (an API answer is whole: a cut analysis answer is not JSON, and its
+// run is stored all the same). One range: 206 with Content-Range; a range past the end: 416.
+void session::serve_range(http_response& out) const {
+    out.headers.emplace_back("Accept-Ranges", "bytes");
+    const auto range = m_request[http::field::range];
+    if (range.empty() || out.status != 200) {
+        return;
+    }
+    const auto size = out.body.size();
+    const auto r = parse_byte_range(range, size);
+    if (r.what == byte_range::kind::unsatisfiable) {
+        out.status = 416;
+        out.body.clear();
+        out.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    } else if (r.what == byte_range::kind::part) {
+        out.status = 206;
+        out.headers.emplace_back("Content-Range", "bytes " + std::to_string(r.first) + "-" +
+                                                      std::to_string(r.last) + "/" + std::to_string(size));
+        out.body = out.body.substr(r.first, r.last - r.first + 1);
+    }
+}
+
+void session::run_handler() {
+    auto& srv = m_server;
+    auto& request = m_request;
+    m_call = http_request{};
+    auto& r = m_call;
+    r.method = std::string(request.method_string());
+    const std::string_view target = request.target();
+    http_response out;
+    try {
+        r.path = decode_path(target.substr(0, target.find('?')));
+        r.query = parse_query_string(target);
+        r.original_form = compat::asks_original_form(request[http::field::accept]);
+        r.body = std::move(request.body());
+        out = srv.handlers->handle(r);
+    } catch (const api_error& e) {
+        out = error_response(e);
+    }
+    if (!out.file.empty()) {
+        try {
+            out.body = read_file(out.file);
+            serve_range(out);
+        } catch (const api_error& e) {
+            out = error_response(e);
+        }
+    }
+    if (out.later) {
+        // The finisher runs on whichever thread the answer became ready on (the store's writer): the answer
+        // is made and written on this connection's strand.
+        auto later = std::move(out.later);
+        try {
+            later([self = shared_from_this()](response_maker make) {
+                net::post(self->m_socket.get_executor(), [self, make = std::move(make)] {
+                    self->respond(self->m_server.handlers->finish(make, self->m_call));
+                });
+            });
+            return;
+        } catch (...) { // nothing was queued: no finisher will come
+            out = srv.handlers->finish(
+                [e = std::current_exception()]() -> http_response { std::rethrow_exception(e); }, r);
+        }
+    }
+    net::dispatch(m_socket.get_executor(), [self = shared_from_this(), out = std::move(out)]() mutable {
+        self->respond(std::move(out));
+    });
+}
+
+std::string session::cors_lines() const {
+    if (m_origin.empty() || !m_server.origin_allowed(m_origin)) {
+        return {};
+    }
+    return "Access-Control-Allow-Origin: " + m_origin +
+           "\r\nAccess-Control-Expose-Headers: Retry-After\r\nVary: Origin\r\n";
+}
+
+// A complete answer as text, for a stream thread that owns the socket (an export that failed before its
+// first byte): framed by its length, and the connection closes after it.
+std::string session::whole_answer_text(const http_response& out) const {
+    std::string text = "HTTP/1.1 " + std::to_string(out.status) + " " +
+                       std::string(http::obsolete_reason(static_cast<http::status>(out.status))) +
+                       "\r\nContent-Type: " + out.content_type +
+                       "\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: " +
+                       std::to_string(out.body.size()) + "\r\n" + cors_lines();
+    for (const auto& [k, v] : out.headers) {
+        text += k + ": " + v + "\r\n";
+    }
+    return text + "\r\n" + out.body;
+}
+
+void session::respond(http_response out) {
+    if (out.stream || out.body_stream) {
+        std::string head = "HTTP/1.1 " + std::to_string(out.status) + " " +
+                           std::string(http::obsolete_reason(static_cast<http::status>(out.status))) +
+                           "\r\nContent-Type: " + out.content_type +
+                           "\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nX-Content-Type-Options: "
+                           "nosniff\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n" +
+                           cors_lines();
+        for (const auto& [k, v] : out.headers) {
+            head += k + ": " + v + "\r\n";
+        }
+        head += "\r\n";
+        if (out.stream) {
+            // Events: the head at once, so the client sees the stream open before the first event.
+            start_stream(
+                [stream = std::move(out.stream)](socket_sink& sink) {
+                    try {
+                        stream(sink);
+                    } catch (const std::exception& e) {
+                        log_line(std::string("event stream ended by an error: ") + e.what());
+                    }
+                },
+                std::move(head), stream_kind::events);
+        } else if (m_head) {
+            start_stream([](socket_sink&) {}, std::move(head), stream_kind::head_only);
+        } else {
+            start_stream(std::move(out.body_stream), std::move(head), stream_kind::body);
+        }
+        return;
+    }
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(out.status),
+                                                                   m_request.version());
+    for (const auto& [k, v] : out.headers) {
+        res->set(k, v);
+    }
+    if (!out.content_type.empty()) {
+        res->set(http::field::content_type, out.content_type);
+    }
+    res->body() = std::move(out.body);
+    write(std::move(res));
+}
+
+// A body's head goes out with its first piece, so an export that fails before its first byte is still
+// answered with a plain error status.
+void session::start_stream(std::function<void(socket_sink&)> produce, std::string head, stream_kind kind) {
     auto& s = m_server;
     if (s.streams.load() >= max_streams) {
         refuse(http::status::service_unavailable, "too_many_streams",
                "the server holds its limit of " + std::to_string(max_streams) +
-                   " event streams; close one, or retry in a moment");
+                   " streamed answers (event streams and exports); close one, or retry in a moment");
         return;
     }
     ++s.streams;
     disarm();
-    std::thread([self = shared_from_this(), stream = std::move(stream), head = std::move(head)] {
+    std::thread([self = shared_from_this(), produce = std::move(produce), head = std::move(head), kind] {
         auto& srv = self->m_server;
-        socket_sink sink(self->m_socket.native_handle());
-        if (sink.write_all(head)) {
+        socket_sink sink(self->m_socket.native_handle(), head, srv.stopping);
+        if (kind == stream_kind::head_only) {
+            (void)sink.open();
+        } else if (kind == stream_kind::body || sink.open()) {
             try {
-                stream(sink);
+                produce(sink);
+                (void)sink.end();
             } catch (const std::exception& e) {
-                log_line(std::string("event stream ended by an error: ") + e.what());
+                if (sink.head_sent()) {
+                    // The status went out: the body is left unterminated (no last chunk), so the client
+                    // sees it is incomplete.
+                    log_line(std::string("streamed answer cut off by an error: ") + e.what());
+                } else {
+                    const auto out = srv.handlers->finish(
+                        [ep = std::current_exception()]() -> http_response { std::rethrow_exception(ep); },
+                        self->m_call);
+                    (void)sink.write_all(self->whole_answer_text(out));
+                }
             }
-            (void)sink.write_all("0\r\n\r\n");
         }
         net::post(self->m_socket.get_executor(), [self] { self->close(); });
         {
@@ -801,11 +1029,17 @@ std::string api_server::url() const {
 
 void api_server::run() {
     auto& s = m_impl->state;
-    // Enough I/O threads that requests waiting for a commit (prediction-only handlers run on them) fill the
-    // store writer's group commits, as many as the handler threads would.
-    const auto n = static_cast<unsigned>(std::clamp<std::size_t>(s.config.http_threads / 2, 2, 32));
+    // Nothing on the I/O threads waits (a prediction's commit answers through the store's callback; handlers
+    // that may wait run on the pool), but they do run the predictions, CPU work. Four per core: on a machine
+    // shared with other work (a workstation, this project's build machine) the kernel shares the cores out
+    // per runnable thread, and a server with one thread per core got half the CPU time that eight threads got
+    // at the same cost per request (bench/server/README.md, run 3). ROOFLINE_IO_THREADS sets the count.
+    auto n = std::clamp<std::size_t>(4 * std::max(1U, std::thread::hardware_concurrency()), 8, 64);
+    if (const char* env = std::getenv("ROOFLINE_IO_THREADS"); env != nullptr && std::atoi(env) > 0) {
+        n = std::min<std::size_t>(static_cast<std::size_t>(std::atoi(env)), 256);
+    }
     std::vector<std::thread> extra;
-    for (unsigned i = 1; i < n; ++i) {
+    for (std::size_t i = 1; i < n; ++i) {
         extra.emplace_back([&s] { s.io.run(); });
     }
     s.io.run();

@@ -5,11 +5,19 @@
 #include "http_client.hpp"
 
 #include <atomic>
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <poll.h>
 #include <random>
+#include <set>
+#include <sqlite3.h>
+#include <sstream>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -68,6 +76,45 @@ response one(int port, const std::string& request, std::chrono::milliseconds tim
 }
 
 const std::string analyze_body = R"({"M":64,"N":64,"K":64,"precision":"FP16"})";
+
+// A chunked body decoded; false when it is malformed or lacks its last (zero-size) chunk.
+bool dechunk(const std::string& body, std::string& out, std::size_t& chunks) {
+    out.clear();
+    chunks = 0;
+    std::size_t at = 0;
+    for (;;) {
+        const auto eol = body.find("\r\n", at);
+        if (eol == std::string::npos) {
+            return false;
+        }
+        const auto size = std::strtoul(body.substr(at, eol - at).c_str(), nullptr, 16);
+        at = eol + 2;
+        if (size == 0) {
+            return body.compare(at, 2, "\r\n") == 0;
+        }
+        if (at + size + 2 > body.size() || body.compare(at + size, 2, "\r\n") != 0) {
+            return false;
+        }
+        out.append(body, at, size);
+        ++chunks;
+        at += size + 2;
+    }
+}
+
+// Closed by the server within `limit`, reading (and dropping) what it sends meanwhile.
+bool closed_within(int fd, std::chrono::milliseconds limit) {
+    const auto t0 = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - t0 < limit) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, 200) > 0) {
+            char buf[4096];
+            if (recv(fd, buf, sizeof buf, 0) <= 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
 
 std::string post(const std::string& target, const std::string& body, const std::string& extra = "") {
     return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + extra +
@@ -138,12 +185,20 @@ TEST_F(http_layer, slow_and_idle_clients_starve_nobody) {
         ASSERT_TRUE(test::send_bytes(fd, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
         idle.push_back(fd);
     }
+    // And one whose header is whole but whose body comes a byte a second: the body deadline (20 s from the
+    // end of the header) does not restart per byte either.
+    const auto body_started = std::chrono::steady_clock::now();
+    const int slow_body = test::open_connection(server.port);
+    ASSERT_GE(slow_body, 0);
+    ASSERT_TRUE(test::send_bytes(slow_body, "POST /api/analyze HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                            "application/json\r\nContent-Length: 4000\r\n\r\n{"));
     std::atomic<bool> done{false};
     std::thread dribble([&] { // one byte per connection per second: each one restarted a per-byte timeout
         while (!done) {
             for (const int fd : slow) {
                 (void)send(fd, "a", 1, MSG_NOSIGNAL);
             }
+            (void)send(slow_body, " ", 1, MSG_NOSIGNAL);
             std::this_thread::sleep_for(1s);
         }
     });
@@ -156,18 +211,14 @@ TEST_F(http_layer, slow_and_idle_clients_starve_nobody) {
     }
     // The header deadline does not restart per byte: a slowloris connection is closed within ~10 s of its
     // first byte, with a byte every second.
-    const auto t0 = std::chrono::steady_clock::now();
-    pollfd p{slow.front(), POLLIN, 0};
-    bool closed = false;
-    while (!closed && std::chrono::steady_clock::now() - t0 < 15s) {
-        if (poll(&p, 1, 200) > 0) {
-            char buf[4096];
-            closed = recv(slow.front(), buf, sizeof buf, 0) <= 0;
-        }
-    }
+    EXPECT_TRUE(closed_within(slow.front(), 15s))
+        << "a connection sending a header byte a second was kept past its header deadline";
+    const auto body_left = 26s - (std::chrono::steady_clock::now() - body_started);
+    EXPECT_TRUE(closed_within(slow_body, std::chrono::duration_cast<std::chrono::milliseconds>(body_left)))
+        << "a connection sending a body byte a second was kept past its body deadline";
     done = true;
     dribble.join();
-    EXPECT_TRUE(closed) << "a connection sending a byte a second was kept past its header deadline";
+    close(slow_body);
     for (const int fd : slow) {
         close(fd);
     }
@@ -234,6 +285,7 @@ TEST_F(http_layer, fuzzed_requests_never_yield_5xx) {
         "GET /api/hardware/h100?x=%FF HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         "GET /api/runs?limit=5&offset=0&precision=FP16 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         "GET /api/runs/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "GET /api/runs.csv?limit=3 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         "DELETE /api/runs/999999 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=0-3\r\n\r\n",
         "OPTIONS /api/analyze HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://localhost:5173\r\n\r\n",
@@ -300,4 +352,185 @@ TEST_F(http_layer, fuzzed_requests_never_yield_5xx) {
     EXPECT_EQ(server_errors.load(), 0) << first_error;
     EXPECT_GT(answered.load(), total / 2);
     EXPECT_EQ(one(server.port, seeds.front()).status, 200) << "the server did not survive";
+}
+
+TEST_F(http_layer, csv_export_streams_chunked_and_complete) {
+    start();
+    // 30 sweeps of five precisions: 150 rows, several pieces of the stream.
+    std::string batch;
+    for (int i = 0; i < 30; ++i) {
+        batch += post("/api/analyze?hardware_key=b10&run_all_precisions=true",
+                      R"({"M":4096,"N":4096,"K":4096,"precision":"FP16"})");
+    }
+    const auto stored = responses(test::raw_exchange_half_close(server.port, batch, 20000ms));
+    ASSERT_EQ(stored.size(), 30U);
+    const auto text =
+        test::raw_exchange(server.port, "GET /api/runs.csv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    const auto end = text.find("\r\n\r\n");
+    ASSERT_NE(end, std::string::npos) << text.substr(0, 300);
+    const auto head = text.substr(0, end);
+    EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0U) << head;
+    EXPECT_NE(head.find("Transfer-Encoding: chunked"), std::string::npos)
+        << "built whole, not streamed: " << head;
+    EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+    EXPECT_NE(head.find("text/csv"), std::string::npos) << head;
+    std::string body;
+    std::size_t chunks = 0;
+    ASSERT_TRUE(dechunk(text.substr(end + 4), body, chunks)) << "the stream did not end with its last chunk";
+    EXPECT_GE(chunks, 2U) << "one piece: the body was built whole";
+    EXPECT_EQ(body.rfind("run_id,created_at,label,precision,", 0), 0U) << body.substr(0, 200);
+    EXPECT_EQ(std::count(body.begin(), body.end(), '\n'), 1 + 30 * 5);
+    // Every run's rows, newest first, each row whole (a row cut between two chunks would show here).
+    std::istringstream lines(body);
+    std::string line;
+    std::getline(lines, line);
+    std::map<std::string, int> rows_per_run;
+    while (std::getline(lines, line)) {
+        // "<run_id>,<created_at>,<label>...": a row cut between two chunks would not start so.
+        const auto comma = line.find(',');
+        ASSERT_NE(comma, std::string::npos) << line;
+        const auto id = line.substr(0, comma);
+        EXPECT_EQ(id.find_first_not_of("0123456789"), std::string::npos) << line;
+        EXPECT_EQ(line.compare(comma + 1, 2, "20"), 0) << line;
+        ++rows_per_run[id];
+    }
+    for (const auto& [id, rows] : rows_per_run) {
+        EXPECT_EQ(rows, 5) << "run " << id;
+    }
+    std::set<std::string> ids;
+    for (const auto& [id, rows] : rows_per_run) {
+        ids.insert(id);
+    }
+    EXPECT_EQ(ids.size(), 30U);
+    // A limit cuts whole runs; a bad limit is a plain 422 before any byte of the body.
+    const auto limited = test::raw_exchange(server.port, "GET /api/runs.csv?limit=2 HTTP/1.1\r\nHost: "
+                                                         "127.0.0.1\r\nConnection: close\r\n\r\n");
+    ASSERT_TRUE(dechunk(limited.substr(limited.find("\r\n\r\n") + 4), body, chunks));
+    EXPECT_EQ(std::count(body.begin(), body.end(), '\n'), 1 + 2 * 5);
+    const auto bad = one(server.port, "GET /api/runs.csv?limit=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_EQ(bad.status, 422) << bad.headers;
+    EXPECT_EQ(json::parse(bad.body)["error"]["field"], "limit");
+    // HEAD: the head alone.
+    const auto h = test::raw_exchange(server.port, "HEAD /api/runs.csv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_EQ(h.rfind("HTTP/1.1 200", 0), 0U) << h;
+    EXPECT_EQ(h.size(), h.find("\r\n\r\n") + 4) << "a HEAD answer carried a body";
+}
+
+TEST_F(http_layer, range_is_served_on_static_files_only) {
+    const auto web = dir.path / "web";
+    std::filesystem::create_directories(web);
+    std::ofstream(web / "index.html") << "0123456789abcdef";
+    start({"--web-root", web.string()});
+    const auto get = [&](const std::string& range) {
+        return one(server.port,
+                   "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: " + range + "\r\n\r\n");
+    };
+    auto r = get("bytes=0-3");
+    EXPECT_EQ(r.status, 206) << r.headers;
+    EXPECT_EQ(r.body, "0123");
+    EXPECT_NE(r.headers.find("Content-Range: bytes 0-3/16"), std::string::npos) << r.headers;
+    r = get("bytes=-4");
+    EXPECT_EQ(r.status, 206);
+    EXPECT_EQ(r.body, "cdef");
+    r = get("bytes=10-");
+    EXPECT_EQ(r.status, 206);
+    EXPECT_EQ(r.body, "abcdef");
+    r = get("bytes=100-");
+    EXPECT_EQ(r.status, 416) << r.headers;
+    EXPECT_NE(r.headers.find("Content-Range: bytes */16"), std::string::npos) << r.headers;
+    r = get("bytes=0-1,4-5"); // several ranges: the whole file
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "0123456789abcdef");
+    // An API answer is never cut: the run is stored, so its answer must be whole.
+    for (const auto& req :
+         {post("/api/analyze?hardware_key=b10", analyze_body, "Range: bytes=0-10\r\n"),
+          std::string("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=0-3\r\n\r\n")}) {
+        r = one(server.port, req);
+        EXPECT_EQ(r.status, 200) << req;
+        EXPECT_TRUE(json::parse(r.body, nullptr, false).is_object()) << r.body.substr(0, 100);
+        EXPECT_EQ(r.headers.find("Content-Range"), std::string::npos);
+    }
+}
+
+// The writer's failure (here: a table dropped under the running server) is a 503 for the runs it could not
+// store, and the server stays up and answers everything else.
+TEST_F(http_layer, a_failing_store_answers_503_and_the_server_stays_up) {
+    start();
+    const auto req = post("/api/analyze?hardware_key=b10", analyze_body);
+    ASSERT_EQ(one(server.port, req).status, 200);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path / "runs.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE run_points", nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+    for (int i = 0; i < 3; ++i) {
+        const auto r = one(server.port, req);
+        EXPECT_EQ(r.status, 503) << r.body;
+        const auto j = json::parse(r.body, nullptr, false);
+        ASSERT_TRUE(j.is_object()) << r.body;
+        EXPECT_EQ(j["error"]["code"], "store_unavailable") << r.body;
+    }
+    EXPECT_EQ(one(server.port, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").status, 200);
+    EXPECT_EQ(one(server.port, "GET /api/precisions HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").status, 200);
+}
+
+// At --max-db-bytes a prediction is refused with the fix named, the server stays up, and `roofline runs
+// prune` (beside the running server) says how many runs it deleted; a bad duration is a clear error.
+TEST_F(http_layer, a_full_store_names_the_limit_and_prune_runs_beside_the_server) {
+    start({"--max-db-bytes", "1"});
+    const auto r = one(server.port, post("/api/analyze?hardware_key=b10", analyze_body));
+    EXPECT_EQ(r.status, 503) << r.body;
+    const auto message = json::parse(r.body)["error"]["message"].get<std::string>();
+    EXPECT_NE(message.find("--max-db-bytes"), std::string::npos) << message;
+    EXPECT_NE(message.find("roofline runs prune"), std::string::npos) << message;
+    EXPECT_EQ(one(server.port, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").status, 200);
+    std::string out;
+    EXPECT_EQ(test::run_binary(
+                  {"runs", "prune", "--older-than", "1s", "--db", (dir.path / "runs.db").string()}, out),
+              0)
+        << out;
+    EXPECT_NE(out.find("deleted 0 runs"), std::string::npos) << out;
+    EXPECT_NE(test::run_binary(
+                  {"runs", "prune", "--older-than", "soon", "--db", (dir.path / "runs.db").string()}, out),
+              0);
+    EXPECT_NE(out.find("--older-than"), std::string::npos) << out;
+}
+
+// SIGTERM ends the server within a few seconds whatever its clients do: idle keep-alive connections, slow
+// headers, a half-sent body, an export to a client that stopped reading.
+TEST_F(http_layer, sigterm_ends_the_server_within_seconds) {
+    start();
+    std::string batch;
+    for (int i = 0; i < 20; ++i) {
+        batch += post("/api/analyze?hardware_key=b10&run_all_precisions=true", analyze_body);
+    }
+    ASSERT_EQ(responses(test::raw_exchange_half_close(server.port, batch, 20000ms)).size(), 20U);
+    std::vector<int> held;
+    for (int i = 0; i < 50; ++i) {
+        const int fd = test::open_connection(server.port);
+        ASSERT_GE(fd, 0);
+        const char* what =
+            i % 3 == 0   ? "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            : i % 3 == 1 ? "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+                         : "POST /api/analyze HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 90\r\n\r\n{";
+        ASSERT_TRUE(test::send_bytes(fd, what));
+        held.push_back(fd);
+    }
+    for (int i = 0; i < 4; ++i) { // exports nobody reads
+        const int fd = test::open_connection(server.port);
+        ASSERT_GE(fd, 0);
+        ASSERT_TRUE(test::send_bytes(fd, "GET /api/runs.csv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+        held.push_back(fd);
+    }
+    std::this_thread::sleep_for(300ms);
+    const auto t0 = std::chrono::steady_clock::now();
+    const int status = server.stop();
+    const auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_LT(took, 3s) << "SIGTERM took "
+                        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+    EXPECT_EQ(status, 0);
+    for (const int fd : held) {
+        close(fd);
+    }
 }

@@ -446,6 +446,9 @@ class pg_store final : public run_store {
     ~pg_store() override;
 
     std::future<std::int64_t> submit(new_run run) override { return enqueue(insert_op{std::move(run), {}}); }
+    void submit_then(new_run run, commit_callback done) override {
+        (void)enqueue(insert_op{std::move(run), detail::insert_promise(std::move(done))});
+    }
     bool remove(std::int64_t id) override { return enqueue(remove_op{id, {}}).get(); }
     std::size_t prune_before(const std::string& utc_iso) override {
         return enqueue(prune_op{utc_iso, {}}).get();

@@ -328,6 +328,7 @@ class sqlite_store final : public run_store {
     ~sqlite_store() override;
 
     std::future<std::int64_t> submit(new_run run) override;
+    void submit_then(new_run run, commit_callback done) override;
     bool remove(std::int64_t id) override;
     std::size_t prune_before(const std::string& utc_iso) override;
     std::optional<run_record> get(std::int64_t id) const override;
@@ -761,6 +762,10 @@ auto sqlite_store::enqueue(Op op) {
 
 std::future<std::int64_t> sqlite_store::submit(new_run run) {
     return enqueue(insert_op{std::move(run), {}});
+}
+
+void sqlite_store::submit_then(new_run run, commit_callback done) {
+    (void)enqueue(insert_op{std::move(run), detail::insert_promise(std::move(done))});
 }
 
 bool sqlite_store::remove(std::int64_t id) {

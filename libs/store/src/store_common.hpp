@@ -12,10 +12,44 @@
 
 namespace roofline::store::detail {
 
+// An insert's answer: a future (submit) or a callback (submit_then) behind the three calls of a promise, so
+// the writer code of both engines serves either without knowing which.
+class insert_promise {
+  public:
+    insert_promise() = default;
+    explicit insert_promise(commit_callback then) : m_then(std::move(then)) {}
+    [[nodiscard]] std::future<std::int64_t> get_future() { return m_promise.get_future(); }
+    void set_value(std::int64_t id) {
+        if (m_then) {
+            call(id, nullptr);
+        } else {
+            m_promise.set_value(id);
+        }
+    }
+    void set_exception(const std::exception_ptr& e) {
+        if (m_then) {
+            call(0, e);
+        } else {
+            m_promise.set_exception(e);
+        }
+    }
+
+  private:
+    // Runs on the writer thread: an exception out of it would end that thread and with it every write.
+    void call(std::int64_t id, const std::exception_ptr& e) noexcept {
+        try {
+            m_then(id, e);
+        } catch (...) { // NOLINT(bugprone-empty-catch): nothing to tell; the caller's answer is its own
+        }
+    }
+    std::promise<std::int64_t> m_promise;
+    commit_callback m_then;
+};
+
 // The writer thread's queue items, the same for both engines: each carries the promise its caller waits on.
 struct insert_op {
     new_run run;
-    std::promise<std::int64_t> done;
+    insert_promise done;
 };
 struct remove_op {
     std::int64_t id = 0;

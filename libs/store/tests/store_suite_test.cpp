@@ -7,10 +7,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 #include <string>
@@ -360,6 +362,53 @@ TEST_P(store_suite, records_stream_one_at_a_time_and_stop_when_asked) {
     EXPECT_EQ(seen, 2);
     EXPECT_EQ(store->records({}).size(), 5U);
     EXPECT_EQ(store->count(), 5U) << "the stopped stream left the connection usable";
+}
+
+// submit_then answers through its callback, on the writer thread, once the run is committed (a reader finds
+// it from inside the callback), and with the error when the write fails; the writer goes on either way.
+TEST_P(store_suite, submit_then_calls_back_after_the_commit_or_with_the_error) {
+    auto store = open();
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::int64_t> ids;
+    std::vector<bool> visible;
+    std::vector<std::string> errors;
+    const auto callback = [&](std::int64_t id, std::exception_ptr error) {
+        bool found = false;
+        std::string what;
+        if (error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const store_error& e) {
+                what = e.what();
+            }
+        } else {
+            found = store->get(id).has_value();
+        }
+        const std::lock_guard lock(m);
+        ids.push_back(id);
+        visible.push_back(found);
+        errors.push_back(what);
+        cv.notify_all();
+    };
+    const auto wait_for = [&](std::size_t n) {
+        std::unique_lock lock(m);
+        return cv.wait_for(lock, std::chrono::seconds(10), [&] { return ids.size() >= n; });
+    };
+    for (int i = 0; i < 20; ++i) {
+        store->submit_then(sample(), callback);
+    }
+    ASSERT_TRUE(wait_for(20)) << "callbacks missing";
+    for (std::size_t i = 0; i < 20; ++i) {
+        EXPECT_TRUE(errors[i].empty()) << errors[i];
+        EXPECT_GT(ids[i], 0);
+        EXPECT_TRUE(visible[i]) << "run " << ids[i] << " was called back before it was committed";
+    }
+    m_backend->raw("DROP TABLE run_points");
+    store->submit_then(sample(), callback);
+    ASSERT_TRUE(wait_for(21));
+    EXPECT_FALSE(errors[20].empty()) << "a failed write was called back as committed";
+    EXPECT_THROW((void)store->insert(sample()), store_error) << "the writer is still there";
 }
 
 INSTANTIATE_TEST_SUITE_P(engines, store_suite, ::testing::Values("sqlite", "postgresql"),

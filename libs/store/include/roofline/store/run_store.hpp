@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -131,6 +132,10 @@ struct run_page {
     std::size_t total = 0;         // matching runs, ignoring limit/offset
 };
 
+// Called once, on the store's writer thread, when a run submitted by submit_then() has committed (its id,
+// error null) or failed (error set). It must not block: the next commit waits for it.
+using commit_callback = std::function<void(std::int64_t id, std::exception_ptr error)>;
+
 struct store_options {
     std::size_t max_batch = 512;     // runs per group-commit transaction
     std::size_t max_pending = 65536; // submit() blocks (back-pressure) above this many queued writes
@@ -162,6 +167,9 @@ class run_store {
 
     // Queues a run; the future yields its id once its transaction has committed, or throws store_error.
     [[nodiscard]] virtual std::future<std::int64_t> submit(new_run run) = 0;
+    // The same, answered through `done` instead of a future: the caller holds no thread while its run waits
+    // for the group commit (the HTTP layer's event loop answers once `done` is called).
+    virtual void submit_then(new_run run, commit_callback done) = 0;
     [[nodiscard]] std::int64_t insert(new_run run) { return submit(std::move(run)).get(); }
     // Deletes through the writer; false when no such run.
     [[nodiscard]] virtual bool remove(std::int64_t id) = 0;
