@@ -10,7 +10,14 @@ rm -rf .devcarry/roofline .devcarry/cuda_gpu_tests .devcarry/lib .devcarry/web-d
 mkdir -p .devcarry/lib
 build=${BUILD_DIR:-build/sm90} # any build with CUDA for sm_90 (the ci preset too)
 cp "$build/apps/roofline/roofline" "$build/libs/cuda/cuda_gpu_tests" .devcarry/
-# The server's HTTP layer is Boost.Beast (header-only): the binary needs no library the GPU machine lacks.
+# The server's HTTP layer is Boost.Beast (header-only); the PostgreSQL client (libpq) and the libraries it pulls
+# in are not on the GPU machine, so they travel (the run scripts put .devcarry/lib on LD_LIBRARY_PATH).
+for l in libpq.so.5 libldap-2.5.so.0 liblber-2.5.so.0 libsasl2.so.2 libgssapi_krb5.so.2 libkrb5.so.3 \
+    libk5crypto.so.3 libkrb5support.so.0 libcom_err.so.2 libkeyutils.so.1 libgnutls.so.30 libp11-kit.so.0 \
+    libidn2.so.0 libunistring.so.2 libtasn1.so.6 libnettle.so.8 libhogweed.so.6; do
+    cp -L "/lib/x86_64-linux-gnu/$l" .devcarry/lib/
+done
+strip .devcarry/roofline .devcarry/cuda_gpu_tests
 (cd web && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build >/dev/null)
 cp -r web/dist .devcarry/web-dist
 node_bin=$(command -v node)
