@@ -44,7 +44,7 @@ def main():
         print(f"m {a.m} n {a.n} k {a.k} config used {tuple(used)}")
         return 0
     buf = torch.empty(8 * torch.cuda.get_device_properties(0).L2_cache_size // 4, dtype=torch.int32, device="cuda")
-        bytes_ = a.n * a.k / 2 + 2 * a.n * (a.k // 128) + 2 * a.m * a.k + 2 * a.m * a.n
+    bytes_ = a.n * a.k / 2 + 2 * a.n * (a.k // 128) + 2 * a.m * a.k + 2 * a.m * a.n
     for label, flush in (("write flush", lambda: buf.zero_()), ("read flush", lambda: buf.sum())):
         us = median_us(lambda: p.run(cfg), flush)
         w16 = p.dequantized()

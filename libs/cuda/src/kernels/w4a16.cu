@@ -377,16 +377,16 @@ __global__ void __launch_bounds__(block_threads, (TW * D >= 8 ? 1 : 2)) stream_k
     finish<T, MT, TW>(p, acc, red, am_last);
 }
 
-
 // ---- the lean kernel: the register kernel's work split with the index arithmetic taken out of the loop ----
 // ncu on the H200 (bench/w4a16/results/w4a16_run4_ncu.log) found the register kernel at 98 warp instructions
-// per 512-byte chunk-tile where the dequantise, mma, scale and load work is ≈ 50: the rest is per-chunk 64-bit
-// index products, a 32-bit division for the scale row, and predicates. Issue slots were 49% busy from 3.4 warps
-// per scheduler, the stalls split between memory (long scoreboard 2.4 cycles per instruction) and fixed-latency
-// dependencies (wait 1.7). This kernel cuts instructions per byte and registers:
+// per 512-byte chunk-tile where the dequantise, mma, scale and load work is ≈ 50: the rest is per-chunk
+// 64-bit index products, a 32-bit division for the scale row, and predicates. Issue slots were 49% busy
+// from 3.4 warps per scheduler, the stalls split between memory (long scoreboard 2.4 cycles per instruction)
+// and fixed-latency dependencies (wait 1.7). This kernel cuts instructions per byte and registers:
 // - pointers advanced by constants each step (weights, activations, scales), no per-chunk products, no
 //   division in the loop (the scale row advances by a per-step count fixed at the start);
-// - G consecutive chunks (G·64 columns) of one scale group per step: one scale load and four FMAs per tile per
+// - G consecutive chunks (G·64 columns) of one scale group per step: one scale load and four FMAs per tile
+// per
 //   G chunks instead of per chunk (G = 2 needs the group to be a multiple of 128, gemm falls back to 1);
 // - activation rows past M read row M - 1 instead of being predicated off: the mma's columns are independent,
 //   and those output columns are never written;
@@ -423,8 +423,8 @@ __global__ void __launch_bounds__(block_threads, MINB) lean_kernel(params p) {
     asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
 
     const std::size_t tile_stride = static_cast<std::size_t>(chunks_k) * 32; // uint4 per row tile
-    const uint4* wp = p.w + static_cast<std::size_t>(tile0) * tile_stride +
-                      static_cast<std::size_t>(u0) * (G * 32) + lane;
+    const uint4* wp =
+        p.w + static_cast<std::size_t>(tile0) * tile_stride + static_cast<std::size_t>(u0) * (G * 32) + lane;
     const uint4* xp[MT];
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt) {
@@ -437,7 +437,8 @@ __global__ void __launch_bounds__(block_threads, MINB) lean_kernel(params p) {
     const int step_groups = block_warps / per_group;
     const int step_rem = block_warps % per_group;
     int rem = u0 % per_group;
-    const T* sp = static_cast<const T*>(p.scales) + static_cast<std::size_t>(u0 / per_group) * n + tile0 * 16 + g;
+    const T* sp =
+        static_cast<const T*>(p.scales) + static_cast<std::size_t>(u0 / per_group) * n + tile0 * 16 + g;
 
     auto fetch = [&](lean_stage<TW, G>& st) {
 #pragma unroll
@@ -1054,9 +1055,9 @@ void launch_lean(const params& p, int tiles, int g, int minb, dim3 grid, cudaStr
     case 213:
         return lean_one<T, MT, 2, 1, 3>(p, grid, s);
     default:
-        throw std::invalid_argument("W4A16: lean kernel tiles = " + std::to_string(tiles) + ", G = " +
-                                    std::to_string(g) + ", blocks per SM = " + std::to_string(minb) +
-                                    " is not compiled (see launch_lean)");
+        throw std::invalid_argument(
+            "W4A16: lean kernel tiles = " + std::to_string(tiles) + ", G = " + std::to_string(g) +
+            ", blocks per SM = " + std::to_string(minb) + " is not compiled (see launch_lean)");
     }
 }
 
@@ -1210,30 +1211,37 @@ int grid_for(std::int64_t work) {
 } // namespace
 
 config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count) {
-    // The register kernel with four row tiles per block: the best of the H200 sweeps (bench/w4a16/results,
-    // run 3 and the iterations before it) at every point but M > 4 on 4096², where one tile per block (256
-    // blocks) won. The ring and bulk kernels lost everywhere; they are reached only through a forced config.
     config c;
     const std::int64_t mrows = std::min<std::int64_t>(m, 16);
     const std::int64_t n_tiles = n / 16;
     const std::int64_t chunks_k = k / 64;
     const std::int64_t sms = std::max(sm_count, 1);
-    if (mrows > 4 && chunks_k <= 64 && n_tiles <= 2 * sms) {
+    const std::int64_t m_chunks = (m + 15) / 16;
+    if (n_tiles % 4 == 0) {
+        // The lean kernel, by the run-4 sweep on the H200 (bench/w4a16/results/w4a16_run4.json): four row
+        // tiles and two blocks per SM where that fills every SM (14336×4096, 28672×8192); two tiles and three
+        // blocks per SM, no split, where K is short (4096²) or where two tiles give 1.5 blocks per SM
+        // (8192×28672 at M ≤ 8); otherwise four tiles split along K like the register kernel (4096×14336,
+        // 8192×28672 at M = 16).
+        const std::int64_t blocks4 = m_chunks * (n_tiles / 4);
+        const bool one_m_tile = mrows <= 8;
+        c.depth = 0;
+        c.tiles = 4;
+        c.lean = 12;
+        if (blocks4 < sms && (chunks_k <= 64 || (one_m_tile && 2 * 2 * blocks4 >= 3 * sms))) {
+            c.tiles = 2;
+            c.lean = one_m_tile ? 23 : 13;
+            c.splits = 1;
+            return c;
+        }
+    } else if (mrows > 4 && chunks_k <= 64 && n_tiles <= 2 * sms) {
+        // The register kernel (n not a multiple of 64): one row tile per block won at M > 4 on 4096² (run 3).
         c.tiles = 1;
         c.depth = 4;
     } else {
         c.tiles = 4;
         c.depth = 1;
     }
-    // Run 4: the lean kernel (same work split, no per-chunk index arithmetic) where its full-tile rule holds;
-    // two tiles and three blocks per SM where the register kernel used one tile, four tiles and two blocks per
-    // SM (the 128-register budget that compiles without spills) elsewhere.
-    if (n_tiles % 4 == 0) {
-        c.lean = c.tiles == 1 ? 13 : 12;
-        c.tiles = c.tiles == 1 ? 2 : 4;
-        c.depth = 0;
-    }
-    const std::int64_t m_chunks = (m + 15) / 16;
     const std::int64_t blocks = m_chunks * ((n_tiles + c.tiles - 1) / c.tiles);
     // Split K by a power of two (even splits keep every warp's share equal; 3 measured slower than 2 and 4)
     // until about 1.5 blocks per SM exist, never below one full step per warp.
@@ -1260,7 +1268,8 @@ void gemm_lean(const gemm_args& a, const config& cfg, params& p, int mt, std::in
                                     " to be a multiple of 16 * tiles = " + std::to_string(16 * cfg.tiles));
     }
     if (a.m > std::int64_t{1} << 30 || a.n > std::int64_t{1} << 30 || a.k > std::int64_t{1} << 30) {
-        throw std::invalid_argument("W4A16: the lean kernel indexes m, n and k in 32 bits (at most 2^30 each)");
+        throw std::invalid_argument(
+            "W4A16: the lean kernel indexes m, n and k in 32 bits (at most 2^30 each)");
     }
     // Two chunks per scale step only where a step never straddles two groups.
     const int g = cfg.lean / 10 == 2 && a.group % 128 == 0 ? 2 : 1;
