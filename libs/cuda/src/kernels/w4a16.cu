@@ -21,8 +21,8 @@
 //   chunk instead of a multiply per weight, and no rounding of the scaled weight to 16 bits.
 // - tiles > 1 reuses each activation fragment for several row tiles: at M = 16 one tile would read four
 //   times the weight's bytes of activations from L2.
-// Four kernels are compiled (config::lean, config::stages, config::bulk): the lean kernel (the default where n is
-// a multiple of 64, the fastest measured in run 4), the register kernel it was derived from (the default
+// Four kernels are compiled (config::lean, config::stages, config::bulk): the lean kernel (the default where
+// n is a multiple of 64, the fastest measured in run 4), the register kernel it was derived from (the default
 // elsewhere), a per-warp cp.async ring, and the copy engine; docs/THEORY.md ("W4A16") has the numbers.
 #include "cuda_call.hpp"
 #include "kernels/w4a16.hpp"
@@ -379,11 +379,12 @@ __global__ void __launch_bounds__(block_threads, (TW * D >= 8 ? 1 : 2)) stream_k
 }
 
 // ---- the lean kernel: the register kernel's work split with the index arithmetic taken out of the loop ----
-// ncu on the H200 (bench/w4a16/results/w4a16_run4_ncu_register.log) found the register kernel at 98 warp instructions
-// per 512-byte chunk-tile where the dequantise, mma, scale and load work is ≈ 50: the rest is per-chunk
-// 64-bit index products, a 32-bit division for the scale row, and predicates. Issue slots were 49% busy
-// from 3.4 warps per scheduler, the stalls split between memory (long scoreboard 2.4 cycles per instruction)
-// and fixed-latency dependencies (wait 1.7). This kernel cuts instructions per byte and registers:
+// ncu on the H200 (bench/w4a16/results/w4a16_run4_ncu_register.log) found the register kernel at 98 warp
+// instructions per 512-byte chunk-tile where the dequantise, mma, scale and load work is ≈ 50: the rest is
+// per-chunk 64-bit index products, a 32-bit division for the scale row, and predicates. Issue slots were 49%
+// busy from 3.4 warps per scheduler, the stalls split between memory (long scoreboard 2.4 cycles per
+// instruction) and fixed-latency dependencies (wait 1.7). This kernel cuts instructions per byte and
+// registers:
 // - pointers advanced by constants each step (weights, activations, scales), no per-chunk products, no
 //   division in the loop (the scale row advances by a per-step count fixed at the start);
 // - G consecutive chunks (G·64 columns) of one scale group per step: one scale load and four FMAs per tile
