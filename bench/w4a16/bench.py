@@ -22,9 +22,12 @@ SMALL_M = [1, 2, 4, 8, 16]
 LARGE_M = [1024, 4096]
 # (row tiles, depth, stages, bulk) compiled in w4a16.cu: stages 0 is the register kernel, bulk 0 with stages
 # > 0 the cp.async ring, bulk 1 the copy-engine kernel (--bulk 1 adds those).
-CONFIGS = [(4, 1, 0, 0), (2, 2, 0, 0), (1, 4, 0, 0), (4, 1, 3, 0), (4, 1, 4, 0), (4, 1, 6, 0), (2, 2, 3, 0),
-           (2, 2, 4, 0)]
-BULK_CONFIGS = [(4, 0, 4, 1), (4, 0, 3, 1), (2, 0, 4, 1), (2, 0, 6, 1), (1, 0, 8, 1)]
+CONFIGS = [(4, 1, 0, 0, 0), (2, 2, 0, 0, 0), (1, 4, 0, 0, 0), (4, 1, 3, 0, 0), (4, 1, 4, 0, 0), (4, 1, 6, 0, 0),
+           (2, 2, 3, 0, 0), (2, 2, 4, 0, 0)]
+BULK_CONFIGS = [(4, 0, 4, 1, 0), (4, 0, 3, 1, 0), (2, 0, 4, 1, 0), (2, 0, 6, 1, 0), (1, 0, 8, 1, 0)]
+# The lean kernel (run 4): lean = 10·G + blocks per SM; G = 2 chunks per scale step where the group allows.
+LEAN_CONFIGS = [(4, 0, 0, 0, 22), (4, 0, 0, 0, 12), (4, 0, 0, 0, 13), (2, 0, 0, 0, 23), (2, 0, 0, 0, 13)]
+SPLITS = (1, 2, 3, 4, 6, 8)
 
 
 def load(lib_dir):
@@ -33,7 +36,7 @@ def load(lib_dir):
     lib.rl_last_error.restype = ctypes.c_char_p
     lib.rl_w4a16_workspace_bytes.restype = ctypes.c_ulonglong
     lib.rl_w4a16_workspace_bytes.argtypes = [ll, ll]
-    lib.rl_w4a16_gemm.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, i, i, i, vp, vp]
+    lib.rl_w4a16_gemm.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, i, i, i, i, vp, vp]
     lib.rl_w4a16_pack.argtypes = [vp, vp, ll, ll, vp]
     lib.rl_w4a16_dequantize.argtypes = [vp, vp, vp, i, ll, ll, ll, vp]
     lib.rl_w4a16_check.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, vp]
@@ -67,15 +70,15 @@ class Problem:
         self.ws = torch.zeros(lib.rl_w4a16_workspace_bytes(m, n), dtype=torch.uint8, device="cuda")
         self.bf16 = 1 if dtype == torch.bfloat16 else 0
 
-        self.used = (ctypes.c_int * 5)()
+        self.used = (ctypes.c_int * 6)()
         self.args = (self.x.data_ptr(), self.w.data_ptr(), self.scales.data_ptr(), self.out.data_ptr(), self.bf16,
                      m, n, k, group, n, 1, self.ws.data_ptr())
         self.stream = stream()
 
     def run(self, cfg=None):
-        """cfg (tiles, depth, splits, stages, bulk) or None for the kernel's own choice (choose_config)."""
-        tw, d, sp, st, bk = cfg if cfg else (0, 0, 0, 0, 0)
-        ok(self.lib, self.lib.rl_w4a16_gemm(*self.args, tw, d, sp, st, bk, self.used, self.stream))
+        """cfg (tiles, depth, splits, stages, bulk[, lean]) or None for the kernel's own choice (choose_config)."""
+        tw, d, sp, st, bk, ln = (tuple(cfg) + (0,))[:6] if cfg else (0, 0, 0, 0, 0, 0)
+        ok(self.lib, self.lib.rl_w4a16_gemm(*self.args, tw, d, sp, st, bk, ln, self.used, self.stream))
         return tuple(self.used)
 
     def dequantized(self):
@@ -124,7 +127,9 @@ def verify(lib, log, configs):
             worst = 0.0
             cfgs = [None]
             if n == 256:
-                cfgs += [(tw, d, sp, st, bk) for (tw, d, st, bk) in configs for sp in (1, 3)]
+                cfgs += [(tw, d, sp, st, bk, ln) for (tw, d, st, bk, ln) in configs for sp in (1, 3)]
+            else:  # the lean configs the sweep may pick, on the large shapes too
+                cfgs += [(tw, d, sp, st, bk, ln) for (tw, d, st, bk, ln) in LEAN_CONFIGS for sp in (1, 2)]
             for cfg in cfgs:
                 p.out.fill_(float("nan"))
                 p.run(cfg)
@@ -174,7 +179,9 @@ def verify(lib, log, configs):
 
 
 def name(c):
-    tw, d, sp, st, bk = c
+    tw, d, sp, st, bk, ln = (tuple(c) + (0,))[:6]
+    if ln:
+        return f"lean tiles {tw} G {ln // 10} blocks/SM {ln % 10} splits {sp}"
     kind = "bulk" if bk else ("ring" if st else "register")
     return f"{kind} tiles {tw}" + ("" if bk else f" depth {d}") + (f" stages {st}" if st else "") + f" splits {sp}"
 
@@ -189,11 +196,11 @@ def probe_bulk(lib):
             p = Problem(lib, m, n, k, g, dtype, seed=m + n + k + g)
             ref = p.reference()
             worst = 0.0
-            for (tw, d, st, bk) in BULK_CONFIGS:
+            for (tw, d, st, bk, ln) in BULK_CONFIGS:
                 for sp in (1, 3):
                     p.out.fill_(float("nan"))
-                    p.run((tw, d, sp, st, bk))
-                    p.run((tw, d, sp, st, bk))
+                    p.run((tw, d, sp, st, bk, ln))
+                    p.run((tw, d, sp, st, bk, ln))
                     e = rel_error(p.out, ref)
                     worst = max(worst, e if e == e else 1.0)
             tol = 4e-3 if dtype == torch.float16 else 2e-2
@@ -271,11 +278,15 @@ def main():
     ap.add_argument("--small-m-only", action="store_true", help="skip M >= 1024 (quick iterations)")
     ap.add_argument("--no-verify", action="store_true", help="skip the checks (quick iterations only)")
     ap.add_argument("--bulk", type=int, default=1, help="1: include the copy-engine kernel's configs")
+    ap.add_argument("--sweep", choices=("all", "lean"), default="all",
+                    help="lean: --tune sweeps the lean configs and the register kernel's default only, splits 1, 2, 4")
     ap.add_argument("--probe-bulk", action="store_true",
                     help="only verify the copy-engine kernel (a process of its own: a trap ends the process)")
     args = ap.parse_args()
     lib = load(args.lib_dir)
-    configs = CONFIGS + (BULK_CONFIGS if args.bulk else [])
+    configs = CONFIGS + (BULK_CONFIGS if args.bulk else []) + LEAN_CONFIGS
+    sweep = configs if args.sweep == "all" else [CONFIGS[0]] + LEAN_CONFIGS
+    sweep_splits = SPLITS if args.sweep == "all" else (1, 2, 4)
     if args.probe_bulk:
         return probe_bulk(lib)
     dev = torch.cuda.get_device_properties(0)
@@ -303,8 +314,8 @@ def main():
                 auto = ours
                 label = f"auto {name(cfg)} {auto:.1f}us"
                 if args.tune:
-                    tried = sorted((timer.median_us(lambda: p.run((tw, d, sp, st, bk)), 7), (tw, d, sp, st, bk))
-                                   for (tw, d, st, bk) in configs for sp in (1, 2, 3, 4, 6, 8))
+                    tried = sorted((timer.median_us(lambda: p.run((tw, d, sp, st, bk, ln)), 7), (tw, d, sp, st, bk, ln))
+                                   for (tw, d, st, bk, ln) in sweep for sp in sweep_splits)
                     best = tried[0][1]
                     # The sweep's fastest, timed again with the full sample count: what `ours` reports.
                     ours = timer.median_us(lambda: p.run(best), args.samples)

@@ -46,11 +46,11 @@ const char* rl_last_error() {
 unsigned long long rl_w4a16_workspace_bytes(long long m, long long n) {
     return w::workspace_bytes(m, n);
 }
-// tiles <= 0: choose_config's pick. Writes the config used (tiles, depth, splits, stages, bulk) to cfg_out[5]
-// when not null.
+// tiles <= 0: choose_config's pick. Writes the config used (tiles, depth, splits, stages, bulk, lean) to
+// cfg_out[6] when not null.
 int rl_w4a16_gemm(const void* x, const void* wq, const void* s, void* out, int bf16, long long m, long long n,
                   long long k, long long group, long long sm, long long sn, void* ws, int tiles, int depth,
-                  int splits, int stages, int bulk, int* cfg_out, void* stream) {
+                  int splits, int stages, int bulk, int lean, int* cfg_out, void* stream) {
     return guarded([&] {
         w::config c;
         if (tiles <= 0) {
@@ -65,6 +65,7 @@ int rl_w4a16_gemm(const void* x, const void* wq, const void* s, void* out, int b
             c.splits = splits;
             c.stages = stages;
             c.bulk = bulk != 0;
+            c.lean = lean;
         }
         if (cfg_out != nullptr) {
             cfg_out[0] = c.tiles;
@@ -72,6 +73,7 @@ int rl_w4a16_gemm(const void* x, const void* wq, const void* s, void* out, int b
             cfg_out[2] = c.splits;
             cfg_out[3] = c.stages;
             cfg_out[4] = c.bulk ? 1 : 0;
+            cfg_out[5] = c.lean;
         }
         w::gemm(make(x, wq, s, out, bf16, m, n, k, group, sm, sn, ws), c, static_cast<cudaStream_t>(stream));
     });

@@ -21,8 +21,9 @@
 //   chunk instead of a multiply per weight, and no rounding of the scaled weight to 16 bits.
 // - tiles > 1 reuses each activation fragment for several row tiles: at M = 16 one tile would read four
 //   times the weight's bytes of activations from L2.
-// Three ways of getting the bytes in are compiled (config::stages, config::bulk): registers (the default, the
-// fastest measured), a per-warp cp.async ring, and the copy engine; docs/THEORY.md ("W4A16") has the numbers.
+// Four kernels are compiled (config::lean, config::stages, config::bulk): the lean kernel (the default where
+// n is a multiple of 64, the fastest measured in run 4), the register kernel it was derived from (the default
+// elsewhere), a per-warp cp.async ring, and the copy engine; docs/THEORY.md ("W4A16") has the numbers.
 #include "cuda_call.hpp"
 #include "kernels/w4a16.hpp"
 #include "roofline/core/w4a16_layout.hpp"
@@ -52,6 +53,7 @@ struct params {
     unsigned* counters;
     std::int64_t chunks_per_split;
     int splits;
+    int units_per_split; // lean kernel: units of G chunks per split
 };
 
 __device__ __forceinline__ std::uint32_t as_u32(__half2 h) {
@@ -374,6 +376,172 @@ __global__ void __launch_bounds__(block_threads, (TW * D >= 8 ? 1 : 2)) stream_k
     }
 
     finish<T, MT, TW>(p, acc, red, am_last);
+}
+
+// ---- the lean kernel: the register kernel's work split with the index arithmetic taken out of the loop ----
+// ncu on the H200 (bench/w4a16/results/w4a16_run4_ncu_register.log) found the register kernel at 98 warp
+// instructions per 512-byte chunk-tile where the dequantise, mma, scale and load work is ≈ 50: the rest is
+// per-chunk 64-bit index products, a 32-bit division for the scale row, and predicates. Issue slots were 49%
+// busy from 3.4 warps per scheduler, the stalls split between memory (long scoreboard 2.4 cycles per
+// instruction) and fixed-latency dependencies (wait 1.7). This kernel cuts instructions per byte and
+// registers:
+// - pointers advanced by constants each step (weights, activations, scales), no per-chunk products, no
+//   division in the loop (the scale row advances by a per-step count fixed at the start);
+// - G consecutive chunks (G·64 columns) of one scale group per step: one scale load and four FMAs per tile
+// per
+//   G chunks instead of per chunk (G = 2 needs the group to be a multiple of 128, gemm falls back to 1);
+// - activation rows past M read row M - 1 instead of being predicated off: the mma's columns are independent,
+//   and those output columns are never written;
+// - full row tiles only (n a multiple of 16·TW, which choose_config keeps), so no tile predicate;
+// - MINB blocks per SM in __launch_bounds__ (3: at most 80 registers, 24 warps per SM).
+template <int TW, int G>
+struct lean_stage {
+    uint4 w[G][TW];
+    std::uint32_t s[TW];
+};
+
+template <typename T, int MT, int TW, int G, int MINB>
+__global__ void __launch_bounds__(block_threads, MINB) lean_kernel(params p) {
+    constexpr int MROWS = 8 * MT;
+    extern __shared__ float red[];
+    __shared__ int am_last;
+
+    const int warp = static_cast<int>(threadIdx.x) >> 5;
+    const int lane = static_cast<int>(threadIdx.x) & 31;
+    const int g = lane >> 2;
+    const int t = lane & 3;
+    const int m0 = static_cast<int>(blockIdx.x) * MROWS;
+    const int mrows = min(static_cast<int>(p.m) - m0, MROWS);
+    const int tile0 = static_cast<int>(blockIdx.y) * TW;
+    const int chunks_k = static_cast<int>(p.k / 64);
+    const int units_k = chunks_k / G;
+    const int u_begin = static_cast<int>(blockIdx.z) * p.units_per_split;
+    const int u_end = min(u_begin + p.units_per_split, units_k);
+    const int u0 = u_begin + warp; // this warp's units: u0 + 8·i for i < mine
+    const int mine = u0 < u_end ? (u_end - u0 + block_warps - 1) / block_warps : 0;
+    const int n = static_cast<int>(p.n);
+
+    std::uint64_t policy;
+    asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+
+    const std::size_t tile_stride = static_cast<std::size_t>(chunks_k) * 32; // uint4 per row tile
+    const uint4* wp =
+        p.w + static_cast<std::size_t>(tile0) * tile_stride + static_cast<std::size_t>(u0) * (G * 32) + lane;
+    const uint4* xp[MT];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+        const int row = m0 + min(mt * 8 + g, mrows - 1);
+        xp[mt] = static_cast<const uint4*>(p.x) +
+                 (static_cast<std::size_t>(row) * static_cast<std::size_t>(p.k) + u0 * (G * 64) + 16 * t) / 8;
+    }
+    // Scale row of unit u: u / units_per_group. Each step moves 8 units on: whole groups plus a remainder.
+    const int per_group = static_cast<int>(p.group / 64) / G;
+    const int step_groups = block_warps / per_group;
+    const int step_rem = block_warps % per_group;
+    int rem = u0 % per_group;
+    const T* sp =
+        static_cast<const T*>(p.scales) + static_cast<std::size_t>(u0 / per_group) * n + tile0 * 16 + g;
+
+    auto fetch = [&](lean_stage<TW, G>& st) {
+#pragma unroll
+        for (int c = 0; c < G; ++c) {
+#pragma unroll
+            for (int tw = 0; tw < TW; ++tw) {
+                st.w[c][tw] = load_stream(wp + tw * tile_stride + c * 32, policy);
+            }
+        }
+#pragma unroll
+        for (int tw = 0; tw < TW; ++tw) {
+            st.s[tw] = load_scale_pair(sp + tw * 16);
+        }
+        wp += block_warps * G * 32;
+        sp += step_groups * n;
+        rem += step_rem;
+        if (rem >= per_group) {
+            rem -= per_group;
+            sp += n;
+        }
+    };
+
+    float acc[TW][MT][4] = {};
+    // Tile by tile, so that one tile's partial sums (MT·4 registers) are live rather than every tile's: the
+    // G chunks' activation fragments are what stays in registers across the tiles.
+    auto compute = [&](const lean_stage<TW, G>& st) {
+        std::uint32_t b[G][MT][8];
+#pragma unroll
+        for (int c = 0; c < G; ++c) {
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+                const uint4 lo = load_x(xp[mt] + c * 8);
+                const uint4 hi = load_x(xp[mt] + c * 8 + 1);
+                b[c][mt][0] = lo.x, b[c][mt][1] = lo.y, b[c][mt][2] = lo.z, b[c][mt][3] = lo.w;
+                b[c][mt][4] = hi.x, b[c][mt][5] = hi.y, b[c][mt][6] = hi.z, b[c][mt][7] = hi.w;
+            }
+        }
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+            xp[mt] += block_warps * G * 8;
+        }
+#pragma unroll
+        for (int tw = 0; tw < TW; ++tw) {
+            float part[MT][4] = {};
+#pragma unroll
+            for (int c = 0; c < G; ++c) {
+                const std::uint32_t words[4] = {st.w[c][tw].x, st.w[c][tw].y, st.w[c][tw].z, st.w[c][tw].w};
+#pragma unroll
+                for (int kt = 0; kt < 4; ++kt) {
+                    std::uint32_t a[4];
+                    ops<T>::dequant(words[kt], a);
+#pragma unroll
+                    for (int mt = 0; mt < MT; ++mt) {
+                        ops<T>::mma(part[mt], a, b[c][mt][2 * kt], b[c][mt][2 * kt + 1]);
+                    }
+                }
+            }
+            const float s_lo = scale_lo<T>(st.s[tw]);
+            const float s_hi = scale_hi<T>(st.s[tw]);
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+                acc[tw][mt][0] = fmaf(s_lo, part[mt][0], acc[tw][mt][0]);
+                acc[tw][mt][1] = fmaf(s_lo, part[mt][1], acc[tw][mt][1]);
+                acc[tw][mt][2] = fmaf(s_hi, part[mt][2], acc[tw][mt][2]);
+                acc[tw][mt][3] = fmaf(s_hi, part[mt][3], acc[tw][mt][3]);
+            }
+        }
+    };
+
+    lean_stage<TW, G> s0;
+    lean_stage<TW, G> s1;
+    if (mine > 0) {
+        fetch(s0);
+    }
+    for (int i = 0; i < mine; i += 2) {
+        if (i + 1 < mine) {
+            fetch(s1);
+        }
+        compute(s0);
+        if (i + 2 < mine) {
+            fetch(s0);
+        }
+        if (i + 1 < mine) {
+            compute(s1);
+        }
+    }
+
+    finish<T, MT, TW>(p, acc, red, am_last);
+}
+
+template <typename T, int MT, int TW, int G, int MINB>
+void lean_one(const params& p, dim3 grid, cudaStream_t stream) {
+    constexpr int bytes = block_warps * TW * 16 * 8 * MT * static_cast<int>(sizeof(float));
+    static const bool configured = [] {
+        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(lean_kernel<T, MT, TW, G, MINB>,
+                                                cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+        return true;
+    }();
+    (void)configured;
+    lean_kernel<T, MT, TW, G, MINB><<<grid, block_threads, bytes, stream>>>(p);
+    ROOFLINE_CUDA_CALL(cudaGetLastError());
 }
 
 // ---- the ring kernel: the same work split, the loads through cp.async into a per-warp shared-memory ring
@@ -876,6 +1044,26 @@ void stream_one(const params& p, dim3 grid, cudaStream_t stream) {
 }
 
 template <typename T, int MT>
+void launch_lean(const params& p, int tiles, int g, int minb, dim3 grid, cudaStream_t s) {
+    switch (tiles * 100 + g * 10 + minb) {
+    case 422:
+        return lean_one<T, MT, 4, 2, 2>(p, grid, s);
+    case 412:
+        return lean_one<T, MT, 4, 1, 2>(p, grid, s);
+    case 413:
+        return lean_one<T, MT, 4, 1, 3>(p, grid, s);
+    case 223:
+        return lean_one<T, MT, 2, 2, 3>(p, grid, s);
+    case 213:
+        return lean_one<T, MT, 2, 1, 3>(p, grid, s);
+    default:
+        throw std::invalid_argument(
+            "W4A16: lean kernel tiles = " + std::to_string(tiles) + ", G = " + std::to_string(g) +
+            ", blocks per SM = " + std::to_string(minb) + " is not compiled (see launch_lean)");
+    }
+}
+
+template <typename T, int MT>
 void launch_stream(const params& p, const config& cfg, dim3 grid, cudaStream_t s) {
     const int key = (cfg.bulk ? 100000 : 0) + cfg.stages * 1000 + cfg.tiles * 100 + cfg.depth;
     switch (key) {
@@ -1025,28 +1213,43 @@ int grid_for(std::int64_t work) {
 } // namespace
 
 config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_count) {
-    // The register kernel with four row tiles per block: the best of the H200 sweeps (bench/w4a16/results,
-    // run 3 and the iterations before it) at every point but M > 4 on 4096², where one tile per block (256
-    // blocks) won. The ring and bulk kernels lost everywhere; they are reached only through a forced config.
     config c;
     const std::int64_t mrows = std::min<std::int64_t>(m, 16);
     const std::int64_t n_tiles = n / 16;
     const std::int64_t chunks_k = k / 64;
     const std::int64_t sms = std::max(sm_count, 1);
-    if (mrows > 4 && chunks_k <= 64 && n_tiles <= 2 * sms) {
+    const std::int64_t m_chunks = (m + 15) / 16;
+    if (n_tiles % 4 == 0) {
+        // The lean kernel, by the run-4 sweep on the H200 (bench/w4a16/results/w4a16_run4.json): four row
+        // tiles and two blocks per SM where that fills every SM (14336×4096, 28672×8192); two tiles and three
+        // blocks per SM, no split, where K is short (4096²) or where two tiles give 1.5 blocks per SM
+        // (8192×28672 at M ≤ 8); otherwise four tiles split along K like the register kernel (4096×14336,
+        // 8192×28672 at M = 16).
+        const std::int64_t blocks4 = m_chunks * (n_tiles / 4);
+        const bool one_m_tile = mrows <= 8;
+        c.depth = 0;
+        c.tiles = 4;
+        c.lean = 12;
+        if (blocks4 < sms && (chunks_k <= 64 || (one_m_tile && 2 * 2 * blocks4 >= 3 * sms))) {
+            c.tiles = 2;
+            c.lean = one_m_tile ? 23 : 13;
+            c.splits = 1;
+            return c;
+        }
+    } else if (mrows > 4 && chunks_k <= 64 && n_tiles <= 2 * sms) {
+        // The register kernel (n not a multiple of 64): one row tile per block won at M > 4 on 4096² (run 3).
         c.tiles = 1;
         c.depth = 4;
     } else {
         c.tiles = 4;
         c.depth = 1;
     }
-    const std::int64_t m_chunks = (m + 15) / 16;
     const std::int64_t blocks = m_chunks * ((n_tiles + c.tiles - 1) / c.tiles);
     // Split K by a power of two (even splits keep every warp's share equal; 3 measured slower than 2 and 4)
     // until about 1.5 blocks per SM exist, never below one full step per warp.
     c.splits = 1;
     while (c.splits < 8 && 2 * blocks * c.splits < 3 * sms &&
-           chunks_k / (2 * c.splits) >= static_cast<std::int64_t>(block_warps) * c.depth) {
+           chunks_k / (2 * c.splits) >= static_cast<std::int64_t>(block_warps) * std::max(c.depth, 1)) {
         c.splits *= 2;
     }
     return c;
@@ -1057,6 +1260,44 @@ std::size_t workspace_bytes(std::int64_t m, std::int64_t n) {
     return static_cast<std::size_t>(m * n) * sizeof(float) +
            static_cast<std::size_t>(tiles) * sizeof(unsigned);
 }
+
+namespace {
+void gemm_lean(const gemm_args& a, const config& cfg, params& p, int mt, std::int64_t m_chunks,
+               cudaStream_t stream) {
+    const std::int64_t n_tiles = a.n / 16;
+    if (n_tiles % cfg.tiles != 0) {
+        throw std::invalid_argument("W4A16: the lean kernel needs n = " + std::to_string(a.n) +
+                                    " to be a multiple of 16 * tiles = " + std::to_string(16 * cfg.tiles));
+    }
+    if (a.m > std::int64_t{1} << 30 || a.n > std::int64_t{1} << 30 || a.k > std::int64_t{1} << 30) {
+        throw std::invalid_argument(
+            "W4A16: the lean kernel indexes m, n and k in 32 bits (at most 2^30 each)");
+    }
+    // Two chunks per scale step only where a step never straddles two groups.
+    const int g = cfg.lean / 10 == 2 && a.group % 128 == 0 ? 2 : 1;
+    const int minb = cfg.lean % 10;
+    const std::int64_t units_k = a.k / 64 / g;
+    const std::int64_t splits_wanted = std::clamp<std::int64_t>(cfg.splits, 1, units_k);
+    const std::int64_t per = (units_k + splits_wanted - 1) / splits_wanted;
+    p.units_per_split = static_cast<int>(per);
+    p.chunks_per_split = per * g;
+    p.splits = static_cast<int>((units_k + per - 1) / per);
+    p.partial = static_cast<float*>(a.workspace);
+    p.counters = reinterpret_cast<unsigned*>(static_cast<char*>(a.workspace) + a.m * a.n * sizeof(float));
+    if (p.splits > 1 && a.workspace == nullptr) {
+        throw std::invalid_argument("W4A16: a split-K configuration needs the workspace");
+    }
+    const dim3 grid(static_cast<unsigned>(m_chunks), static_cast<unsigned>(n_tiles / cfg.tiles),
+                    static_cast<unsigned>(p.splits));
+    if (a.type == CUDA_R_16F) {
+        mt == 1 ? launch_lean<__half, 1>(p, cfg.tiles, g, minb, grid, stream)
+                : launch_lean<__half, 2>(p, cfg.tiles, g, minb, grid, stream);
+    } else {
+        mt == 1 ? launch_lean<__nv_bfloat16, 1>(p, cfg.tiles, g, minb, grid, stream)
+                : launch_lean<__nv_bfloat16, 2>(p, cfg.tiles, g, minb, grid, stream);
+    }
+}
+} // namespace
 
 void gemm(const gemm_args& a, const config& cfg, cudaStream_t stream) {
     check_type(a.type);
@@ -1071,6 +1312,9 @@ void gemm(const gemm_args& a, const config& cfg, cudaStream_t stream) {
     const int mt = a.m <= 8 ? 1 : 2;
     const std::int64_t m_chunks = (a.m + 8 * mt - 1) / (8 * mt);
     const std::int64_t chunks_k = a.k / 64;
+    if (cfg.lean != 0) {
+        return gemm_lean(a, cfg, p, mt, m_chunks, stream);
+    }
     const std::int64_t splits_wanted = std::clamp<std::int64_t>(cfg.splits, 1, chunks_k);
     const std::int64_t per = (chunks_k + splits_wanted - 1) / splits_wanted;
     p.chunks_per_split = per;

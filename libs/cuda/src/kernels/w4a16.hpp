@@ -21,6 +21,10 @@ struct config {
     int stages = 0; // 0: the register kernel (one step in flight per warp); 3, 4 or 6: the cp.async ring
     // The bulk kernel (copy engine, 8 chunks per tile per stage, depth unused; stages 3, 4, 6 or 8).
     bool bulk = false;
+    // The lean kernel (the register kernel without per-chunk index arithmetic; w4a16.cu says why): 0 = off,
+    // else 10·G + B: G chunks per scale step (1, or 2 where the group is a multiple of 128), B blocks per SM
+    // in its launch bounds (2 or 3). Needs n a multiple of 16·tiles; depth and stages unused.
+    int lean = 0;
 };
 
 struct gemm_args {
