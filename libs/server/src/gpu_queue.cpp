@@ -73,8 +73,8 @@ gpu_queue::~gpu_queue() {
         for (auto& j : m_waiting) {
             j->cancel();
         }
-        if (m_running) {
-            m_running->job->cancel();
+        for (auto& r : m_running) {
+            r.job->cancel();
         }
     }
     // Shutdown within a few seconds whatever the workers do: the running precisions are not waited for (a
@@ -89,7 +89,7 @@ gpu_queue::~gpu_queue() {
 }
 
 int gpu_queue::retry_after_s() const {
-    const double wait = m_mean_job_s * static_cast<double>(m_waiting.size() + (m_running ? 1 : 0));
+    const double wait = m_mean_job_s * static_cast<double>(m_waiting.size() + m_running.size());
     return static_cast<int>(std::clamp(std::ceil(wait), 1.0, 3600.0));
 }
 
@@ -103,7 +103,7 @@ std::size_t gpu_queue::submit(const std::shared_ptr<analysis_job>& job) {
         if (m_waiting.size() >= m_capacity) {
             throw api_error(429, "queue_full",
                             "the GPU queue is full (" + std::to_string(m_waiting.size()) +
-                                " analyses waiting behind the running one); retry later")
+                                " analyses waiting behind the running ones); retry later")
                 .with_retry_after(retry_after_s());
         }
         for (const int l : job->lane_for) {
@@ -112,7 +112,7 @@ std::size_t gpu_queue::submit(const std::shared_ptr<analysis_job>& job) {
                                             std::to_string(m_lanes.size()));
             }
         }
-        position = m_waiting.size() + (m_running ? 1 : 0);
+        position = m_waiting.size() + m_running.size();
         m_waiting.push_back(job);
     }
     m_cv.notify_all();
@@ -121,7 +121,7 @@ std::size_t gpu_queue::submit(const std::shared_ptr<analysis_job>& job) {
 
 std::size_t gpu_queue::length() const {
     std::lock_guard lock(m_mutex);
-    return m_waiting.size() + (m_running ? 1 : 0);
+    return m_waiting.size() + m_running.size();
 }
 
 std::size_t gpu_queue::restarts() const noexcept {
@@ -166,85 +166,91 @@ std::optional<device_identity> gpu_queue::first_device() const {
     return std::nullopt;
 }
 
-bool gpu_queue::has_work_for(std::size_t i) const {
-    if (!m_running) {
-        return !m_waiting.empty();
+bool gpu_queue::can_take(std::size_t i, const running& r, std::size_t p) const {
+    if (r.claimed[p]) {
+        return false;
     }
-    const auto& job = *m_running->job;
+    const auto& job = *r.job;
+    const int pin = p < job.lane_for.size() ? job.lane_for[p] : -1;
     const bool up = m_lanes[i].device.has_value();
     const bool any_up = std::any_of(m_lanes.begin(), m_lanes.end(), [](const lane& l) { return l.device; });
-    for (std::size_t p = 0; p < m_running->claimed.size(); ++p) {
-        if (m_running->claimed[p]) {
-            continue;
-        }
-        const int pin = p < job.lane_for.size() ? job.lane_for[p] : -1;
-        // A down lane answers what is pinned to it (failed, with its reason) so the job can end; it takes
-        // free work only when no lane is up, for the same reason. A cancelled job's rest is skipped by
-        // anyone.
-        if (pin == static_cast<int>(i) || (pin < 0 && (up || !any_up)) || job.cancelled()) {
-            return true;
-        }
-    }
-    return false;
+    // A down lane answers what is pinned to it (failed, with its reason) so the job can end; it takes free
+    // work only when no lane is up, for the same reason. A cancelled job's rest is skipped by anyone.
+    return pin == static_cast<int>(i) || (pin < 0 && (up || !any_up)) || job.cancelled();
 }
 
-std::optional<std::size_t> gpu_queue::claim(std::size_t i) {
-    if (!m_running) {
-        if (m_waiting.empty()) {
+bool gpu_queue::can_start_next() const {
+    if (m_waiting.empty()) {
+        return false;
+    }
+    if (m_running.empty()) {
+        return true;
+    }
+    // FIFO: only the head starts, so an exclusive job waits for the node to drain and is not overtaken.
+    return !m_waiting.front()->exclusive && std::none_of(m_running.begin(), m_running.end(),
+                                                         [](const running& r) { return r.job->exclusive; });
+}
+
+std::optional<gpu_queue::claimed_problem> gpu_queue::claim(std::size_t i,
+                                                           std::shared_ptr<analysis_job>& empty_job) {
+    for (;;) {
+        for (auto& r : m_running) {
+            for (std::size_t p = 0; p < r.claimed.size(); ++p) {
+                if (can_take(i, r, p)) {
+                    r.claimed[p] = true;
+                    return claimed_problem{r.job, p};
+                }
+            }
+        }
+        if (!can_start_next()) {
             return std::nullopt;
         }
         running r;
-        r.job = std::move(m_waiting.front());
-        m_waiting.pop_front();
+        r.job = m_waiting.front();
         r.claimed.assign(r.job->problems().size(), false);
+        const bool for_this_lane = [&] {
+            for (std::size_t p = 0; p < r.claimed.size(); ++p) {
+                if (can_take(i, r, p)) {
+                    return true;
+                }
+            }
+            return r.claimed.empty(); // an empty job: whoever sees it finishes it
+        }();
+        if (!for_this_lane) {
+            // Its work is another lane's (pinned there, or this lane is down): that lane starts it, so the
+            // waiting jobs stay waiting (and count against the queue's capacity) until a lane can run them.
+            return std::nullopt;
+        }
+        m_waiting.pop_front();
         r.results.resize(r.job->problems().size());
         r.started = std::chrono::steady_clock::now();
-        m_running = std::move(r);
+        const bool empty = r.job->problems().empty();
+        m_running.push_back(std::move(r));
         m_cv.notify_all(); // the other lanes may have work in it
-        if (m_running->job->problems().empty()) {
-            return std::nullopt; // finished by the caller below (no problems)
+        if (empty) {
+            empty_job = m_running.back().job;
+            m_running.pop_back();
+            return std::nullopt;
         }
     }
-    const auto& job = *m_running->job;
-    const bool up = m_lanes[i].device.has_value();
-    const bool any_up = std::any_of(m_lanes.begin(), m_lanes.end(), [](const lane& l) { return l.device; });
-    for (std::size_t p = 0; p < m_running->claimed.size(); ++p) {
-        if (m_running->claimed[p]) {
-            continue;
-        }
-        const int pin = p < job.lane_for.size() ? job.lane_for[p] : -1;
-        if (pin == static_cast<int>(i) || (pin < 0 && (up || !any_up)) || job.cancelled()) {
-            m_running->claimed[p] = true;
-            return p;
-        }
-    }
-    return std::nullopt;
 }
 
 void gpu_queue::run_lane(std::size_t i) {
     for (;;) {
-        std::shared_ptr<analysis_job> job;
-        std::size_t index = 0;
+        std::optional<claimed_problem> work;
+        std::shared_ptr<analysis_job> empty_job;
         {
             std::unique_lock lock(m_mutex);
             for (;;) {
-                if (m_stopping && m_waiting.empty() && !m_running) {
+                if (m_stopping && m_waiting.empty() && m_running.empty()) {
                     return;
                 }
-                if (m_running && m_running->job->problems().empty()) {
-                    break; // an empty job: finished below
-                }
-                if (has_work_for(i)) {
-                    if (const auto p = claim(i)) {
-                        index = *p;
-                        job = m_running->job;
+                work = claim(i, empty_job);
+                if (work || empty_job) {
+                    if (work) {
                         m_lanes[i].busy = true;
-                        break;
                     }
-                    if (m_running && m_running->job->problems().empty()) {
-                        break;
-                    }
-                    continue; // promoted a job with nothing for this lane: look again
+                    break;
                 }
                 if (!m_lanes[i].device && !m_stopping) {
                     const auto due = m_lanes[i].supervisor->next_probe_due();
@@ -259,22 +265,19 @@ void gpu_queue::run_lane(std::size_t i) {
                 }
                 m_cv.wait(lock);
             }
-            if (!job) {
-                // The empty job: publish its completion once.
-                auto r = std::move(*m_running);
-                m_running.reset();
-                lock.unlock();
-                if (r.job->complete) {
-                    r.job->publish(r.job->complete(*r.job));
-                }
-                r.job->finish();
-                m_cv.notify_all();
-                continue;
+        }
+        if (empty_job) {
+            // A job with no problems: publish its completion once.
+            if (empty_job->complete) {
+                empty_job->publish(empty_job->complete(*empty_job));
             }
+            empty_job->finish();
+            m_cv.notify_all();
+            continue;
         }
         analysis_point point;
-        measure_one(i, *job, index, point);
-        finish_one(*job, index, std::move(point));
+        measure_one(i, *work->job, work->index, point);
+        finish_one(*work->job, work->index, std::move(point));
     }
 }
 
@@ -357,12 +360,14 @@ void gpu_queue::finish_one(analysis_job& job, std::size_t index, analysis_point 
     std::optional<running> ended;
     {
         std::lock_guard lock(m_mutex);
-        m_running->results[index] = std::move(point);
-        if (++m_running->done < m_running->results.size()) {
+        const auto it = std::find_if(m_running.begin(), m_running.end(),
+                                     [&](const running& r) { return r.job.get() == &job; });
+        it->results[index] = std::move(point);
+        if (++it->done < it->results.size()) {
             return;
         }
-        ended = std::move(*m_running);
-        m_running.reset();
+        ended = std::move(*it);
+        m_running.erase(it);
         const double took =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - ended->started).count();
         if (!job.cancelled()) {

@@ -30,6 +30,7 @@ std::shared_ptr<analysis_job> pinned_job(const node_check_request& r, const std:
     }
     auto job = std::make_shared<analysis_job>(std::move(problems), r.options);
     job->lane_for = std::move(lane_for);
+    job->exclusive = true; // alone means the other GPUs idle; together, no other job beside it
     job->annotate = annotate;
     return job;
 }

@@ -730,7 +730,8 @@ TEST_F(api_fixture, serve_gpus_runs_one_lane_per_gpu_and_the_node_check) {
     auto r = c.Post("/api/analyze", R"({"M":256,"N":256,"K":256,"precisions":["FP16","BF16","TF32"]})",
                     "application/json");
     ASSERT_EQ(r->status, 200) << r->body;
-    for (const auto& p : body_json(r)["measured"]) {
+    const auto spread = body_json(r); // held: a range-for over a temporary's member reads freed memory
+    for (const auto& p : spread["measured"]) {
         EXPECT_TRUE(p["measured"]["device"]["index"].is_number_integer()) << p.dump();
     }
     // One precision runs on one GPU, and the run is found by that GPU's UUID.

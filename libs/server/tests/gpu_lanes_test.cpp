@@ -140,6 +140,71 @@ TEST(gpu_queue, a_sweep_is_spread_over_the_gpus_in_order) {
     EXPECT_LT(took, 1600ms);
 }
 
+// Each GPU works through the queue at its own pace: two one-precision analyses from two clients run on two
+// GPUs at the same time instead of one after the other.
+TEST(gpu_queue, separate_jobs_run_on_separate_gpus_at_once) {
+    env_var delay("FAKE_WORKER_DELAY_MS", "600");
+    fake_node node(2);
+    ASSERT_EQ(node.queue->lanes_up(), 2U);
+    auto first = std::make_shared<analysis_job>(std::vector<gemm_problem>{problem(precision_id::fp16)},
+                                                measure_options{});
+    auto second = std::make_shared<analysis_job>(std::vector<gemm_problem>{problem(precision_id::bf16)},
+                                                 measure_options{});
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(node.queue->submit(first), 0U);
+    (void)node.queue->submit(second);
+    std::this_thread::sleep_for(200ms);
+    std::size_t busy = 0;
+    for (const auto& l : node.queue->lanes()) {
+        busy += l.state == "busy" ? 1 : 0;
+    }
+    EXPECT_EQ(busy, 2U) << "the second job started on the idle GPU";
+    job_event e;
+    for (const auto& j : {first, second}) {
+        while (j->next(e, std::chrono::steady_clock::now() + 60s) != analysis_job::wait_result::finished) {
+        }
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_EQ(first->measured.size(), 1U);
+    ASSERT_EQ(second->measured.size(), 1U);
+    ASSERT_TRUE(first->measured[0].measured && second->measured[0].measured);
+    EXPECT_NE(first->measured[0].measured->device.index, second->measured[0].measured->device.index);
+    EXPECT_LT(took, 1100ms) << "two 600 ms precisions on two GPUs overlap";
+}
+
+// An exclusive job (the node check's phases) waits for the running ones and nothing starts beside it, so a
+// GPU measured "alone" has idle neighbours.
+TEST(gpu_queue, an_exclusive_job_runs_with_the_node_to_itself) {
+    env_var delay("FAKE_WORKER_DELAY_MS", "400");
+    fake_node node(2);
+    auto before = std::make_shared<analysis_job>(std::vector<gemm_problem>{problem(precision_id::fp16)},
+                                                 measure_options{});
+    auto alone = std::make_shared<analysis_job>(std::vector<gemm_problem>{problem(precision_id::bf16)},
+                                                measure_options{});
+    alone->lane_for = {1};
+    alone->exclusive = true;
+    auto after = std::make_shared<analysis_job>(std::vector<gemm_problem>{problem(precision_id::tf32)},
+                                                measure_options{});
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::chrono::steady_clock::duration> ended(3);
+    (void)node.queue->submit(before);
+    (void)node.queue->submit(alone);
+    (void)node.queue->submit(after);
+    job_event e;
+    std::size_t k = 0;
+    for (const auto& j : {before, alone, after}) {
+        while (j->next(e, std::chrono::steady_clock::now() + 60s) != analysis_job::wait_result::finished) {
+        }
+        ended[k++] = std::chrono::steady_clock::now() - t0;
+    }
+    ASSERT_EQ(alone->measured.size(), 1U);
+    ASSERT_TRUE(alone->measured[0].measured);
+    EXPECT_EQ(alone->measured[0].measured->device.index, 1);
+    // Serial, not overlapped: before (0.4 s), then alone (0.4 s), then after (0.4 s), although two GPUs idle.
+    EXPECT_GE(ended[1], 750ms) << "the exclusive job waited for the running one";
+    EXPECT_GE(ended[2] - ended[1], 300ms) << "nothing ran beside the exclusive job";
+}
+
 TEST(gpu_queue, a_crashing_gpu_is_marked_and_restarted_while_the_others_go_on) {
     env_var crash("FAKE_WORKER_CRASH_GPU", "1");
     fake_node node(3);

@@ -1,9 +1,12 @@
-// The GPUs of a node, one job at a time: a bounded FIFO of analysis jobs and one lane per GPU (its own
-// thread, its own supervised worker process pinned to that GPU). The job at the head is spread over the
-// lanes: each lane takes the job's next precision that is free or pinned to it (the node check pins one
-// problem to each GPU), so a sweep of eight precisions on eight GPUs takes the time of one. No two kernels
-// ever run concurrently on one GPU because only its lane talks to its worker; the next job starts when every
-// precision of this one has ended, so jobs do not disturb each other's clocks and power.
+// The GPUs of a node: a bounded FIFO of analysis jobs and one lane per GPU (its own thread, its own
+// supervised worker process pinned to that GPU). A job is spread over the lanes: each lane takes the oldest
+// running job's next precision that is free or pinned to it (the node check pins one problem to each GPU), so
+// a sweep of eight precisions on eight GPUs takes the time of one; a lane with nothing left in the running
+// jobs starts the next waiting one, so each GPU works through the queue at its own pace and two clients'
+// analyses run on two GPUs at once. No two kernels ever run concurrently on one GPU because only its lane
+// talks to its worker. An exclusive job (the node check's phases) starts only on an idle node and nothing
+// starts beside it, so a GPU measured "alone" has idle neighbours and one measured "together" shares the node
+// with its peers only.
 //
 // A lane whose worker crashes or hangs gives a failed point for that precision, is marked (faults,
 // last_error) and its worker restarted for its next precision; the other lanes go on. A lane whose probe
@@ -21,6 +24,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,6 +64,9 @@ class analysis_job {
 
     // Per problem, the lane (GPU position in the queue) that must run it; empty or -1: any lane.
     std::vector<int> lane_for;
+    // Runs with no other job on the node: it starts once the running jobs have ended, and none starts beside
+    // it (the node check's phases: a GPU measured alone must have its neighbours idle).
+    bool exclusive = false;
 
     // Queue-thread side.
     void publish(job_event e);
@@ -129,7 +136,8 @@ class gpu_queue {
         std::size_t faults = 0;
         std::thread thread;
     };
-    // The job at the head, while its precisions are spread over the lanes.
+    // A job whose precisions are being spread over the lanes. Several run at once: a lane with nothing to do
+    // in the older ones starts the next waiting job, so each GPU works through the queue at its own pace.
     struct running {
         std::shared_ptr<analysis_job> job;
         std::vector<bool> claimed;
@@ -138,10 +146,18 @@ class gpu_queue {
         std::chrono::steady_clock::time_point started;
     };
     void run_lane(std::size_t lane_index);
-    // Needs m_mutex. The next problem of the running job lane `i` may take, promoting the next waiting job
-    // when none runs.
-    [[nodiscard]] std::optional<std::size_t> claim(std::size_t i);
-    [[nodiscard]] bool has_work_for(std::size_t i) const; // needs m_mutex
+    // A problem lane `i` takes: the job and the problem's index in it.
+    struct claimed_problem {
+        std::shared_ptr<analysis_job> job;
+        std::size_t index = 0;
+    };
+    // Needs m_mutex. The next problem lane `i` may take, oldest running job first; when none has one, the
+    // next waiting job is started (not beside an exclusive job, and an exclusive one only on an idle node).
+    // An empty job started here is finished by the caller: `empty_job` is set.
+    [[nodiscard]] std::optional<claimed_problem> claim(std::size_t i,
+                                                       std::shared_ptr<analysis_job>& empty_job);
+    [[nodiscard]] bool can_take(std::size_t i, const running& r, std::size_t p) const; // needs m_mutex
+    [[nodiscard]] bool can_start_next() const;                                         // needs m_mutex
     void measure_one(std::size_t lane_index, analysis_job& job, std::size_t problem_index,
                      analysis_point& out);
     void finish_one(analysis_job& job, std::size_t problem_index, analysis_point point);
@@ -152,7 +168,7 @@ class gpu_queue {
     mutable std::mutex m_mutex;
     std::condition_variable m_cv;
     std::deque<std::shared_ptr<analysis_job>> m_waiting;
-    std::optional<running> m_running;
+    std::list<running> m_running; // oldest first; a list: entries stay put while lanes hold them
     bool m_stopping = false;
     double m_mean_job_s = 30.0; // moving average of job durations, for Retry-After
     std::vector<lane> m_lanes;  // fixed size after construction (threads hold indices)
