@@ -179,6 +179,15 @@ bool gpu_queue::can_take(std::size_t i, const running& r, std::size_t p) const {
     return pin == static_cast<int>(i) || (pin < 0 && (up || !any_up)) || job.cancelled();
 }
 
+std::optional<std::size_t> gpu_queue::first_takeable(std::size_t i, const running& r) const {
+    for (std::size_t p = 0; p < r.claimed.size(); ++p) {
+        if (can_take(i, r, p)) {
+            return p;
+        }
+    }
+    return std::nullopt;
+}
+
 bool gpu_queue::can_start_next() const {
     if (m_waiting.empty()) {
         return false;
@@ -195,11 +204,9 @@ std::optional<gpu_queue::claimed_problem> gpu_queue::claim(std::size_t i,
                                                            std::shared_ptr<analysis_job>& empty_job) {
     for (;;) {
         for (auto& r : m_running) {
-            for (std::size_t p = 0; p < r.claimed.size(); ++p) {
-                if (can_take(i, r, p)) {
-                    r.claimed[p] = true;
-                    return claimed_problem{r.job, p};
-                }
+            if (const auto p = first_takeable(i, r)) {
+                r.claimed[*p] = true;
+                return claimed_problem{r.job, *p};
             }
         }
         if (!can_start_next()) {
@@ -208,15 +215,8 @@ std::optional<gpu_queue::claimed_problem> gpu_queue::claim(std::size_t i,
         running r;
         r.job = m_waiting.front();
         r.claimed.assign(r.job->problems().size(), false);
-        const bool for_this_lane = [&] {
-            for (std::size_t p = 0; p < r.claimed.size(); ++p) {
-                if (can_take(i, r, p)) {
-                    return true;
-                }
-            }
-            return r.claimed.empty(); // an empty job: whoever sees it finishes it
-        }();
-        if (!for_this_lane) {
+        // An empty job has nothing to take: whoever sees it finishes it.
+        if (!r.claimed.empty() && !first_takeable(i, r)) {
             // Its work is another lane's (pinned there, or this lane is down): that lane starts it, so the
             // waiting jobs stay waiting (and count against the queue's capacity) until a lane can run them.
             return std::nullopt;

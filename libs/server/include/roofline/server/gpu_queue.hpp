@@ -157,7 +157,8 @@ class gpu_queue {
     [[nodiscard]] std::optional<claimed_problem> claim(std::size_t i,
                                                        std::shared_ptr<analysis_job>& empty_job);
     [[nodiscard]] bool can_take(std::size_t i, const running& r, std::size_t p) const; // needs m_mutex
-    [[nodiscard]] bool can_start_next() const;                                         // needs m_mutex
+    [[nodiscard]] std::optional<std::size_t> first_takeable(std::size_t i, const running& r) const; // ditto
+    [[nodiscard]] bool can_start_next() const; // needs m_mutex
     void measure_one(std::size_t lane_index, analysis_job& job, std::size_t problem_index,
                      analysis_point& out);
     void finish_one(analysis_job& job, std::size_t problem_index, analysis_point point);
