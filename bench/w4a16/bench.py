@@ -22,11 +22,14 @@ SMALL_M = [1, 2, 4, 8, 16]
 LARGE_M = [1024, 4096]
 # (row tiles, depth, stages, bulk) compiled in w4a16.cu: stages 0 is the register kernel, bulk 0 with stages
 # > 0 the cp.async ring, bulk 1 the copy-engine kernel (--bulk 1 adds those).
+# Each config: (row tiles, depth, stages, bulk, lean); a run adds the K splits after depth.
 CONFIGS = [(4, 1, 0, 0, 0), (2, 2, 0, 0, 0), (1, 4, 0, 0, 0), (4, 1, 3, 0, 0), (4, 1, 4, 0, 0), (4, 1, 6, 0, 0),
            (2, 2, 3, 0, 0), (2, 2, 4, 0, 0)]
 BULK_CONFIGS = [(4, 0, 4, 1, 0), (4, 0, 3, 1, 0), (2, 0, 4, 1, 0), (2, 0, 6, 1, 0), (1, 0, 8, 1, 0)]
 # The lean kernel (run 4): lean = 10·G + blocks per SM; G = 2 chunks per scale step where the group allows.
 LEAN_CONFIGS = [(4, 0, 0, 0, 22), (4, 0, 0, 0, 12), (4, 0, 0, 0, 13), (2, 0, 0, 0, 23), (2, 0, 0, 0, 13)]
+# Lean variants added in run 5: one row tile per block (twice the blocks of two), up to four blocks per SM.
+LEAN5_CONFIGS = [(1, 0, 0, 0, 23), (1, 0, 0, 0, 24), (1, 0, 0, 0, 14)]
 SPLITS = (1, 2, 3, 4, 6, 8)
 
 
@@ -37,6 +40,7 @@ def load(lib_dir):
     lib.rl_w4a16_workspace_bytes.restype = ctypes.c_ulonglong
     lib.rl_w4a16_workspace_bytes.argtypes = [ll, ll]
     lib.rl_w4a16_gemm.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, i, i, i, i, vp, vp]
+    lib.rl_read_probe.argtypes = [vp, ll, i, i, vp, vp]
     lib.rl_w4a16_pack.argtypes = [vp, vp, ll, ll, vp]
     lib.rl_w4a16_dequantize.argtypes = [vp, vp, vp, i, ll, ll, ll, vp]
     lib.rl_w4a16_check.argtypes = [vp, vp, vp, vp, i, ll, ll, ll, ll, ll, ll, vp, i, i, vp]
@@ -77,7 +81,7 @@ class Problem:
 
     def run(self, cfg=None):
         """cfg (tiles, depth, splits, stages, bulk[, lean]) or None for the kernel's own choice (choose_config)."""
-        tw, d, sp, st, bk, ln = (tuple(cfg) + (0,))[:6] if cfg else (0, 0, 0, 0, 0, 0)
+        tw, d, sp, st, bk, ln = (tuple(cfg) + (0,))[:6] if cfg else (0,) * 6
         ok(self.lib, self.lib.rl_w4a16_gemm(*self.args, tw, d, sp, st, bk, ln, self.used, self.stream))
         return tuple(self.used)
 
@@ -129,7 +133,8 @@ def verify(lib, log, configs):
             if n == 256:
                 cfgs += [(tw, d, sp, st, bk, ln) for (tw, d, st, bk, ln) in configs for sp in (1, 3)]
             else:  # the lean configs the sweep may pick, on the large shapes too
-                cfgs += [(tw, d, sp, st, bk, ln) for (tw, d, st, bk, ln) in LEAN_CONFIGS for sp in (1, 2)]
+                cfgs += [(tw, d, sp, st, bk, ln) for (tw, d, st, bk, ln) in LEAN_CONFIGS + LEAN5_CONFIGS
+                         for sp in (1, 2)]
             for cfg in cfgs:
                 p.out.fill_(float("nan"))
                 p.run(cfg)
@@ -213,22 +218,72 @@ def probe_bulk(lib):
 
 
 class Timer:
-    def __init__(self):
+    """Cold samples. mode "memset" (the engine's): a buffer of 8x L2 is overwritten before each sample, which
+    leaves the L2 full of dirty lines that the timed kernel's reads must write back. mode "clean": the same
+    write, then a read of another 2x-L2 buffer, so the L2 holds clean lines of neither operand and the flush's
+    write-backs finish before the sample starts."""
+
+    def __init__(self, mode="memset"):
         l2 = torch.cuda.get_device_properties(0).L2_cache_size
         # 8x L2: the ~0.15 ms the GPU spends on it hides any host cost of queueing the timed call (Python, ctypes).
         self.flush = torch.empty(8 * l2 // 4, dtype=torch.int32, device="cuda")
+        self.mode = mode
+        self.evict = torch.ones(2 * l2 // 4, dtype=torch.int32, device="cuda") if mode == "clean" else None
+        self.sink = torch.empty((), dtype=torch.int64, device="cuda")
+
+    def cold(self):
+        self.flush.zero_()
+        if self.evict is not None:
+            torch.sum(self.evict, dim=0, dtype=torch.int64, out=self.sink)
 
     def median_us(self, fn, samples):
         fn()  # warm: first-launch costs, cuBLAS heuristics
         starts = [torch.cuda.Event(enable_timing=True) for _ in range(samples)]
         ends = [torch.cuda.Event(enable_timing=True) for _ in range(samples)]
         for s, e in zip(starts, ends):
-            self.flush.zero_()
+            self.cold()
             s.record()
             fn()
             e.record()
         torch.cuda.synchronize()
         return statistics.median(s.elapsed_time(e) * 1e3 for s, e in zip(starts, ends))
+
+
+def flush_study(lib, samples):
+    """The same kernels cold under both flushes, M = 1 and 16 on the five shapes: how much of a memory-bound
+    kernel's cold time is the memset flush's write-back."""
+    timers = {"memset": Timer("memset"), "clean": Timer("clean")}
+    print("| M | N | K | flush | read µs | read TB/s | FP16 µs | tinygemm µs | ours (auto) µs | ours TB/s | × FP16 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for (n, k) in SHAPES:
+        for m in (1, 16):
+            p = Problem(lib, m, n, k, 128, torch.float16, seed=7)
+            w16 = p.dequantized()
+            x = p.x
+            tg = tinygemm(m, n, k, p.codes, x)
+            bytes_ = n * k / 2 + 2 * n * (k // 128) + 2 * m * k + 2 * m * n
+            for mode, timer in timers.items():
+                ceiling = read_ceiling(lib, timer, p.w, n * k // 2, samples)
+                fp16 = timer.median_us(lambda: torch.mm(x, w16.t()), samples)
+                tiny = timer.median_us(tg, samples) if tg else float("nan")
+                ours = timer.median_us(lambda: p.run(), samples)
+                print(f"| {m} | {n} | {k} | {mode} | {ceiling['us']:.1f} | {ceiling['tbs']:.2f} | {fp16:.1f} | "
+                      f"{tiny:.1f} | {ours:.1f} | {bytes_ / ours / 1e6:.2f} | {fp16 / ours:.2f} |", flush=True)
+
+
+def read_ceiling(lib, timer, buf, nbytes, samples):
+    """The weight's bytes read alone (no arithmetic), cold, timed like the GEMMs: the bandwidth this measurement
+    can show for that byte count. Several grid sizes and depths; the fastest is the ceiling."""
+    sink = torch.zeros(1, dtype=torch.int32, device="cuda")
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    tried = {}
+    for blocks_per_sm in (2, 4, 8):
+        for depth in (4, 8, 16):
+            fn = lambda: ok(lib, lib.rl_read_probe(buf.data_ptr(), nbytes, sms * blocks_per_sm, depth,
+                                                   sink.data_ptr(), stream()))
+            tried[f"{blocks_per_sm}/SM depth {depth}"] = timer.median_us(fn, samples)
+    best = min(tried, key=tried.get)
+    return {"us": tried[best], "tbs": nbytes / tried[best] / 1e6, "tried": best, "all_us": tried}
 
 
 def tinygemm(m, n, k, codes, x16):
@@ -278,25 +333,33 @@ def main():
     ap.add_argument("--small-m-only", action="store_true", help="skip M >= 1024 (quick iterations)")
     ap.add_argument("--no-verify", action="store_true", help="skip the checks (quick iterations only)")
     ap.add_argument("--bulk", type=int, default=1, help="1: include the copy-engine kernel's configs")
-    ap.add_argument("--sweep", choices=("all", "lean"), default="all",
-                    help="lean: --tune sweeps the lean configs and the register kernel's default only, splits 1, 2, 4")
+    ap.add_argument("--sweep", choices=("all", "lean", "lean5"), default="all",
+                    help="lean: --tune sweeps the lean configs and the register kernel's default only, splits 1, 2, 4;"
+                         " lean5: the lean configs with run 5's")
+    ap.add_argument("--flush", choices=("memset", "clean"), default="memset",
+                    help="cold samples: memset (the engine's) or memset then a clean read (Timer says why)")
+    ap.add_argument("--flush-study", action="store_true", help="only compare the two flushes (M 1 and 16)")
     ap.add_argument("--probe-bulk", action="store_true",
                     help="only verify the copy-engine kernel (a process of its own: a trap ends the process)")
     args = ap.parse_args()
     lib = load(args.lib_dir)
-    configs = CONFIGS + (BULK_CONFIGS if args.bulk else []) + LEAN_CONFIGS
-    sweep = configs if args.sweep == "all" else [CONFIGS[0]] + LEAN_CONFIGS
+    configs = CONFIGS + (BULK_CONFIGS if args.bulk else []) + LEAN_CONFIGS + LEAN5_CONFIGS
+    sweep = {"all": configs, "lean": [CONFIGS[0]] + LEAN_CONFIGS,
+             "lean5": LEAN_CONFIGS + LEAN5_CONFIGS}[args.sweep]
     sweep_splits = SPLITS if args.sweep == "all" else (1, 2, 4)
     if args.probe_bulk:
         return probe_bulk(lib)
+    if args.flush_study:
+        return flush_study(lib, args.samples)
     dev = torch.cuda.get_device_properties(0)
     print(f"# device {dev.name}, {dev.multi_processor_count} SMs, L2 {dev.L2_cache_size >> 20} MiB; torch "
-          f"{torch.__version__}, CUDA {torch.version.cuda}; roof {ROOF_TBS} TB/s; cold L2; median of {args.samples}")
+          f"{torch.__version__}, CUDA {torch.version.cuda}; roof {ROOF_TBS} TB/s; cold L2 ({args.flush} flush); "
+          f"median of {args.samples}")
     out = {"device": dev.name, "torch": torch.__version__, "rows": [], "verify_failures": 0}
     failures = 0 if args.no_verify else verify(lib, print, configs)
     out["verify_failures"] = failures
     out["mma_tops"] = probe_mma(lib, print)
-    timer = Timer()
+    timer = Timer(args.flush)
     rows = []
     for (n, k) in SHAPES:
         w16 = None
@@ -308,6 +371,11 @@ def main():
             fp16 = timer.median_us(lambda: torch.mm(x, w16.t()), args.samples)
             tg = tinygemm(m, n, k, p.codes, x)
             tiny = timer.median_us(tg, args.samples) if tg else float("nan")
+            if m == SMALL_M[0]:
+                ceiling = read_ceiling(lib, timer, p.w, n * k // 2, args.samples)
+                print(f"# read ceiling {n}x{k}: {n * k / 2 / 1e6:.1f} MB of weights read in {ceiling['us']:.1f} us "
+                      f"= {ceiling['tbs']:.2f} TB/s ({100 * ceiling['tbs'] / ROOF_TBS:.1f}% of {ROOF_TBS}; "
+                      f"best of {ceiling['tried']})", flush=True)
             if m <= 64:
                 cfg = p.run()
                 ours = timer.median_us(lambda: p.run(), args.samples)
@@ -334,7 +402,7 @@ def main():
             bytes_ = n * k / 2 + 2 * n * (k // 128) + 2 * m * k + 2 * m * n
             flops = 2.0 * m * n * k
             r = {"m": m, "n": n, "k": k, "ours_us": ours, "fp16_us": fp16, "tinygemm_us": tiny, "label": label,
-                 "w4a16_bytes": bytes_, "flops": flops}
+                 "w4a16_bytes": bytes_, "flops": flops, "read_ceiling": ceiling}
             if m <= 64:
                 r["auto_us"] = auto
                 if args.tune:

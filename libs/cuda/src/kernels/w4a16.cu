@@ -1056,6 +1056,14 @@ void launch_lean(const params& p, int tiles, int g, int minb, dim3 grid, cudaStr
         return lean_one<T, MT, 2, 2, 3>(p, grid, s);
     case 213:
         return lean_one<T, MT, 2, 1, 3>(p, grid, s);
+    case 123:
+        return lean_one<T, MT, 1, 2, 3>(p, grid, s);
+    case 113:
+        return lean_one<T, MT, 1, 1, 3>(p, grid, s);
+    case 124:
+        return lean_one<T, MT, 1, 2, 4>(p, grid, s);
+    case 114:
+        return lean_one<T, MT, 1, 1, 4>(p, grid, s);
     default:
         throw std::invalid_argument(
             "W4A16: lean kernel tiles = " + std::to_string(tiles) + ", G = " + std::to_string(g) +
@@ -1219,23 +1227,31 @@ config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_coun
     const std::int64_t chunks_k = k / 64;
     const std::int64_t sms = std::max(sm_count, 1);
     const std::int64_t m_chunks = (m + 15) / 16;
+    const std::int64_t blocks4 = m_chunks * (n_tiles / 4);
+    if (mrows <= 8 || (n_tiles % 4 == 0 && blocks4 < sms)) {
+        // The lean kernel with one row tile per block, by the run-5 sweep on the H200
+        // (bench/w4a16/results/w4a16_run5c.json): at M ≤ 8 it beat every other configuration on the five
+        // shapes but one point (14336×4096, M = 2..8, within 3%), by 13-19% at 4096² and 8192×28672; at
+        // M = 9..16 it wins where four-tile blocks cannot fill the SMs (4096², 4096×14336). Three blocks per
+        // SM (80 registers) unless four (64 registers) give a fuller last wave: 8192×28672 has 512
+        // blocks, 1.29 waves at three and 0.97 at four.
+        const std::int64_t blocks1 = m_chunks * n_tiles;
+        const auto last_wave_fill = [&](std::int64_t per_sm) {
+            const double waves = static_cast<double>(blocks1) / static_cast<double>(sms * per_sm);
+            return waves / std::ceil(waves);
+        };
+        c.tiles = 1;
+        c.depth = 0;
+        c.splits = 1;
+        c.lean = mrows <= 8 && last_wave_fill(4) > last_wave_fill(3) ? 24 : 23;
+        return c;
+    }
     if (n_tiles % 4 == 0) {
-        // The lean kernel, by the run-4 sweep on the H200 (bench/w4a16/results/w4a16_run4.json): four row
-        // tiles and two blocks per SM where that fills every SM (14336×4096, 28672×8192); two tiles and three
-        // blocks per SM, no split, where K is short (4096²) or where two tiles give 1.5 blocks per SM
-        // (8192×28672 at M ≤ 8); otherwise four tiles split along K like the register kernel (4096×14336,
-        // 8192×28672 at M = 16).
-        const std::int64_t blocks4 = m_chunks * (n_tiles / 4);
-        const bool one_m_tile = mrows <= 8;
+        // M = 9..16 where four-tile blocks fill the SMs (14336×4096, 28672×8192, 8192×28672): four row tiles
+        // and two blocks per SM (run 4; run 5 confirmed), split along K below like the register kernel.
         c.depth = 0;
         c.tiles = 4;
         c.lean = 12;
-        if (blocks4 < sms && (chunks_k <= 64 || (one_m_tile && 2 * 2 * blocks4 >= 3 * sms))) {
-            c.tiles = 2;
-            c.lean = one_m_tile ? 23 : 13;
-            c.splits = 1;
-            return c;
-        }
     } else if (mrows > 4 && chunks_k <= 64 && n_tiles <= 2 * sms) {
         // The register kernel (n not a multiple of 64): one row tile per block won at M > 4 on 4096² (run 3).
         c.tiles = 1;
