@@ -1227,28 +1227,33 @@ config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_coun
     const std::int64_t chunks_k = k / 64;
     const std::int64_t sms = std::max(sm_count, 1);
     const std::int64_t m_chunks = (m + 15) / 16;
+    // The lean kernel with one row tile per block won most of the run-5 sweep on the H200
+    // (bench/w4a16/results/w4a16_run5c.json): at M ≤ 8 everywhere but 14336×4096 at M = 2..8 (four tiles
+    // there, within 3%), by 13-19% at 4096² and 8192×28672; at M = 9..16 where all its blocks are resident at
+    // once (4096², 4096×14336), not where they take a second wave (8192×28672: 512 blocks over 396 slots,
+    // 71.6 µs against 60.3 for four tiles split twice). Which is chosen follows the last wave's fill: one
+    // tile at three blocks per SM (80 registers) or four (64 registers), four tiles at two (kept on a tie:
+    // 14336×4096 fills 85% of its last wave either way).
+    const std::int64_t blocks1 = m_chunks * n_tiles;
     const std::int64_t blocks4 = m_chunks * (n_tiles / 4);
-    if (mrows <= 8 || (n_tiles % 4 == 0 && blocks4 < sms)) {
-        // The lean kernel with one row tile per block, by the run-5 sweep on the H200
-        // (bench/w4a16/results/w4a16_run5c.json): at M ≤ 8 it beat every other configuration on the five
-        // shapes but one point (14336×4096, M = 2..8, within 3%), by 13-19% at 4096² and 8192×28672; at
-        // M = 9..16 it wins where four-tile blocks cannot fill the SMs (4096², 4096×14336). Three blocks per
-        // SM (80 registers) unless four (64 registers) give a fuller last wave: 8192×28672 has 512
-        // blocks, 1.29 waves at three and 0.97 at four.
-        const std::int64_t blocks1 = m_chunks * n_tiles;
-        const auto last_wave_fill = [&](std::int64_t per_sm) {
-            const double waves = static_cast<double>(blocks1) / static_cast<double>(sms * per_sm);
-            return waves / std::ceil(waves);
-        };
+    const auto last_wave_fill = [&](std::int64_t blocks, std::int64_t per_sm) {
+        const double waves = static_cast<double>(blocks) / static_cast<double>(sms * per_sm);
+        return waves / std::ceil(waves);
+    };
+    const int one_tile_per_sm = last_wave_fill(blocks1, 4) > last_wave_fill(blocks1, 3) ? 4 : 3;
+    const bool one_tile = mrows <= 8 ? n_tiles % 4 != 0 || last_wave_fill(blocks4, 2) <
+                                                               last_wave_fill(blocks1, one_tile_per_sm) - 1e-9
+                                     : n_tiles % 4 == 0 && blocks1 <= 3 * sms;
+    if (one_tile) {
         c.tiles = 1;
         c.depth = 0;
         c.splits = 1;
-        c.lean = mrows <= 8 && last_wave_fill(4) > last_wave_fill(3) ? 24 : 23;
+        c.lean = mrows <= 8 ? 20 + one_tile_per_sm : 23;
         return c;
     }
     if (n_tiles % 4 == 0) {
-        // M = 9..16 where four-tile blocks fill the SMs (14336×4096, 28672×8192, 8192×28672): four row tiles
-        // and two blocks per SM (run 4; run 5 confirmed), split along K below like the register kernel.
+        // Four row tiles and two blocks per SM (run 4; run 5 confirmed): 14336×4096 at every M, 28672×8192
+        // and 8192×28672 at M = 9..16; split along K below like the register kernel.
         c.depth = 0;
         c.tiles = 4;
         c.lean = 12;
