@@ -630,8 +630,18 @@ TEST_F(api_fixture, stream_reports_progress_and_a_disconnect_cancels_what_has_no
     }
     EXPECT_GE(requests, 1);
     EXPECT_LE(requests, 3) << "the precisions after the disconnect must be cancelled, not measured";
-    // The partial run is stored: what ran, and not_run for the rest.
-    const auto list = body_json(c.Get("/api/runs?limit=1"));
+    // The partial run is stored: what ran, and not_run for the rest. Runs commit on the store's own thread
+    // (run_store::submit_then), so an empty queue does not mean the second run is in the list yet: wait for
+    // both runs (ASan builds lost this race).
+    json list;
+    for (int i = 0; i < 500; ++i) {
+        list = body_json(c.Get("/api/runs?limit=2"));
+        if (list["runs"].size() == 2) {
+            break;
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_EQ(list["runs"].size(), 2U) << list.dump();
     const auto run = body_json(c.Get("/api/runs/" + std::to_string(list["runs"][0]["run_id"].get<int>())));
     ASSERT_EQ(run["measured"].size(), 6U);
     EXPECT_EQ(run["measured"][5]["disposition"], "not_run");
