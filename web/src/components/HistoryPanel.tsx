@@ -31,6 +31,8 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
   const [busy, setBusy] = useState<number | null>(null);
   const [reload, setReload] = useState(0);
   const [offset, setOffset] = useState(0);
+  // The offset of the rows on screen: the pager names what is shown, not the page still being fetched.
+  const [shown, setShown] = useState(0);
   const [hardwareFilter, setHardwareFilter] = useState('');
   const [precisionFilter, setPrecisionFilter] = useState('');
   const [hostFilter, setHostFilter] = useState('');
@@ -53,6 +55,7 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
         if (!live) return;
         setRuns(r.runs);
         setTotal(r.total);
+        setShown(offset);
         setError('');
       })
       .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
@@ -117,7 +120,7 @@ export function HistoryPanel({ api, online, version, onLoad }: Props) {
               Newer
             </button>
             <span>
-              {total === 0 ? '0' : `${offset + 1}–${Math.min(offset + PAGE, total)}`} of {total}
+              {total === 0 ? '0' : `${shown + 1}–${Math.min(shown + PAGE, total)}`} of {total}
             </span>
             <button type="button" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
               Older
