@@ -127,6 +127,42 @@ __device__ __forceinline__ uint4 load_stream(const uint4* p, std::uint64_t polic
     return v;
 }
 
+// A lane's B fragments of one chunk for one 8-row block of M: columns 16t .. 16t + 15 of its activation row.
+__device__ __forceinline__ void unpack_b(std::uint32_t (&b)[8], uint4 lo, uint4 hi) {
+    b[0] = lo.x, b[1] = lo.y, b[2] = lo.z, b[3] = lo.w;
+    b[4] = hi.x, b[5] = hi.y, b[6] = hi.z, b[7] = hi.w;
+}
+
+// One 512-byte chunk of one row tile: the lane's 16 bytes dequantised k-tile by k-tile, each multiplied with
+// the activations of every 8-row block of M, into the chunk's (unscaled) partial sums.
+template <typename T, int MT>
+__device__ __forceinline__ void mma_chunk(const uint4& w, const std::uint32_t (&b)[MT][8],
+                                          float (&part)[MT][4]) {
+    const std::uint32_t words[4] = {w.x, w.y, w.z, w.w};
+#pragma unroll
+    for (int kt = 0; kt < 4; ++kt) {
+        std::uint32_t a[4];
+        ops<T>::dequant(words[kt], a);
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+            ops<T>::mma(part[mt], a, b[mt][2 * kt], b[mt][2 * kt + 1]);
+        }
+    }
+}
+
+// The group scale on a step's FP32 partial sums: rows g (s_lo) and g + 8 (s_hi) of the tile.
+template <int MT>
+__device__ __forceinline__ void scale_add(float (&acc)[MT][4], const float (&part)[MT][4], float s_lo,
+                                          float s_hi) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+        acc[mt][0] = fmaf(s_lo, part[mt][0], acc[mt][0]);
+        acc[mt][1] = fmaf(s_lo, part[mt][1], acc[mt][1]);
+        acc[mt][2] = fmaf(s_hi, part[mt][2], acc[mt][2]);
+        acc[mt][3] = fmaf(s_hi, part[mt][3], acc[mt][3]);
+    }
+}
+
 // The 8 warps of a block hold partial sums of the same outputs: they meet in shared memory, then the block
 // writes its outputs, or adds them into the workspace when K is split (the last block writes and clears).
 template <typename T, int MT, int TW>
@@ -332,34 +368,18 @@ __global__ void __launch_bounds__(block_threads, (TW * D >= 8 ? 1 : 2)) stream_k
                     lo = load_x(xp);
                     hi = load_x(xp + 1);
                 }
-                b[mt][0] = lo.x, b[mt][1] = lo.y, b[mt][2] = lo.z, b[mt][3] = lo.w;
-                b[mt][4] = hi.x, b[mt][5] = hi.y, b[mt][6] = hi.z, b[mt][7] = hi.w;
+                unpack_b(b[mt], lo, hi);
             }
 #pragma unroll
             for (int tw = 0; tw < TW; ++tw) {
                 if (tw >= tiles_here) {
                     break;
                 }
-                const std::uint32_t words[4] = {st.w[d][tw].x, st.w[d][tw].y, st.w[d][tw].z, st.w[d][tw].w};
                 float part[MT][4] = {};
-#pragma unroll
-                for (int kt = 0; kt < 4; ++kt) {
-                    std::uint32_t a[4];
-                    ops<T>::dequant(words[kt], a);
-#pragma unroll
-                    for (int mt = 0; mt < MT; ++mt) {
-                        ops<T>::mma(part[mt], a, b[mt][2 * kt], b[mt][2 * kt + 1]);
-                    }
-                }
+                mma_chunk<T, MT>(st.w[d][tw], b, part);
                 const float s_lo = scale_lo<T>(st.s[d][tw]);
                 const float s_hi = scale_hi<T>(st.s[d][tw]);
-#pragma unroll
-                for (int mt = 0; mt < MT; ++mt) {
-                    acc[tw][mt][0] = fmaf(s_lo, part[mt][0], acc[tw][mt][0]);
-                    acc[tw][mt][1] = fmaf(s_lo, part[mt][1], acc[tw][mt][1]);
-                    acc[tw][mt][2] = fmaf(s_hi, part[mt][2], acc[tw][mt][2]);
-                    acc[tw][mt][3] = fmaf(s_hi, part[mt][3], acc[tw][mt][3]);
-                }
+                scale_add<MT>(acc[tw], part, s_lo, s_hi);
             }
         }
     };
@@ -474,8 +494,7 @@ __global__ void __launch_bounds__(block_threads, MINB) lean_kernel(params p) {
             for (int mt = 0; mt < MT; ++mt) {
                 const uint4 lo = load_x(xp[mt] + c * 8);
                 const uint4 hi = load_x(xp[mt] + c * 8 + 1);
-                b[c][mt][0] = lo.x, b[c][mt][1] = lo.y, b[c][mt][2] = lo.z, b[c][mt][3] = lo.w;
-                b[c][mt][4] = hi.x, b[c][mt][5] = hi.y, b[c][mt][6] = hi.z, b[c][mt][7] = hi.w;
+                unpack_b(b[c][mt], lo, hi);
             }
         }
 #pragma unroll
@@ -487,26 +506,11 @@ __global__ void __launch_bounds__(block_threads, MINB) lean_kernel(params p) {
             float part[MT][4] = {};
 #pragma unroll
             for (int c = 0; c < G; ++c) {
-                const std::uint32_t words[4] = {st.w[c][tw].x, st.w[c][tw].y, st.w[c][tw].z, st.w[c][tw].w};
-#pragma unroll
-                for (int kt = 0; kt < 4; ++kt) {
-                    std::uint32_t a[4];
-                    ops<T>::dequant(words[kt], a);
-#pragma unroll
-                    for (int mt = 0; mt < MT; ++mt) {
-                        ops<T>::mma(part[mt], a, b[c][mt][2 * kt], b[c][mt][2 * kt + 1]);
-                    }
-                }
+                mma_chunk<T, MT>(st.w[c][tw], b[c], part);
             }
             const float s_lo = scale_lo<T>(st.s[tw]);
             const float s_hi = scale_hi<T>(st.s[tw]);
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-                acc[tw][mt][0] = fmaf(s_lo, part[mt][0], acc[tw][mt][0]);
-                acc[tw][mt][1] = fmaf(s_lo, part[mt][1], acc[tw][mt][1]);
-                acc[tw][mt][2] = fmaf(s_hi, part[mt][2], acc[tw][mt][2]);
-                acc[tw][mt][3] = fmaf(s_hi, part[mt][3], acc[tw][mt][3]);
-            }
+            scale_add<MT>(acc[tw], part, s_lo, s_hi);
         }
     };
 
@@ -675,8 +679,7 @@ __global__ void __launch_bounds__(block_threads, 1) ring_kernel(params p) {
                     lo = *reinterpret_cast<const uint4*>(xs);
                     hi = *reinterpret_cast<const uint4*>(xs + 512);
                 }
-                b[mt][0] = lo.x, b[mt][1] = lo.y, b[mt][2] = lo.z, b[mt][3] = lo.w;
-                b[mt][4] = hi.x, b[mt][5] = hi.y, b[mt][6] = hi.z, b[mt][7] = hi.w;
+                unpack_b(b[mt], lo, hi);
             }
 #pragma unroll
             for (int tw = 0; tw < TW; ++tw) {
@@ -687,24 +690,9 @@ __global__ void __launch_bounds__(block_threads, 1) ring_kernel(params p) {
                 const T* sv = reinterpret_cast<const T*>(st + L::w_bytes + L::x_bytes + (d * TW + tw) * 32);
                 const float s_lo = ops<T>::to_float(sv[g]);
                 const float s_hi = ops<T>::to_float(sv[g + 8]);
-                const std::uint32_t words[4] = {wv.x, wv.y, wv.z, wv.w};
                 float part[MT][4] = {};
-#pragma unroll
-                for (int kt = 0; kt < 4; ++kt) {
-                    std::uint32_t a[4];
-                    ops<T>::dequant(words[kt], a);
-#pragma unroll
-                    for (int mt = 0; mt < MT; ++mt) {
-                        ops<T>::mma(part[mt], a, b[mt][2 * kt], b[mt][2 * kt + 1]);
-                    }
-                }
-#pragma unroll
-                for (int mt = 0; mt < MT; ++mt) {
-                    acc[tw][mt][0] = fmaf(s_lo, part[mt][0], acc[tw][mt][0]);
-                    acc[tw][mt][1] = fmaf(s_lo, part[mt][1], acc[tw][mt][1]);
-                    acc[tw][mt][2] = fmaf(s_hi, part[mt][2], acc[tw][mt][2]);
-                    acc[tw][mt][3] = fmaf(s_hi, part[mt][3], acc[tw][mt][3]);
-                }
+                mma_chunk<T, MT>(wv, b, part);
+                scale_add<MT>(acc[tw], part, s_lo, s_hi);
             }
         }
     };
@@ -944,8 +932,7 @@ __global__ void __launch_bounds__(block_threads, 1) bulk_kernel(params p) {
                 lo = *reinterpret_cast<const uint4*>(xs);
                 hi = *reinterpret_cast<const uint4*>(xs + 16);
             }
-            b[mt][0] = lo.x, b[mt][1] = lo.y, b[mt][2] = lo.z, b[mt][3] = lo.w;
-            b[mt][4] = hi.x, b[mt][5] = hi.y, b[mt][6] = hi.z, b[mt][7] = hi.w;
+            unpack_b(b[mt], lo, hi);
         }
         const int gi = static_cast<int>((kc0 + warp) * 64 / p.group - g_first);
 #pragma unroll
@@ -957,24 +944,9 @@ __global__ void __launch_bounds__(block_threads, 1) bulk_kernel(params p) {
             const T* sv = reinterpret_cast<const T*>(st + L::w_bytes + L::x_bytes + (gi * TW + tw) * 32);
             const float s_lo = ops<T>::to_float(sv[g]);
             const float s_hi = ops<T>::to_float(sv[g + 8]);
-            const std::uint32_t words[4] = {wv.x, wv.y, wv.z, wv.w};
             float part[MT][4] = {};
-#pragma unroll
-            for (int kt = 0; kt < 4; ++kt) {
-                std::uint32_t a[4];
-                ops<T>::dequant(words[kt], a);
-#pragma unroll
-                for (int mt = 0; mt < MT; ++mt) {
-                    ops<T>::mma(part[mt], a, b[mt][2 * kt], b[mt][2 * kt + 1]);
-                }
-            }
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-                acc[tw][mt][0] = fmaf(s_lo, part[mt][0], acc[tw][mt][0]);
-                acc[tw][mt][1] = fmaf(s_lo, part[mt][1], acc[tw][mt][1]);
-                acc[tw][mt][2] = fmaf(s_hi, part[mt][2], acc[tw][mt][2]);
-                acc[tw][mt][3] = fmaf(s_hi, part[mt][3], acc[tw][mt][3]);
-            }
+            mma_chunk<T, MT>(wv, b, part);
+            scale_add<MT>(acc[tw], part, s_lo, s_hi);
         }
     };
 
