@@ -4,21 +4,8 @@
 # calibration judged on held-out shapes measured today (collect_grid.py with HELD_OUT_ONLY=1).
 #   run(command="bash bench/device/round2_final2.sh", carry=[".devcarry"], timeout_s=600)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-OUTDIR=${OUT:-/tmp/out}
-L=/tmp/final2; rm -rf "$L"; mkdir -p "$L"
-export LD_LIBRARY_PATH="$PWD/.devcarry/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}" PYTHONUNBUFFERED=1
-export XDG_CACHE_HOME=/tmp/rf2-cache
-B=.devcarry/roofline
-t0=$(date +%s)
-stamp() { echo "== ($(($(date +%s) - t0)) s) $*"; }
-$B --version
-stamp "GPU tests"
-timeout 200 .devcarry/cuda_gpu_tests >"$L/gpu_tests.txt" 2>&1
-echo "gpu tests rc=$?"
-grep -E "^\[  (PASSED|FAILED) |FAILED  \]|tests ran|W4A16|w4a16" "$L/gpu_tests.txt" | head -20
-stamp "W4A16 through the engine (choose_config), FP16 beside it"
-bash bench/device/w4a16_engine_table.sh "$B" "$L"
+source "$(dirname "$0")/w4a16_common.sh" final2
+gpu_checks
 stamp "held-out shapes measured today; the shipped calibration judged on them"
 HELD_OUT_ONLY=1 timeout 200 python3 bench/prediction/collect_grid.py $B "$L/heldout_today.jsonl" 170 >"$L/collect.log" 2>&1
 echo "collect rc=$?; $(wc -l <"$L/heldout_today.jsonl") answers"

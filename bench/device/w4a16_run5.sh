@@ -7,24 +7,8 @@
 # `bench/w4a16/build.sh .devcarry/w4a16 90 && cp bench/w4a16/*.py .devcarry/w4a16/`; then
 #   run(command="bash bench/device/w4a16_run5.sh", carry=[".devcarry"], timeout_s=600)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-OUTDIR=${OUT:-/tmp/out}
-L=/tmp/w4a16_run5
-rm -rf "$L"
-mkdir -p "$L"
-export LD_LIBRARY_PATH="$PWD/.devcarry/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}" PYTHONUNBUFFERED=1
-export XDG_CACHE_HOME=/tmp/w4a16-run5-cache
-B=.devcarry/roofline
-t0=$(date +%s)
-stamp() { echo "== ($(($(date +%s) - t0)) s) $*"; }
-$B --version
-nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader
-stamp "GPU tests"
-timeout 200 .devcarry/cuda_gpu_tests >"$L/gpu_tests.txt" 2>&1
-echo "gpu tests rc=$?"
-grep -E "^\[  (PASSED|FAILED) |FAILED  \]|tests ran" "$L/gpu_tests.txt" | head -20
-stamp "W4A16 through the engine (choose_config), FP16 beside it"
-bash bench/device/w4a16_engine_table.sh "$B" "$L"
+source "$(dirname "$0")/w4a16_common.sh" run5
+gpu_checks
 stamp "bench: verify every config, then the engine's pick against FP16 and tinygemm (memset flush, the engine's)"
 (cd .devcarry/w4a16 && timeout 300 python3 bench.py . --bulk 0 --samples 20 --json "$L/w4a16_run5_final.json" \
     >"$L/w4a16_run5_final.log" 2>&1)

@@ -30,6 +30,13 @@ BULK_CONFIGS = [(4, 0, 4, 1, 0), (4, 0, 3, 1, 0), (2, 0, 4, 1, 0), (2, 0, 6, 1, 
 LEAN_CONFIGS = [(4, 0, 0, 0, 22), (4, 0, 0, 0, 12), (4, 0, 0, 0, 13), (2, 0, 0, 0, 23), (2, 0, 0, 0, 13)]
 # Lean variants added in run 5: one row tile per block (twice the blocks of two), up to four blocks per SM.
 LEAN5_CONFIGS = [(1, 0, 0, 0, 23), (1, 0, 0, 0, 24), (1, 0, 0, 0, 14)]
+# Run 6: more register stages (lean = 100·S + 10·G + B; S = 0 is two), compiled only in the bench build.
+LEAN6_CONFIGS = [(1, 0, 0, 0, 323), (1, 0, 0, 0, 423), (1, 0, 0, 0, 324), (1, 0, 0, 0, 422), (1, 0, 0, 0, 622),
+                 (1, 0, 0, 0, 313), (1, 0, 0, 0, 413), (4, 0, 0, 0, 312), (4, 0, 0, 0, 322), (2, 0, 0, 0, 323),
+                 (2, 0, 0, 0, 422), (2, 0, 0, 0, 412)]
+# ... and with the activations fetched a step ahead with the weights (lean + 1000·X).
+LEAN6_CONFIGS += [(1, 0, 0, 0, 1013), (1, 0, 0, 0, 1014), (1, 0, 0, 0, 1023), (1, 0, 0, 0, 1024), (1, 0, 0, 0, 1022),
+                  (1, 0, 0, 0, 1322), (2, 0, 0, 0, 1012), (4, 0, 0, 0, 1012)]
 SPLITS = (1, 2, 3, 4, 6, 8)
 
 
@@ -133,7 +140,7 @@ def verify(lib, log, configs):
             if n == 256:
                 cfgs += [(tw, d, sp, st, bk, ln) for (tw, d, st, bk, ln) in configs for sp in (1, 3)]
             else:  # the lean configs the sweep may pick, on the large shapes too
-                cfgs += [(tw, d, sp, st, bk, ln) for (tw, d, st, bk, ln) in LEAN_CONFIGS + LEAN5_CONFIGS
+                cfgs += [(tw, d, sp, st, bk, ln) for (tw, d, st, bk, ln) in LEAN_CONFIGS + LEAN5_CONFIGS + LEAN6_CONFIGS
                          for sp in (1, 2)]
             for cfg in cfgs:
                 p.out.fill_(float("nan"))
@@ -186,7 +193,8 @@ def verify(lib, log, configs):
 def name(c):
     tw, d, sp, st, bk, ln = (tuple(c) + (0,))[:6]
     if ln:
-        return f"lean tiles {tw} G {ln // 10} blocks/SM {ln % 10} splits {sp}"
+        return (f"lean tiles {tw} G {ln // 10 % 10} blocks/SM {ln % 10} stages {ln // 100 % 10 or 2}"
+                f"{' x-ahead' if ln >= 1000 else ''} splits {sp}")
     kind = "bulk" if bk else ("ring" if st else "register")
     return f"{kind} tiles {tw}" + ("" if bk else f" depth {d}") + (f" stages {st}" if st else "") + f" splits {sp}"
 
@@ -333,9 +341,9 @@ def main():
     ap.add_argument("--small-m-only", action="store_true", help="skip M >= 1024 (quick iterations)")
     ap.add_argument("--no-verify", action="store_true", help="skip the checks (quick iterations only)")
     ap.add_argument("--bulk", type=int, default=1, help="1: include the copy-engine kernel's configs")
-    ap.add_argument("--sweep", choices=("all", "lean", "lean5"), default="all",
+    ap.add_argument("--sweep", choices=("all", "lean", "lean5", "lean6"), default="all",
                     help="lean: --tune sweeps the lean configs and the register kernel's default only, splits 1, 2, 4;"
-                         " lean5: the lean configs with run 5's")
+                         " lean5: the lean configs with run 5's; lean6: and run 6's deeper register stages")
     ap.add_argument("--flush", choices=("memset", "clean"), default="memset",
                     help="cold samples: memset (the engine's) or memset then a clean read (Timer says why)")
     ap.add_argument("--flush-study", action="store_true", help="only compare the two flushes (M 1 and 16)")
@@ -343,9 +351,10 @@ def main():
                     help="only verify the copy-engine kernel (a process of its own: a trap ends the process)")
     args = ap.parse_args()
     lib = load(args.lib_dir)
-    configs = CONFIGS + (BULK_CONFIGS if args.bulk else []) + LEAN_CONFIGS + LEAN5_CONFIGS
+    configs = CONFIGS + (BULK_CONFIGS if args.bulk else []) + LEAN_CONFIGS + LEAN5_CONFIGS + LEAN6_CONFIGS
     sweep = {"all": configs, "lean": [CONFIGS[0]] + LEAN_CONFIGS,
-             "lean5": LEAN_CONFIGS + LEAN5_CONFIGS}[args.sweep]
+             "lean5": LEAN_CONFIGS + LEAN5_CONFIGS,
+             "lean6": LEAN_CONFIGS + LEAN5_CONFIGS + LEAN6_CONFIGS}[args.sweep]
     sweep_splits = SPLITS if args.sweep == "all" else (1, 2, 4)
     if args.probe_bulk:
         return probe_bulk(lib)

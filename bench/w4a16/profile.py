@@ -9,7 +9,7 @@ import sys
 
 import torch
 
-from bench import Problem, load
+from bench import Problem, load, ok, stream
 
 
 def median_us(fn, flush, samples=30):
@@ -33,8 +33,20 @@ def main():
     ap.add_argument("k", type=int)
     ap.add_argument("--cfg", type=int, nargs="+", help="tiles depth splits stages bulk [lean]")
     ap.add_argument("--flush-compare", action="store_true")
+    ap.add_argument("--read-probe", type=int, nargs=2, metavar=("BLOCKS_PER_SM", "DEPTH"),
+                    help="run the bench's bare read of the weight's bytes instead (its read_ceiling)")
     a = ap.parse_args()
     lib = load(a.lib_dir)
+    if a.read_probe:
+        w = torch.empty(a.n * a.k // 2, dtype=torch.uint8, device="cuda").random_(0, 256)
+        sink = torch.zeros(1, dtype=torch.int32, device="cuda")
+        sms = torch.cuda.get_device_properties(0).multi_processor_count
+        for _ in range(3):
+            ok(lib, lib.rl_read_probe(w.data_ptr(), a.n * a.k // 2, sms * a.read_probe[0], a.read_probe[1],
+                                      sink.data_ptr(), stream()))
+        torch.cuda.synchronize()
+        print(f"read probe {a.n * a.k // 2} bytes, {a.read_probe[0]}/SM depth {a.read_probe[1]}")
+        return 0
     p = Problem(lib, a.m, a.n, a.k, 128, torch.float16, seed=7)
     cfg = tuple(a.cfg) if a.cfg else None
     if not a.flush_compare:

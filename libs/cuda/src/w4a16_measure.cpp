@@ -205,13 +205,7 @@ void measure_w4a16(const gemm_problem& p, const measure_options& o, int device, 
         launch = [&, cfg] { w4a16::gemm(args, cfg, stream); };
         m.kernel_path = "own kernel: W4A16 mixed-input mma.sync (INT4 weights upcast in registers, group " +
                         std::to_string(group) + ")";
-        m.algorithm = cfg.lean != 0
-                          ? "lean kernel, row tiles " + std::to_string(cfg.tiles) + ", " +
-                                std::to_string(cfg.lean / 10 == 2 && group % 128 == 0 ? 2 : 1) +
-                                " chunks per scale step, " + std::to_string(cfg.lean % 10) +
-                                " blocks per SM, K splits " + std::to_string(cfg.splits)
-                          : "register kernel, row tiles " + std::to_string(cfg.tiles) + ", depth " +
-                                std::to_string(cfg.depth) + ", K splits " + std::to_string(cfg.splits);
+        m.algorithm = w4a16::describe(cfg, group);
     }
     m.layout = "TN";
 

@@ -2,6 +2,7 @@
 #include "roofline/core/gemm.hpp"
 #include "roofline/cuda/backend.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -111,6 +112,15 @@ TEST_F(CudaBackend, W4a16ThroughOurKernelAtDecodeAndLargeM) {
         EXPECT_NE(pt.measured->kernel_path.find("W4A16"), std::string::npos) << pt.measured->kernel_path;
         // The bytes include the FP16 group scales.
         EXPECT_DOUBLE_EQ(to_double(pt.traffic.b_bytes), 4096.0 * 4096 / 2 + 4096.0 * (4096 / 128) * 2);
+    }
+    // The other kernel choices (w4a16_config_test.cpp): two tiles with the activations ahead, four tiles, and
+    // one tile split eight ways along K.
+    for (const auto& [m, n, k] :
+         {std::array<std::int64_t, 3>{16, 8192, 28672}, {16, 28672, 8192}, {1, 256, 16384}}) {
+        const auto pt = measure(make_problem(m, n, k, pid::w4a16));
+        SCOPED_TRACE(describe(pt));
+        expect_passed(pt);
+        EXPECT_NE(pt.measured->algorithm.find("lean kernel"), std::string::npos) << pt.measured->algorithm;
     }
     const auto bad = measure(make_problem(1, 4100, 4096, pid::w4a16));
     EXPECT_EQ(bad.status, disposition::invalid_problem);

@@ -69,19 +69,31 @@ __device__ __forceinline__ __nv_bfloat162 as_b2(std::uint32_t u) {
     return *reinterpret_cast<__nv_bfloat162*>(&u);
 }
 
+// (a & b) | c in one LOP3: written as `(q & mask) | magic` in C++, ptxas emits an AND and an OR (both
+// constants cannot be immediates of one LOP3), 8 of the 13 instructions that turned a word into FP16 (SASS of
+// run 6). The PTX lop3 with immediate operands has ptxas hold one constant in a register and fuse.
+template <std::uint32_t B, std::uint32_t C>
+__device__ __forceinline__ std::uint32_t and_or(std::uint32_t a) {
+    std::uint32_t d;
+    asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(d) : "r"(a), "n"(B), "n"(C));
+    return d;
+}
+
 template <typename T>
 struct ops;
 
 template <>
 struct ops<__half> {
-    // a[0..3] = codes {0,4}, {1,5}, {2,6}, {3,7} of q as (code - 8) in FP16.
+    // a[0..3] = codes {0,4}, {1,5}, {2,6}, {3,7} of q as (code - 8) in FP16: one shift, four LOP3, two HADD2
+    // and two HFMA2 per eight values.
     static __device__ __forceinline__ void dequant(std::uint32_t q, std::uint32_t (&a)[4]) {
         constexpr std::uint32_t lo = 0x000F000Fu, hi = 0x00F000F0u, magic = 0x64006400u; // 1024 in FP16
         const std::uint32_t q8 = q >> 8;
-        a[0] = as_u32(__hsub2(as_h2((q & lo) | magic), as_h2(0x64086408u)));                     // - 1032
-        a[1] = as_u32(__hfma2(as_h2((q & hi) | magic), as_h2(0x2C002C00u), as_h2(0xD480D480u))); // /16 - 72
-        a[2] = as_u32(__hsub2(as_h2((q8 & lo) | magic), as_h2(0x64086408u)));
-        a[3] = as_u32(__hfma2(as_h2((q8 & hi) | magic), as_h2(0x2C002C00u), as_h2(0xD480D480u)));
+        a[0] = as_u32(__hsub2(as_h2(and_or<lo, magic>(q)), as_h2(0x64086408u))); // - 1032
+        a[1] =
+            as_u32(__hfma2(as_h2(and_or<hi, magic>(q)), as_h2(0x2C002C00u), as_h2(0xD480D480u))); // /16 - 72
+        a[2] = as_u32(__hsub2(as_h2(and_or<lo, magic>(q8)), as_h2(0x64086408u)));
+        a[3] = as_u32(__hfma2(as_h2(and_or<hi, magic>(q8)), as_h2(0x2C002C00u), as_h2(0xD480D480u)));
     }
     static __device__ __forceinline__ void mma(float (&d)[4], const std::uint32_t (&a)[4], std::uint32_t b0,
                                                std::uint32_t b1) {
@@ -101,7 +113,7 @@ struct ops<__nv_bfloat16> {
         constexpr std::uint32_t lo = 0x000F000Fu, magic = 0x43004300u; // 128 in BF16
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-            a[i] = as_u32(__hsub2(as_b2(((q >> (4 * i)) & lo) | magic), as_b2(0x43084308u))); // - 136
+            a[i] = as_u32(__hsub2(as_b2(and_or<lo, magic>(q >> (4 * i))), as_b2(0x43084308u))); // - 136
         }
     }
     static __device__ __forceinline__ void mma(float (&d)[4], const std::uint32_t (&a)[4], std::uint32_t b0,
@@ -419,9 +431,17 @@ struct lean_stage {
     uint4 w[G][TW];
     std::uint32_t s[TW];
 };
+// With XP the activation fragments travel in the stage too: loaded one step ahead like the weights, because
+// at M = 9..16 they no longer fit L1 (16 rows × K) and an L2 hit's latency in front of every step's mma is
+// what ncu showed the four-tile kernel waiting on (run 6).
+template <int TW, int G, int MT, bool XP>
+struct lean_stage_x : lean_stage<TW, G> {
+    std::uint32_t b[XP ? G : 1][MT][8];
+};
 
-template <typename T, int MT, int TW, int G, int MINB>
+template <typename T, int MT, int TW, int G, int MINB, int S, bool XP>
 __global__ void __launch_bounds__(block_threads, MINB) lean_kernel(params p) {
+    static_assert(S >= 2, "the lean kernel needs two register stages or more");
     constexpr int MROWS = 8 * MT;
     extern __shared__ float red[];
     __shared__ int am_last;
@@ -462,32 +482,11 @@ __global__ void __launch_bounds__(block_threads, MINB) lean_kernel(params p) {
     const T* sp =
         static_cast<const T*>(p.scales) + static_cast<std::size_t>(u0 / per_group) * n + tile0 * 16 + g;
 
-    auto fetch = [&](lean_stage<TW, G>& st) {
-#pragma unroll
-        for (int c = 0; c < G; ++c) {
-#pragma unroll
-            for (int tw = 0; tw < TW; ++tw) {
-                st.w[c][tw] = load_stream(wp + tw * tile_stride + c * 32, policy);
-            }
-        }
-#pragma unroll
-        for (int tw = 0; tw < TW; ++tw) {
-            st.s[tw] = load_scale_pair(sp + tw * 16);
-        }
-        wp += block_warps * G * 32;
-        sp += step_groups * n;
-        rem += step_rem;
-        if (rem >= per_group) {
-            rem -= per_group;
-            sp += n;
-        }
-    };
-
-    float acc[TW][MT][4] = {};
-    // Tile by tile, so that one tile's partial sums (MT·4 registers) are live rather than every tile's: the
-    // G chunks' activation fragments are what stays in registers across the tiles.
-    auto compute = [&](const lean_stage<TW, G>& st) {
-        std::uint32_t b[G][MT][8];
+    const std::size_t sp_step = static_cast<std::size_t>(step_groups) * static_cast<std::size_t>(n);
+    // live: this step exists for this warp. (Predicated loads instead of the branch were slower in run 6:
+    // more registers, spills at two and four blocks per SM.)
+    using stage_t = lean_stage_x<TW, G, MT, XP>;
+    auto load_b = [&](std::uint32_t(&b)[G][MT][8]) {
 #pragma unroll
         for (int c = 0; c < G; ++c) {
 #pragma unroll
@@ -501,6 +500,51 @@ __global__ void __launch_bounds__(block_threads, MINB) lean_kernel(params p) {
         for (int mt = 0; mt < MT; ++mt) {
             xp[mt] += block_warps * G * 8;
         }
+    };
+    auto fetch = [&](stage_t& st, bool live) {
+        if (!live) {
+            return;
+        }
+        if constexpr (XP) {
+            load_b(st.b);
+        }
+#pragma unroll
+        for (int c = 0; c < G; ++c) {
+#pragma unroll
+            for (int tw = 0; tw < TW; ++tw) {
+                st.w[c][tw] = load_stream(wp + tw * tile_stride + c * 32, policy);
+            }
+        }
+#pragma unroll
+        for (int tw = 0; tw < TW; ++tw) {
+            st.s[tw] = load_scale_pair(sp + tw * 16);
+        }
+        wp += block_warps * G * 32;
+        sp += sp_step;
+        if (step_rem != 0) { // warp-uniform; zero wherever 8 steps' units are whole groups
+            rem += step_rem;
+            if (rem >= per_group) {
+                rem -= per_group;
+                sp += n;
+            }
+        }
+    };
+
+    float acc[TW][MT][4] = {};
+    // Tile by tile, so that one tile's partial sums (MT·4 registers) are live rather than every tile's: the
+    // G chunks' activation fragments are what stays in registers across the tiles.
+    auto compute = [&](const stage_t& st) {
+        std::uint32_t now[G][MT][8];
+        if constexpr (!XP) {
+            load_b(now);
+        }
+        const auto& b = [&]() -> const std::uint32_t(&)[G][MT][8] {
+            if constexpr (XP) {
+                return st.b;
+            } else {
+                return now;
+            }
+        }();
 #pragma unroll
         for (int tw = 0; tw < TW; ++tw) {
             float part[MT][4] = {};
@@ -514,37 +558,36 @@ __global__ void __launch_bounds__(block_threads, MINB) lean_kernel(params p) {
         }
     };
 
-    lean_stage<TW, G> s0;
-    lean_stage<TW, G> s1;
-    if (mine > 0) {
-        fetch(s0);
+    // S register stages: S - 1 steps' loads in flight while one step is multiplied. The loop is unrolled by S
+    // so that every stage index is a constant and the stages stay in registers.
+    stage_t st[S];
+#pragma unroll
+    for (int j = 0; j < S - 1; ++j) {
+        fetch(st[j], j < mine);
     }
-    for (int i = 0; i < mine; i += 2) {
-        if (i + 1 < mine) {
-            fetch(s1);
-        }
-        compute(s0);
-        if (i + 2 < mine) {
-            fetch(s0);
-        }
-        if (i + 1 < mine) {
-            compute(s1);
+    for (int i = 0; i < mine; i += S) {
+#pragma unroll
+        for (int j = 0; j < S; ++j) {
+            fetch(st[(j + S - 1) % S], i + j + S - 1 < mine);
+            if (i + j < mine) {
+                compute(st[j]);
+            }
         }
     }
 
     finish<T, MT, TW>(p, acc, red, am_last);
 }
 
-template <typename T, int MT, int TW, int G, int MINB>
+template <typename T, int MT, int TW, int G, int MINB, int S, bool XP = false>
 void lean_one(const params& p, dim3 grid, cudaStream_t stream) {
     constexpr int bytes = block_warps * TW * 16 * 8 * MT * static_cast<int>(sizeof(float));
     static const bool configured = [] {
-        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(lean_kernel<T, MT, TW, G, MINB>,
+        ROOFLINE_CUDA_CALL(cudaFuncSetAttribute(lean_kernel<T, MT, TW, G, MINB, S, XP>,
                                                 cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
         return true;
     }();
     (void)configured;
-    lean_kernel<T, MT, TW, G, MINB><<<grid, block_threads, bytes, stream>>>(p);
+    lean_kernel<T, MT, TW, G, MINB, S, XP><<<grid, block_threads, bytes, stream>>>(p);
     ROOFLINE_CUDA_CALL(cudaGetLastError());
 }
 
@@ -1015,31 +1058,89 @@ void stream_one(const params& p, dim3 grid, cudaStream_t stream) {
     ROOFLINE_CUDA_CALL(cudaGetLastError());
 }
 
+// The engine's lean configurations (two register stages), and with ROOFLINE_W4A16_SWEEP
+// (bench/w4a16/build.sh) the deeper ones a sweep may try without every build compiling them.
 template <typename T, int MT>
-void launch_lean(const params& p, int tiles, int g, int minb, dim3 grid, cudaStream_t s) {
-    switch (tiles * 100 + g * 10 + minb) {
-    case 422:
-        return lean_one<T, MT, 4, 2, 2>(p, grid, s);
-    case 412:
-        return lean_one<T, MT, 4, 1, 2>(p, grid, s);
-    case 413:
-        return lean_one<T, MT, 4, 1, 3>(p, grid, s);
-    case 223:
-        return lean_one<T, MT, 2, 2, 3>(p, grid, s);
-    case 213:
-        return lean_one<T, MT, 2, 1, 3>(p, grid, s);
-    case 123:
-        return lean_one<T, MT, 1, 2, 3>(p, grid, s);
-    case 113:
-        return lean_one<T, MT, 1, 1, 3>(p, grid, s);
-    case 124:
-        return lean_one<T, MT, 1, 2, 4>(p, grid, s);
-    case 114:
-        return lean_one<T, MT, 1, 1, 4>(p, grid, s);
+void launch_lean(const params& p, int tiles, int g, int minb, int stages, bool xp, dim3 grid,
+                 cudaStream_t s) {
+    switch ((xp ? 10000 : 0) + stages * 1000 + tiles * 100 + g * 10 + minb) {
+    case 2422:
+        return lean_one<T, MT, 4, 2, 2, 2>(p, grid, s);
+    case 2412:
+        return lean_one<T, MT, 4, 1, 2, 2>(p, grid, s);
+    case 2413:
+        return lean_one<T, MT, 4, 1, 3, 2>(p, grid, s);
+    case 2223:
+        return lean_one<T, MT, 2, 2, 3, 2>(p, grid, s);
+    case 2213:
+        return lean_one<T, MT, 2, 1, 3, 2>(p, grid, s);
+    case 2123:
+        return lean_one<T, MT, 1, 2, 3, 2>(p, grid, s);
+    case 2113:
+        return lean_one<T, MT, 1, 1, 3, 2>(p, grid, s);
+    case 2124:
+        return lean_one<T, MT, 1, 2, 4, 2>(p, grid, s);
+    case 2114:
+        return lean_one<T, MT, 1, 1, 4, 2>(p, grid, s);
+    case 12122:
+        return lean_one<T, MT, 1, 2, 2, 2, true>(p, grid, s);
+    case 12112:
+        return lean_one<T, MT, 1, 1, 2, 2, true>(p, grid, s);
+    case 12212:
+        return lean_one<T, MT, 2, 1, 2, 2, true>(p, grid, s);
+#ifdef ROOFLINE_W4A16_SWEEP // every G = 2 entry has its G = 1 twin: a group of 64 turns one into the other
+    case 3123:
+        return lean_one<T, MT, 1, 2, 3, 3>(p, grid, s);
+    case 4123:
+        return lean_one<T, MT, 1, 2, 3, 4>(p, grid, s);
+    case 3124:
+        return lean_one<T, MT, 1, 2, 4, 3>(p, grid, s);
+    case 4122:
+        return lean_one<T, MT, 1, 2, 2, 4>(p, grid, s);
+    case 6122:
+        return lean_one<T, MT, 1, 2, 2, 6>(p, grid, s);
+    case 3113:
+        return lean_one<T, MT, 1, 1, 3, 3>(p, grid, s);
+    case 3114:
+        return lean_one<T, MT, 1, 1, 4, 3>(p, grid, s);
+    case 4112:
+        return lean_one<T, MT, 1, 1, 2, 4>(p, grid, s);
+    case 6112:
+        return lean_one<T, MT, 1, 1, 2, 6>(p, grid, s);
+    case 3213:
+        return lean_one<T, MT, 2, 1, 3, 3>(p, grid, s);
+    case 4113:
+        return lean_one<T, MT, 1, 1, 3, 4>(p, grid, s);
+    case 3412:
+        return lean_one<T, MT, 4, 1, 2, 3>(p, grid, s);
+    case 3422:
+        return lean_one<T, MT, 4, 2, 2, 3>(p, grid, s);
+    case 3223:
+        return lean_one<T, MT, 2, 2, 3, 3>(p, grid, s);
+    case 4222:
+        return lean_one<T, MT, 2, 2, 2, 4>(p, grid, s);
+    case 4212:
+        return lean_one<T, MT, 2, 1, 2, 4>(p, grid, s);
+    case 12113:
+        return lean_one<T, MT, 1, 1, 3, 2, true>(p, grid, s);
+    case 12114:
+        return lean_one<T, MT, 1, 1, 4, 2, true>(p, grid, s);
+    case 12123:
+        return lean_one<T, MT, 1, 2, 3, 2, true>(p, grid, s);
+    case 12124:
+        return lean_one<T, MT, 1, 2, 4, 2, true>(p, grid, s);
+    case 13112:
+        return lean_one<T, MT, 1, 1, 2, 3, true>(p, grid, s);
+    case 13122:
+        return lean_one<T, MT, 1, 2, 2, 3, true>(p, grid, s);
+    case 12412:
+        return lean_one<T, MT, 4, 1, 2, 2, true>(p, grid, s);
+#endif
     default:
         throw std::invalid_argument(
             "W4A16: lean kernel tiles = " + std::to_string(tiles) + ", G = " + std::to_string(g) +
-            ", blocks per SM = " + std::to_string(minb) + " is not compiled (see launch_lean)");
+            ", blocks per SM = " + std::to_string(minb) + ", stages = " + std::to_string(stages) +
+            (xp ? ", activations prefetched" : "") + " is not compiled (see launch_lean)");
     }
 }
 
@@ -1199,34 +1300,36 @@ config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_coun
     const std::int64_t chunks_k = k / 64;
     const std::int64_t sms = std::max(sm_count, 1);
     const std::int64_t m_chunks = (m + 15) / 16;
-    // The lean kernel with one row tile per block won most of the run-5 sweep on the H200
-    // (bench/w4a16/results/w4a16_run5c.json): at M ≤ 8 everywhere but 14336×4096 at M = 2..8 (four tiles
-    // there, within 3%), by 13-19% at 4096² and 8192×28672; at M = 9..16 where all its blocks are resident at
-    // once (4096², 4096×14336), not where they take a second wave (8192×28672: 512 blocks over 396 slots,
-    // 71.6 µs against 60.3 for four tiles split twice). Which is chosen follows the last wave's fill: one
-    // tile at three blocks per SM (80 registers) or four (64 registers), four tiles at two (kept on a tie:
-    // 14336×4096 fills 85% of its last wave either way).
+    // Measured on the H200 (bench/w4a16/results/w4a16_run6_{memset,clean}.json; THEORY.md, "Run 6"):
+    // - every block of one row tile resident at once at two blocks per SM (4096², 4096×14336): one tile, the
+    //   activations fetched a step ahead with the weights (at M = 16 they no longer fit L1, and an L2 hit in
+    //   front of every step's mma was the wait), 4096×14336 at M = 16 18.4 µs against 22.8 without;
+    // - else at M ≤ 8, one tile at four blocks per SM (64 registers; three, chosen by the last wave's fill in
+    //   run 5, lost to four on 28672×8192 by 6% once the dequantise took fewer instructions), four tiles at
+    //   two where those fill their last wave at least as well (14336×4096 and 28672×8192, 85% either way:
+    //   four tiles equal or up to 3% faster);
+    // - else at M = 9..16, two tiles with the activations ahead where all those blocks are resident at once
+    //   (8192×28672: 55.0 µs against 59.7 for four tiles split twice), four tiles (activations reused over
+    //   four tiles from registers, at two blocks per SM) split along K below where more waves are needed.
     const std::int64_t blocks1 = m_chunks * n_tiles;
+    const std::int64_t blocks2 = m_chunks * (n_tiles / 2);
     const std::int64_t blocks4 = m_chunks * (n_tiles / 4);
     const auto last_wave_fill = [&](std::int64_t blocks, std::int64_t per_sm) {
         const double waves = static_cast<double>(blocks) / static_cast<double>(sms * per_sm);
         return waves / std::ceil(waves);
     };
-    const int one_tile_per_sm = last_wave_fill(blocks1, 4) > last_wave_fill(blocks1, 3) ? 4 : 3;
-    const bool one_tile = mrows <= 8 ? n_tiles % 4 != 0 || last_wave_fill(blocks4, 2) <
-                                                               last_wave_fill(blocks1, one_tile_per_sm) - 1e-9
-                                     : n_tiles % 4 == 0 && blocks1 <= 3 * sms;
-    if (one_tile) {
+    c.depth = 0;
+    if (blocks1 <= 2 * sms) {
         c.tiles = 1;
-        c.depth = 0;
-        c.splits = 1;
-        c.lean = mrows <= 8 ? 20 + one_tile_per_sm : 23;
-        return c;
-    }
-    if (n_tiles % 4 == 0) {
-        // Four row tiles and two blocks per SM (run 4; run 5 confirmed): 14336×4096 at every M, 28672×8192
-        // and 8192×28672 at M = 9..16; split along K below like the register kernel.
-        c.depth = 0;
+        c.lean = 1022;
+    } else if (mrows <= 8 &&
+               (n_tiles % 4 != 0 || last_wave_fill(blocks4, 2) < last_wave_fill(blocks1, 4) - 1e-9)) {
+        c.tiles = 1;
+        c.lean = 24;
+    } else if (mrows > 8 && n_tiles % 2 == 0 && blocks2 <= 2 * sms) {
+        c.tiles = 2;
+        c.lean = 1012;
+    } else if (n_tiles % 4 == 0) {
         c.tiles = 4;
         c.lean = 12;
     } else if (mrows > 4 && chunks_k <= 64 && n_tiles <= 2 * sms) {
@@ -1255,6 +1358,17 @@ std::size_t workspace_bytes(std::int64_t m, std::int64_t n) {
 }
 
 namespace {
+struct lean_decoded {
+    int g, minb, stages;
+    bool xp;
+};
+// config::lean's fields. Two chunks per scale step only where a step never straddles two groups.
+lean_decoded lean_fields(const config& cfg, std::int64_t group) {
+    const int s = cfg.lean / 100 % 10;
+    return {cfg.lean / 10 % 10 == 2 && group % 128 == 0 ? 2 : 1, cfg.lean % 10, s == 0 ? 2 : s,
+            cfg.lean / 1000 != 0};
+}
+
 void gemm_lean(const gemm_args& a, const config& cfg, params& p, int mt, std::int64_t m_chunks,
                cudaStream_t stream) {
     const std::int64_t n_tiles = a.n / 16;
@@ -1266,9 +1380,7 @@ void gemm_lean(const gemm_args& a, const config& cfg, params& p, int mt, std::in
         throw std::invalid_argument(
             "W4A16: the lean kernel indexes m, n and k in 32 bits (at most 2^30 each)");
     }
-    // Two chunks per scale step only where a step never straddles two groups.
-    const int g = cfg.lean / 10 == 2 && a.group % 128 == 0 ? 2 : 1;
-    const int minb = cfg.lean % 10;
+    const auto [g, minb, stages, xp] = lean_fields(cfg, a.group);
     const std::int64_t units_k = a.k / 64 / g;
     const std::int64_t splits_wanted = std::clamp<std::int64_t>(cfg.splits, 1, units_k);
     const std::int64_t per = (units_k + splits_wanted - 1) / splits_wanted;
@@ -1283,14 +1395,26 @@ void gemm_lean(const gemm_args& a, const config& cfg, params& p, int mt, std::in
     const dim3 grid(static_cast<unsigned>(m_chunks), static_cast<unsigned>(n_tiles / cfg.tiles),
                     static_cast<unsigned>(p.splits));
     if (a.type == CUDA_R_16F) {
-        mt == 1 ? launch_lean<__half, 1>(p, cfg.tiles, g, minb, grid, stream)
-                : launch_lean<__half, 2>(p, cfg.tiles, g, minb, grid, stream);
+        mt == 1 ? launch_lean<__half, 1>(p, cfg.tiles, g, minb, stages, xp, grid, stream)
+                : launch_lean<__half, 2>(p, cfg.tiles, g, minb, stages, xp, grid, stream);
     } else {
-        mt == 1 ? launch_lean<__nv_bfloat16, 1>(p, cfg.tiles, g, minb, grid, stream)
-                : launch_lean<__nv_bfloat16, 2>(p, cfg.tiles, g, minb, grid, stream);
+        mt == 1 ? launch_lean<__nv_bfloat16, 1>(p, cfg.tiles, g, minb, stages, xp, grid, stream)
+                : launch_lean<__nv_bfloat16, 2>(p, cfg.tiles, g, minb, stages, xp, grid, stream);
     }
 }
 } // namespace
+
+std::string describe(const config& cfg, std::int64_t group) {
+    if (cfg.lean != 0) {
+        const auto [g, minb, stages, xp] = lean_fields(cfg, group);
+        return "lean kernel, row tiles " + std::to_string(cfg.tiles) + ", " + std::to_string(g) +
+               " chunks per scale step, " + std::to_string(minb) + " blocks per SM, " +
+               std::to_string(stages) + " register stages" + (xp ? " (activations too)" : "") +
+               ", K splits " + std::to_string(cfg.splits);
+    }
+    return "register kernel, row tiles " + std::to_string(cfg.tiles) + ", depth " +
+           std::to_string(cfg.depth) + ", K splits " + std::to_string(cfg.splits);
+}
 
 void gemm(const gemm_args& a, const config& cfg, cudaStream_t stream) {
     check_type(a.type);
@@ -1298,13 +1422,13 @@ void gemm(const gemm_args& a, const config& cfg, cudaStream_t stream) {
     if (a.m <= 0) {
         throw std::invalid_argument("W4A16: m = " + std::to_string(a.m) + " must be positive");
     }
-    if (cfg.tiles != 1 && cfg.tiles != 2 && cfg.tiles != 4) {
-        throw std::invalid_argument("W4A16: tiles = " + std::to_string(cfg.tiles) + " must be 1, 2 or 4");
-    }
     params p = make_params(a);
     const int mt = a.m <= 8 ? 1 : 2;
     const std::int64_t m_chunks = (a.m + 8 * mt - 1) / (8 * mt);
     const std::int64_t chunks_k = a.k / 64;
+    if (cfg.tiles != 1 && cfg.tiles != 2 && cfg.tiles != 4) {
+        throw std::invalid_argument("W4A16: tiles = " + std::to_string(cfg.tiles) + " must be 1, 2 or 4");
+    }
     if (cfg.lean != 0) {
         return gemm_lean(a, cfg, p, mt, m_chunks, stream);
     }

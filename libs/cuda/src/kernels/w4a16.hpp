@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cuda_runtime_api.h>
 #include <library_types.h>
+#include <string>
 
 namespace roofline::cuda::w4a16 {
 
@@ -22,8 +23,10 @@ struct config {
     // The bulk kernel (copy engine, 8 chunks per tile per stage, depth unused; stages 3, 4, 6 or 8).
     bool bulk = false;
     // The lean kernel (the register kernel without per-chunk index arithmetic; w4a16.cu says why): 0 = off,
-    // else 10·G + B: G chunks per scale step (1, or 2 where the group is a multiple of 128), B blocks per SM
-    // in its launch bounds (2 or 3). Needs n a multiple of 16·tiles; depth and stages unused.
+    // else 1000·X + 100·S + 10·G + B: X = 1 loads the activations a step ahead with the weights (else when
+    // the step is multiplied), S register stages (0 means 2: one step in flight while one is multiplied), G
+    // chunks per scale step (1, or 2 where the group is a multiple of 128), B blocks per SM in its launch
+    // bounds (2, 3 or 4). Needs n a multiple of 16·tiles; depth and stages unused.
     int lean = 0;
 };
 
@@ -46,6 +49,8 @@ struct gemm_args {
 // FP32 partial sums for M×N plus one counter per output tile.
 [[nodiscard]] std::size_t workspace_bytes(std::int64_t m, std::int64_t n);
 void gemm(const gemm_args& args, const config& cfg, cudaStream_t stream);
+// The configuration in words, for a result's algorithm field (group decides the lean kernel's G).
+[[nodiscard]] std::string describe(const config& cfg, std::int64_t group);
 
 // W as `type` (N×K, K contiguous): the large-M path dequantises once and hands the GEMM to cuBLASLt.
 void dequantize(const void* w, const void* scales, void* out, cudaDataType_t type, std::int64_t n,
