@@ -38,10 +38,8 @@ done
 if [ "$(echo ${LIBS:-w4a16} | wc -w)" -gt 1 ]; then
     stamp "the builds side by side: best of the sweep, and two fixed configs, µs"
     python3 - "$OUTDIR" ${LIBS:-w4a16} <<'PY'
-import glob, json, os, sys
+import json, os, sys
 out, libs = sys.argv[1], sys.argv[2:]
-for f in sorted(glob.glob(f"{out}/w4a16_run6*_*.json")):
-    pass
 for flush in ("memset", "clean"):
     runs = {}
     for lib in libs:

@@ -1300,7 +1300,7 @@ config choose_config(std::int64_t m, std::int64_t n, std::int64_t k, int sm_coun
     const std::int64_t chunks_k = k / 64;
     const std::int64_t sms = std::max(sm_count, 1);
     const std::int64_t m_chunks = (m + 15) / 16;
-    // Measured on the H200 (bench/w4a16/results/w4a16_run6_{memset,clean}.json; THEORY.md, "Run 6"):
+    // Measured on the H200 (bench/w4a16/results/w4a16_run6_sweep_memset.json; THEORY.md, "Run 6"):
     // - every block of one row tile resident at once at two blocks per SM (4096², 4096×14336): one tile, the
     //   activations fetched a step ahead with the weights (at M = 16 they no longer fit L1, and an L2 hit in
     //   front of every step's mma was the wait), 4096×14336 at M = 16 18.4 µs against 22.8 without;
